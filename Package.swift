@@ -1,0 +1,36 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+  name: "pipeline",
+  platforms: [.macOS(.v15)],
+  products: [
+    .executable(name: "pipeline", targets: ["pipeline"]),
+    .library(name: "PipelineCore", targets: ["PipelineCore"]),
+    .library(name: "PipelineStages", targets: ["PipelineStages"]),
+    .library(name: "PipelineCLI", targets: ["PipelineCLI"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+    .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+  ],
+  targets: [
+    .target(name: "CPipelineSystem"),
+    .target(
+      name: "PipelineCore",
+      dependencies: ["CPipelineSystem", .product(name: "Yams", package: "Yams")]
+    ),
+    .target(name: "PipelineStages", dependencies: ["PipelineCore", "CPipelineSystem"]),
+    .target(
+      name: "PipelineCLI",
+      dependencies: [
+        "PipelineCore",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .executableTarget(name: "pipeline", dependencies: ["PipelineCLI", "PipelineStages"]),
+    .testTarget(name: "PipelineCoreTests", dependencies: ["PipelineCore"]),
+    .testTarget(name: "PipelineStagesTests", dependencies: ["PipelineStages", "PipelineCore"]),
+    .testTarget(name: "EndToEndTests", dependencies: ["PipelineCore"]),
+  ]
+)

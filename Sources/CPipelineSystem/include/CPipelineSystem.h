@@ -1,0 +1,30 @@
+#ifndef CPIPELINESYSTEM_H
+#define CPIPELINESYSTEM_H
+
+#include <sys/types.h>
+
+/// Starts `path` with `argv` and `envp` in working directory `cwd` (NULL: inherit), with
+/// stdin, stdout and stderr set to the given descriptors (-1 for stdin: /dev/null).
+/// The child leads a new process group (its pgid is its pid), has an empty signal mask and
+/// default dispositions for every catchable signal, so a SIGINT or SIGPIPE that the parent
+/// ignores or handles reaches it normally. Returns 0 and sets *pid, or an errno value.
+int pipeline_spawn(const char *path, char *const argv[], char *const envp[], const char *cwd,
+                   int stdin_fd, int stdout_fd, int stderr_fd, pid_t *pid);
+
+/// Asks the kernel to send `signal` to this process when its parent thread exits
+/// (prctl(PR_SET_PDEATHSIG)). Returns 0 or -1 with errno set.
+int pipeline_set_parent_death_signal(int signal);
+
+/// Sets or clears the close-on-exec flag of `fd`. Returns 0 or -1 with errno set.
+int pipeline_set_cloexec(int fd, int enabled);
+
+/// Sets or clears O_NONBLOCK on `fd`. Returns 0 or -1 with errno set.
+int pipeline_set_nonblocking(int fd, int enabled);
+
+/// WIFEXITED and friends, which Swift cannot import as macros.
+int pipeline_wifexited(int status);
+int pipeline_wexitstatus(int status);
+int pipeline_wifsignaled(int status);
+int pipeline_wtermsig(int status);
+
+#endif

@@ -1,0 +1,73 @@
+#define _GNU_SOURCE
+#include "CPipelineSystem.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int pipeline_spawn(const char *path, char *const argv[], char *const envp[], const char *cwd,
+                   int stdin_fd, int stdout_fd, int stderr_fd, pid_t *pid) {
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attributes;
+  int result = posix_spawn_file_actions_init(&actions);
+  if (result != 0) return result;
+  result = posix_spawnattr_init(&attributes);
+  if (result != 0) {
+    posix_spawn_file_actions_destroy(&actions);
+    return result;
+  }
+
+  if (stdin_fd >= 0) {
+    result = posix_spawn_file_actions_adddup2(&actions, stdin_fd, 0);
+  } else {
+    result = posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  }
+  if (result == 0) result = posix_spawn_file_actions_adddup2(&actions, stdout_fd, 1);
+  if (result == 0) result = posix_spawn_file_actions_adddup2(&actions, stderr_fd, 2);
+  if (result == 0 && cwd != NULL) result = posix_spawn_file_actions_addchdir_np(&actions, cwd);
+
+  sigset_t empty, all_default;
+  sigemptyset(&empty);
+  sigfillset(&all_default);
+  sigdelset(&all_default, SIGKILL);
+  sigdelset(&all_default, SIGSTOP);
+  if (result == 0) result = posix_spawnattr_setsigmask(&attributes, &empty);
+  if (result == 0) result = posix_spawnattr_setsigdefault(&attributes, &all_default);
+  if (result == 0) result = posix_spawnattr_setpgroup(&attributes, 0);
+  if (result == 0) {
+    result = posix_spawnattr_setflags(
+        &attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  }
+  if (result == 0) result = posix_spawn(pid, path, &actions, &attributes, argv, envp);
+
+  posix_spawnattr_destroy(&attributes);
+  posix_spawn_file_actions_destroy(&actions);
+  return result;
+}
+
+int pipeline_set_parent_death_signal(int signal) {
+  return prctl(PR_SET_PDEATHSIG, (unsigned long)signal, 0UL, 0UL, 0UL);
+}
+
+int pipeline_set_cloexec(int fd, int enabled) {
+  int flags = fcntl(fd, F_GETFD);
+  if (flags < 0) return -1;
+  flags = enabled ? (flags | FD_CLOEXEC) : (flags & ~FD_CLOEXEC);
+  return fcntl(fd, F_SETFD, flags);
+}
+
+int pipeline_set_nonblocking(int fd, int enabled) {
+  int flags = fcntl(fd, F_GETFL);
+  if (flags < 0) return -1;
+  flags = enabled ? (flags | O_NONBLOCK) : (flags & ~O_NONBLOCK);
+  return fcntl(fd, F_SETFL, flags);
+}
+
+int pipeline_wifexited(int status) { return WIFEXITED(status); }
+int pipeline_wexitstatus(int status) { return WEXITSTATUS(status); }
+int pipeline_wifsignaled(int status) { return WIFSIGNALED(status); }
+int pipeline_wtermsig(int status) { return WTERMSIG(status); }

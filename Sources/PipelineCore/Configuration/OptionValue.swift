@@ -1,0 +1,173 @@
+/// A type a stage option can have: it reads itself from a ``ConfigNode`` and says how it is
+/// written, so `pipeline stages` can describe every key from the types themselves.
+///
+/// Conforming types: `String`, `Bool`, `Int`, `Double`, `Duration`, ``ProcessSignal``,
+/// ``CommandSpec``, arrays of those and `[String: String]`.
+public protocol OptionValue: Sendable {
+  /// The type as the reference shows it: `duration`, `string`, `list of string`.
+  static var optionTypeName: String { get }
+  /// A value used when a configuration is instantiated only to describe it.
+  static var optionPlaceholder: Self { get }
+  /// Reads the value; throws a ``Diagnostic`` located at `node` when it does not fit.
+  init(option node: ConfigNode) throws(Diagnostic)
+  /// How a default value is shown in the reference: `50ms`, `["."]`, `SIGTERM`.
+  var optionDescription: String { get }
+}
+
+extension OptionValue {
+  static func mismatch(_ node: ConfigNode, expected: String, example: String? = nil) -> Diagnostic {
+    Diagnostic(
+      at: node.location, "expected \(expected), got \(node.kindDescription)",
+      help: example.map { "write it like \($0)" })
+  }
+}
+
+extension String: OptionValue {
+  public static var optionTypeName: String { "string" }
+  public static var optionPlaceholder: String { "" }
+  public init(option node: ConfigNode) throws(Diagnostic) {
+    guard case .scalar(let text, _) = node.value else {
+      throw Self.mismatch(node, expected: "a string")
+    }
+    self = text
+  }
+  public var optionDescription: String { "\"\(self)\"" }
+}
+
+extension Bool: OptionValue {
+  public static var optionTypeName: String { "boolean" }
+  public static var optionPlaceholder: Bool { false }
+  public init(option node: ConfigNode) throws(Diagnostic) {
+    guard case .scalar(let text, false) = node.value else {
+      throw Self.mismatch(node, expected: "true or false")
+    }
+    switch text.lowercased() {
+    case "true", "yes", "on": self = true
+    case "false", "no", "off": self = false
+    default: throw Self.mismatch(node, expected: "true or false")
+    }
+  }
+  public var optionDescription: String { self ? "true" : "false" }
+}
+
+extension Int: OptionValue {
+  public static var optionTypeName: String { "integer" }
+  public static var optionPlaceholder: Int { 0 }
+  public init(option node: ConfigNode) throws(Diagnostic) {
+    guard case .scalar(let text, false) = node.value, let number = Int(text) else {
+      throw Self.mismatch(node, expected: "a whole number")
+    }
+    self = number
+  }
+  public var optionDescription: String { String(self) }
+}
+
+extension Double: OptionValue {
+  public static var optionTypeName: String { "number" }
+  public static var optionPlaceholder: Double { 0 }
+  public init(option node: ConfigNode) throws(Diagnostic) {
+    guard case .scalar(let text, false) = node.value, let number = Double(text) else {
+      throw Self.mismatch(node, expected: "a number")
+    }
+    self = number
+  }
+  public var optionDescription: String { String(self) }
+}
+
+extension Array: OptionValue where Element: OptionValue {
+  public static var optionTypeName: String { "list of \(Element.optionTypeName)" }
+  public static var optionPlaceholder: [Element] { [] }
+  /// A list; a single value is accepted as a list of one (`paths: src`).
+  public init(option node: ConfigNode) throws(Diagnostic) {
+    switch node.value {
+    case .sequence(let items):
+      var values: [Element] = []
+      for item in items { values.append(try Element(option: item)) }
+      self = values
+    case .null: self = []
+    default: self = [try Element(option: node)]
+    }
+  }
+  public var optionDescription: String {
+    "[" + map(\.optionDescription).joined(separator: ", ") + "]"
+  }
+}
+
+extension Dictionary: OptionValue where Key == String, Value == String {
+  public static var optionTypeName: String { "mapping of string to string" }
+  public static var optionPlaceholder: [String: String] { [:] }
+  /// A mapping whose scalar values are taken as text (`PORT: 8080` is `"8080"`).
+  public init(option node: ConfigNode) throws(Diagnostic) {
+    switch node.value {
+    case .mapping(let entries):
+      var result: [String: String] = [:]
+      for entry in entries {
+        guard case .scalar(let text, _) = entry.value.value else {
+          if case .null = entry.value.value {
+            result[entry.key] = ""
+            continue
+          }
+          throw Diagnostic(
+            at: entry.value.location,
+            "the value of '\(entry.key)' must be a string, got \(entry.value.kindDescription)")
+        }
+        result[entry.key] = text
+      }
+      self = result
+    case .null: self = [:]
+    default: throw Self.mismatch(node, expected: "a mapping", example: "{ KEY: value }")
+    }
+  }
+  public var optionDescription: String {
+    "{" + sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ") + "}"
+  }
+}
+
+extension ProcessSignal: OptionValue {
+  public static var optionTypeName: String { "signal" }
+  public static var optionPlaceholder: ProcessSignal { .terminate }
+  public init(option node: ConfigNode) throws(Diagnostic) {
+    guard case .scalar(let text, _) = node.value, let signal = ProcessSignal(named: text) else {
+      throw Diagnostic(
+        at: node.location, "expected a signal name, got \(node.kindDescription)",
+        help: "use one of " + ProcessSignal.stopSignals.map(\.name).joined(separator: ", ")
+          + " (the SIG prefix is optional)")
+    }
+    self = signal
+  }
+  public var optionDescription: String { name }
+}
+
+extension CommandSpec: OptionValue {
+  public static var optionTypeName: String { "command" }
+  public static var optionPlaceholder: CommandSpec { .shell("") }
+  /// A string (run by `/bin/sh -c`) or a non-empty list of strings (an argv).
+  public init(option node: ConfigNode) throws(Diagnostic) {
+    switch node.value {
+    case .scalar(let line, _):
+      guard !line.trimmingWhitespace.isEmpty else {
+        throw Diagnostic(at: node.location, "the command is empty", help: "write a command, like `go build ./...`")
+      }
+      self = .shell(line)
+    case .sequence:
+      let words = try [String](option: node)
+      guard let first = words.first, !first.isEmpty else {
+        throw Diagnostic(at: node.location, "the command is empty", help: "write an argv, like [go, test, ./...]")
+      }
+      self = .argv(words)
+    default:
+      throw Self.mismatch(node, expected: "a command (a string or a list of strings)", example: "`go build .` or [go, build, .]")
+    }
+  }
+  public var optionDescription: String { description }
+}
+
+extension String {
+  var trimmingWhitespace: Substring {
+    let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
+    guard let start = firstIndex(where: { !isSpace($0) }),
+      let end = lastIndex(where: { !isSpace($0) })
+    else { return "" }
+    return self[start...end]
+  }
+}

@@ -1,0 +1,33 @@
+/// A pipeline file, read and checked: everything the engine needs, and nothing that is not
+/// `Sendable`.
+public struct PipelineDefinition: Sendable {
+  /// The file as the user named it (used in messages).
+  public var file: String
+  /// The absolute path of the folder that holds the file: the pipeline's root.
+  public var root: String
+  /// `name:`, if given.
+  public var name: String?
+  /// `env:`: added to every command's environment.
+  public var environment: [String: String]
+  /// The stages in the order the file lists them.
+  public var stages: [StageDefinition]
+
+  /// The stages that take their input from `stage` (by name).
+  public func consumers(of stage: String) -> [StageDefinition] {
+    stages.filter { $0.inputs.contains(stage) }
+  }
+}
+
+/// One stage of a pipeline file.
+public struct StageDefinition: Sendable {
+  /// Its unique name: `name:`, or the type name.
+  public var name: String
+  /// Its `stage:` value, resolved to the registered type.
+  public var descriptor: StageDescriptor
+  /// The names of the stages it reads from (`after:`, or the stage listed before it).
+  public var inputs: [String]
+  /// Where its entry starts in the file.
+  public var location: SourceLocation
+  /// Its typed configuration.
+  public var configuration: any StageConfiguration
+}

@@ -1,0 +1,195 @@
+import Foundation
+
+/// Reads a pipeline file and checks everything that can be checked before anything runs:
+/// YAML syntax, top-level keys, stage types, every stage's keys and value types, and the
+/// graph (unknown inputs, duplicate names, cycles). Every problem found is reported, each
+/// as `FILE:LINE:COL: error: …` with a hint.
+public struct PipelineLoader: Sendable {
+  /// The keys of a pipeline file's top level.
+  public static let topLevelKeys = ["version", "name", "env", "stages"]
+  /// The keys every stage accepts, whatever its type.
+  public static let commonStageKeys = ["stage", "name", "after"]
+
+  public let registry: StageRegistry
+
+  public init(registry: StageRegistry) { self.registry = registry }
+
+  /// Loads the file at `path` (relative to the current folder, or absolute).
+  public func load(file path: String) throws(DiagnosticList) -> PipelineDefinition {
+    let absolute = PathText.join(FileManager.default.currentDirectoryPath, path)
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: absolute, isDirectory: &isDirectory) else {
+      throw DiagnosticList([
+        Diagnostic(
+          at: nil, "no pipeline file at \(path)",
+          help: "write one (examples in pipelines/ of the pipeline repository), or name it: pipeline run path/to/pipeline.yaml")
+      ])
+    }
+    guard !isDirectory.boolValue else {
+      throw DiagnosticList([
+        Diagnostic(at: nil, "\(path) is a folder, not a pipeline file", help: "name the YAML file: pipeline run \(path)/pipeline.yaml")
+      ])
+    }
+    guard let data = FileManager.default.contents(atPath: absolute) else {
+      throw DiagnosticList([Diagnostic(at: nil, "cannot read \(path)", help: "check its permissions")])
+    }
+    let root = String(PathText.normalize(absolute).split(separator: "/").dropLast().joined(separator: "/"))
+    return try load(text: String(decoding: data, as: UTF8.self), file: path, root: "/" + root)
+  }
+
+  /// Loads pipeline text; `file` names it in messages and `root` is the folder paths
+  /// resolve against.
+  public func load(text: String, file: String, root: String) throws(DiagnosticList) -> PipelineDefinition {
+    var problems: [Diagnostic] = []
+    let document: ConfigNode
+    do throws(Diagnostic) {
+      guard let parsed = try YAMLNodeConverter.parse(text, file: file) else {
+        throw Diagnostic(
+          at: SourceLocation(file: file, line: 1, column: 1), "the pipeline file is empty",
+          help: "a pipeline needs `stages:`, a list of stages; see Documentation/Configuration.md")
+      }
+      document = parsed
+    } catch {
+      throw DiagnosticList([error])
+    }
+    guard case .mapping(let entries) = document.value else {
+      throw DiagnosticList([
+        Diagnostic(
+          at: document.location, "a pipeline file must be a mapping with `stages:`, got \(document.kindDescription)",
+          help: "start with `stages:` followed by a list of `- stage: …` entries")
+      ])
+    }
+
+    for entry in entries where !Self.topLevelKeys.contains(entry.key) {
+      problems.append(
+        Diagnostic(
+          at: entry.keyLocation, "unknown key '\(entry.key)' at the top level",
+          help: Suggestions.hint(for: entry.key, known: Self.topLevelKeys)))
+    }
+    if let version = document["version"] {
+      if case .scalar(let text, _) = version.value.value, text == "1" {
+      } else {
+        problems.append(
+          Diagnostic(
+            at: version.value.location, "unsupported pipeline version \(version.value.kindDescription)",
+            help: "this pipeline understands version 1 only; write `version: 1` or leave it out"))
+      }
+    }
+    var name: String?
+    var environment: [String: String] = [:]
+    do throws(Diagnostic) {
+      if let entry = document["name"] { name = try String(option: entry.value) }
+      if let entry = document["env"] { environment = try [String: String](option: entry.value) }
+    } catch {
+      problems.append(error)
+    }
+
+    var stages: [StageDefinition] = []
+    if let stagesEntry = document["stages"] {
+      switch stagesEntry.value.value {
+      case .sequence(let items) where !items.isEmpty:
+        stages = readStages(items, problems: &problems)
+      case .sequence, .null:
+        problems.append(
+          Diagnostic(
+            at: stagesEntry.value.location, "the pipeline has no stages",
+            help: "add at least a source and an action, like `- stage: watch` and `- stage: restart`"))
+      default:
+        problems.append(
+          Diagnostic(
+            at: stagesEntry.value.location, "'stages' must be a list, got \(stagesEntry.value.kindDescription)",
+            help: "write each stage as a list item: `- stage: watch`"))
+      }
+    } else {
+      problems.append(
+        Diagnostic(
+          at: document.location, "the pipeline has no 'stages' key",
+          help: "add `stages:` with a list of stages, like `- stage: watch`"))
+    }
+
+    if problems.isEmpty { problems += PipelineGraph.validate(stages) }
+    guard problems.isEmpty else { throw DiagnosticList(problems) }
+    return PipelineDefinition(file: file, root: root, name: name, environment: environment, stages: stages)
+  }
+
+  private func readStages(_ items: [ConfigNode], problems: inout [Diagnostic]) -> [StageDefinition] {
+    var stages: [StageDefinition] = []
+    var previousName: String?
+    for item in items {
+      guard case .mapping(let entries) = item.value else {
+        problems.append(
+          Diagnostic(
+            at: item.location, "a stage must be a mapping with a 'stage' key, got \(item.kindDescription)",
+            help: "write it as `- stage: build` with its keys indented below"))
+        continue
+      }
+      guard let typeEntry = item["stage"] else {
+        problems.append(
+          Diagnostic(
+            at: item.location, "this stage has no 'stage' key",
+            help: "say which stage type it is: `- stage: build`. Known: \(registry.typeNames.joined(separator: ", "))"))
+        continue
+      }
+      guard case .scalar(let typeName, _) = typeEntry.value.value else {
+        problems.append(
+          Diagnostic(at: typeEntry.value.location, "'stage' must be a stage type name, got \(typeEntry.value.kindDescription)"))
+        continue
+      }
+      guard let descriptor = registry.descriptor(named: typeName) else {
+        problems.append(
+          Diagnostic(
+            at: typeEntry.value.location, "unknown stage '\(typeName)'",
+            help: Suggestions.hint(for: typeName, known: registry.typeNames)))
+        continue
+      }
+
+      var stageName = descriptor.typeName
+      var inputs: [String]?
+      do throws(Diagnostic) {
+        if let nameEntry = item["name"] {
+          stageName = try String(option: nameEntry.value)
+          if stageName.isEmpty || stageName.contains(where: { $0 == " " || $0 == "/" }) {
+            throw Diagnostic(
+              at: nameEntry.value.location, "stage name '\(stageName)' is not a valid name",
+              help: "use letters, digits, '-' or '_'")
+          }
+        }
+        if let afterEntry = item["after"] { inputs = try [String](option: afterEntry.value) }
+      } catch {
+        problems.append(error)
+      }
+
+      let options = StageOptions(
+        stageName: stageName,
+        entries: entries.filter { !Self.commonStageKeys.contains($0.key) },
+        location: typeEntry.keyLocation)
+      var configuration: (any StageConfiguration)?
+      do {
+        configuration = try descriptor.readConfiguration(options)
+      } catch let diagnostic as Diagnostic {
+        problems.append(diagnostic)
+      } catch let list as DiagnosticList {
+        problems += list.diagnostics
+      } catch {
+        problems.append(Diagnostic(at: typeEntry.keyLocation, "stage '\(stageName)': \(error)"))
+      }
+      let knownKeys = Self.commonStageKeys + descriptor.options.map(\.key)
+      for entry in options.unreadEntries {
+        problems.append(
+          Diagnostic(
+            at: entry.keyLocation, "unknown key '\(entry.key)' for stage '\(descriptor.typeName)'",
+            help: Suggestions.hint(for: entry.key, known: knownKeys)))
+      }
+
+      let defaultInputs = descriptor.role == .source ? [] : previousName.map { [$0] } ?? []
+      if let configuration {
+        stages.append(
+          StageDefinition(
+            name: stageName, descriptor: descriptor, inputs: inputs ?? defaultInputs,
+            location: typeEntry.keyLocation, configuration: configuration))
+      }
+      previousName = stageName
+    }
+    return stages
+  }
+}

@@ -1,0 +1,116 @@
+/// Reads a stage's keys from its part of the pipeline file — or, when a stage type is only
+/// being described, records what it would read.
+///
+/// A ``StageConfiguration`` reads every key through this type, once, in its initialiser:
+///
+/// ```swift
+/// struct Configuration: StageConfiguration {
+///   var window: Duration
+///   init(options: StageOptions) throws {
+///     window = try options.value("window", default: .milliseconds(100),
+///                                help: "Quiet period before a batch goes on.")
+///   }
+/// }
+/// ```
+///
+/// Because reading and describing are the same code, the reference that `pipeline stages`
+/// prints cannot drift from what a stage accepts. Keys the configuration never asked for
+/// are reported by the loader as unknown, with the nearest known key as a suggestion.
+public final class StageOptions {
+  /// A key a configuration reads: its name, type, default and help.
+  public struct Description: Sendable, Hashable {
+    public var key: String
+    public var typeName: String
+    /// The default as written in YAML, or `nil` when the key is required or has no default.
+    public var defaultValue: String?
+    public var isRequired: Bool
+    public var help: String
+  }
+
+  /// The stage's instance name, for messages.
+  public let stageName: String
+  /// `true` when no file is read and every key yields its default or placeholder.
+  public let isDescribing: Bool
+  /// Where the stage's mapping starts.
+  public let location: SourceLocation?
+
+  private let entries: [String: ConfigNode.Entry]
+  private var order: [String] = []
+  private var descriptions: [String: Description] = [:]
+
+  /// Options read from a stage's mapping, minus the keys the loader handles itself.
+  public init(stageName: String, entries: [ConfigNode.Entry], location: SourceLocation?) {
+    self.stageName = stageName
+    self.isDescribing = false
+    self.location = location
+    self.entries = Dictionary(entries.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+  }
+
+  /// Options that read nothing and record every key asked for.
+  public init(describing typeName: String) {
+    self.stageName = typeName
+    self.isDescribing = true
+    self.location = nil
+    self.entries = [:]
+  }
+
+  /// Every key asked for so far, in order.
+  public var describedKeys: [Description] { order.compactMap { descriptions[$0] } }
+
+  /// The keys present in the file that were never asked for.
+  public var unreadEntries: [ConfigNode.Entry] {
+    entries.values.filter { descriptions[$0.key] == nil }.sorted {
+      ($0.keyLocation.line, $0.keyLocation.column) < ($1.keyLocation.line, $1.keyLocation.column)
+    }
+  }
+
+  /// Whether the file sets `key`.
+  public func contains(_ key: String) -> Bool { entries[key] != nil }
+
+  /// The value of `key`, or `defaultValue` when the file leaves it out.
+  public func value<T: OptionValue>(_ key: String, default defaultValue: T, help: String) throws -> T {
+    record(key, T.self, defaultValue.optionDescription, required: false, help: help)
+    guard let entry = entries[key] else { return defaultValue }
+    if case .null = entry.value.value { return defaultValue }
+    return try T(option: entry.value)
+  }
+
+  /// The value of `key`, or `nil` when the file leaves it out.
+  ///
+  /// - Parameter defaultText: how the reference describes the absence, when that has a meaning
+  ///   (`"the stage listed before"`).
+  public func optional<T: OptionValue>(
+    _ key: String, as type: T.Type = T.self, defaultText: String? = nil, help: String
+  ) throws -> T? {
+    record(key, T.self, defaultText, required: false, help: help)
+    guard let entry = entries[key] else { return nil }
+    if case .null = entry.value.value { return nil }
+    return try T(option: entry.value)
+  }
+
+  /// The value of `key`; its absence is an error located at the stage.
+  public func required<T: OptionValue>(_ key: String, as type: T.Type = T.self, help: String) throws -> T {
+    record(key, T.self, nil, required: true, help: help)
+    if isDescribing { return T.optionPlaceholder }
+    guard let entry = entries[key] else {
+      throw Diagnostic(
+        at: location, "stage '\(stageName)' needs '\(key)'", help: "add `\(key): …` (\(help))")
+    }
+    return try T(option: entry.value)
+  }
+
+  /// A diagnostic located at the value of `key` (or at the stage when it is absent), for
+  /// checks of meaning made after reading, such as "must be greater than zero".
+  public func invalid(_ key: String, _ message: String, help: String? = nil) -> Diagnostic {
+    Diagnostic(at: entries[key]?.value.location ?? location, message, help: help)
+  }
+
+  /// Where the value of `key` is written, if it is.
+  public func location(of key: String) -> SourceLocation? { entries[key]?.value.location }
+
+  private func record(_ key: String, _ type: any OptionValue.Type, _ defaultValue: String?, required: Bool, help: String) {
+    if descriptions[key] == nil { order.append(key) }
+    descriptions[key] = Description(
+      key: key, typeName: type.optionTypeName, defaultValue: defaultValue, isRequired: required, help: help)
+  }
+}

@@ -1,0 +1,83 @@
+import Yams
+
+/// Turns the YAML parser's tree into ``ConfigNode``s, and its errors into ``Diagnostic``s.
+enum YAMLNodeConverter {
+  /// Parses `text`; `nil` for an empty document.
+  static func parse(_ text: String, file: String) throws(Diagnostic) -> ConfigNode? {
+    let root: Node?
+    do {
+      root = try Yams.compose(yaml: text)
+    } catch let error as YamlError {
+      throw diagnostic(for: error, text: text, file: file)
+    } catch {
+      throw Diagnostic(at: SourceLocation(file: file, line: 1, column: 1), "cannot read YAML: \(error)")
+    }
+    return root.map { convert($0, file: file) }
+  }
+
+  static func convert(_ node: Node, file: String) -> ConfigNode {
+    let location = SourceLocation(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1)
+    switch node {
+    case .scalar(let scalar):
+      let quoted = scalar.style == .singleQuoted || scalar.style == .doubleQuoted
+        || scalar.style == .literal || scalar.style == .folded
+      if !quoted, ["", "~", "null", "Null", "NULL"].contains(scalar.string) {
+        return ConfigNode(.null, at: location)
+      }
+      return ConfigNode(.scalar(scalar.string, quoted: quoted), at: location)
+    case .sequence(let sequence):
+      return ConfigNode(.sequence(sequence.map { convert($0, file: file) }), at: location)
+    case .mapping(let mapping):
+      let entries = mapping.map { pair in
+        let key = convert(pair.key, file: file)
+        let keyText: String
+        if case .scalar(let text, _) = key.value { keyText = text } else { keyText = "" }
+        return ConfigNode.Entry(key: keyText, keyLocation: key.location, value: convert(pair.value, file: file))
+      }
+      return ConfigNode(.mapping(entries), at: location)
+    case .alias:
+      return ConfigNode(.null, at: location)
+    }
+  }
+
+  static func diagnostic(for error: YamlError, text: String, file: String) -> Diagnostic {
+    func at(_ mark: Mark) -> SourceLocation { SourceLocation(file: file, line: mark.line, column: mark.column) }
+    let help = "check the indentation and quoting around this place (a value with ': ' or '#' needs quotes)"
+    switch error {
+    case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
+      .composer(_, let problem, let mark, _):
+      return Diagnostic(at: at(mark), "invalid YAML: \(problem)", help: help)
+    case .duplicatedKeysInMapping(let duplicates, let context):
+      let key = duplicates.first ?? "?"
+      let location = secondOccurrence(ofKey: key, in: text, after: context.mark.line)
+        .map { SourceLocation(file: file, line: $0.line, column: $0.column) } ?? at(context.mark)
+      return Diagnostic(
+        at: location, "duplicate key '\(key)'", help: "a key may appear once per mapping; remove one of them")
+    case .reader(let problem, _, _, _):
+      return Diagnostic(at: SourceLocation(file: file, line: 1, column: 1), "cannot read YAML: \(problem)",
+                        help: "the file must be UTF-8 text")
+    default:
+      return Diagnostic(at: SourceLocation(file: file, line: 1, column: 1), "invalid YAML: \(error)")
+    }
+  }
+
+  /// Where `key:` is written for the second time at or after `line` (same indentation as
+  /// the first), so a duplicate is reported where it is, not at the start of its mapping.
+  static func secondOccurrence(ofKey key: String, in text: String, after line: Int) -> (line: Int, column: Int)? {
+    var seen: Int?
+    for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+    where index + 1 >= line {
+      var content = rawLine.drop { $0 == " " }
+      var column = rawLine.count - content.count + 1
+      if content.hasPrefix("- ") {
+        content = content.dropFirst(2).drop { $0 == " " }
+        column = rawLine.count - content.count + 1
+      }
+      let candidates = [key + ":", "\"\(key)\":", "'\(key)':"]
+      guard candidates.contains(where: { content.hasPrefix($0) }) else { continue }
+      if let first = seen, first == column { return (index + 1, column) }
+      if seen == nil { seen = column }
+    }
+    return nil
+  }
+}

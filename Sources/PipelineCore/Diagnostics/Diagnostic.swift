@@ -1,0 +1,40 @@
+/// An error a person must fix, in the compiler's format, with a hint that says what to do:
+///
+/// ```
+/// pipelines/dev.yaml:14:11: error: unknown stage 'debounse'
+///   help: did you mean 'debounce'? Known: build, debounce, filter, restart, test, watch
+/// ```
+///
+/// Every text a user can meet while a pipeline is loaded is made by one of the factory
+/// methods in `Diagnostic+Messages.swift`, so tests can pin them and the documentation
+/// can list them.
+public struct Diagnostic: Error, Sendable, Hashable, CustomStringConvertible {
+  /// Where the problem is; `nil` when it concerns the file as a whole or no file at all.
+  public var location: SourceLocation?
+  /// What is wrong, in one line.
+  public var message: String
+  /// What to do about it, if there is something useful to say.
+  public var help: String?
+
+  public init(at location: SourceLocation?, _ message: String, help: String? = nil) {
+    self.location = location
+    self.message = message
+    self.help = help
+  }
+
+  public var description: String {
+    let head = location.map { "\($0): error: \(message)" } ?? "error: \(message)"
+    guard let help else { return head }
+    return head + "\n  help: " + help
+  }
+}
+
+/// One or more diagnostics found together (a loader reports every problem it can find,
+/// not only the first).
+public struct DiagnosticList: Error, Sendable, CustomStringConvertible {
+  public var diagnostics: [Diagnostic]
+
+  public init(_ diagnostics: [Diagnostic]) { self.diagnostics = diagnostics }
+
+  public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
+}

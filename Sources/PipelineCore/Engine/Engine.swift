@@ -1,0 +1,141 @@
+import Foundation
+import Synchronization
+
+/// Runs a pipeline: every stage as a concurrent task, connected by streams of batches.
+///
+/// ```
+///             ┌──────────── StageInput (one stream per stage, fed by all its inputs)
+///             ▼
+///  [watch] ─▶ [debounce] ─▶ [filter] ─▶ [build] ─▶ [test] ─▶ [restart]
+///                              └──────▶ [gofmt]     (fan-out: `after: [filter]`)
+/// ```
+///
+/// A stage's input ends when all of its inputs have ended, or at once when the pipeline
+/// stops: ``stop(reason:)`` ends every input together, so all stages stop their processes in
+/// parallel, and ``run()`` returns when every stage has returned.
+public final class Engine: Sendable {
+  public let definition: PipelineDefinition
+  private let events: any EventSink
+  private let cycles: CycleReporter
+  private let work: WorkTracker
+  private let environment: [String: String]
+
+  private struct State {
+    var continuations: [String: AsyncStream<Batch>.Continuation] = [:]
+    var stopReason: String?
+    var failed = false
+    /// Per stage, how many of its inputs have not returned yet.
+    var upstreamLeft: [String: Int] = [:]
+  }
+  private let state = Mutex(State())
+
+  /// - Parameters:
+  ///   - definition: the loaded pipeline.
+  ///   - events: where events go (the console, the events file).
+  ///   - environment: the environment commands inherit, before the pipeline's `env:`.
+  public init(
+    definition: PipelineDefinition, events: any EventSink,
+    environment: [String: String] = ProcessInfo.processInfo.environment
+  ) {
+    self.definition = definition
+    let cycles = CycleReporter(forward: events)
+    self.cycles = cycles
+    self.events = EventBus([cycles, events])
+    self.work = WorkTracker(onIdle: { cycles.pipelineIdle() })
+    self.environment = environment.merging(definition.environment) { _, pipeline in pipeline }
+  }
+
+  /// Runs until ``stop(reason:)`` is called or a stage breaks.
+  ///
+  /// - Returns: `0` after a clean stop, `1` when a stage could not start or broke.
+  public func run() async -> Int32 {
+    let stages = definition.stages
+    var streams: [String: AsyncStream<Batch>] = [:]
+    var continuations: [String: AsyncStream<Batch>.Continuation] = [:]
+    for stage in stages {
+      let (stream, continuation) = AsyncStream<Batch>.makeStream()
+      streams[stage.name] = stream
+      continuations[stage.name] = continuation
+    }
+    let alreadyStopping = state.withLock { state -> Bool in
+      state.continuations = continuations
+      return state.stopReason != nil
+    }
+    if alreadyStopping { finishAll() }
+
+    var runners: [(StageDefinition, StageRunner)] = []
+    for stage in stages {
+      let context = StageContext(
+        name: stage.name, typeName: stage.descriptor.typeName, root: definition.root,
+        environment: environment, events: events, work: work)
+      do {
+        runners.append((stage, try stage.descriptor.instantiate(stage.configuration, context)))
+      } catch {
+        events.emit(Event(kind: .error, stage: stage.name, message: "\(error)"))
+        return 1
+      }
+    }
+
+    let flow = stages.map { "\($0.name)" }.joined(separator: " → ")
+    events.emit(
+      Event(
+        kind: .pipelineStarted, stage: "pipeline",
+        message: (definition.name.map { "'\($0)' " } ?? "") + "from \(definition.file): \(flow)",
+        metadata: ["file": definition.file, "stages": stages.map(\.name).joined(separator: ",")]))
+
+    state.withLock { state in
+      for stage in stages { state.upstreamLeft[stage.name] = stage.inputs.count }
+    }
+    let allContinuations = continuations
+    await withTaskGroup(of: Void.self) { group in
+      for (stage, runner) in runners {
+        let consumers = definition.consumers(of: stage.name)
+        let reachesActions = consumers.contains { $0.descriptor.role == .action }
+        let cycles = self.cycles
+        let output = StageOutput(
+          downstream: consumers.compactMap { allContinuations[$0.name] }, work: work,
+          onSend: { batch in if reachesActions { cycles.batchReachesActions(batch) } })
+        let input = StageInput(stream: streams[stage.name]!, work: work)
+        group.addTask {
+          do {
+            try await runner.run(input, output)
+          } catch {
+            self.events.emit(Event(kind: .error, stage: stage.name, message: "\(error)"))
+            self.state.withLock { $0.failed = true }
+            self.stop(reason: "stage '\(stage.name)' failed")
+          }
+          for consumer in consumers {
+            let last = self.state.withLock { state -> Bool in
+              state.upstreamLeft[consumer.name, default: 0] -= 1
+              return state.upstreamLeft[consumer.name] == 0
+            }
+            if last { allContinuations[consumer.name]?.finish() }
+          }
+        }
+      }
+    }
+    let failed = state.withLock { $0.failed }
+    events.emit(
+      Event(kind: .pipelineStopped, stage: "pipeline", message: failed ? "" : "stopped", metadata: ["status": failed ? "1" : "0"]))
+    return failed ? 1 : 0
+  }
+
+  /// Stops the pipeline: every stage's input ends, so each stops its work and returns.
+  /// Calling it again has no further effect.
+  public func stop(reason: String) {
+    let first = state.withLock { state -> Bool in
+      guard state.stopReason == nil else { return false }
+      state.stopReason = reason
+      return true
+    }
+    guard first else { return }
+    events.emit(
+      Event(kind: .pipelineStopping, stage: "pipeline", message: "stopping (\(reason))…", metadata: ["reason": reason]))
+    finishAll()
+  }
+
+  private func finishAll() {
+    work.beginShutdown()
+    for continuation in state.withLock({ Array($0.continuations.values) }) { continuation.finish() }
+  }
+}

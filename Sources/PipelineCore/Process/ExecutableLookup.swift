@@ -1,0 +1,27 @@
+@preconcurrency import Glibc
+
+/// Finds a program the way a shell does.
+enum ExecutableLookup {
+  static let defaultPath = "/usr/local/bin:/usr/bin:/bin"
+
+  /// `program` itself when it has a `/` (relative ones against `workingDirectory`), else the
+  /// first executable regular file named `program` in a `PATH` folder.
+  static func find(_ program: String, path: String, workingDirectory: String) throws(LaunchError)
+    -> String
+  {
+    if program.contains("/") {
+      let absolute = program.hasPrefix("/") ? program : workingDirectory + "/" + program
+      guard access(absolute, F_OK) == 0 else { throw .notFound(program) }
+      return program
+    }
+    for folder in path.split(separator: ":", omittingEmptySubsequences: false) {
+      let base = folder.isEmpty ? workingDirectory : String(folder)
+      let candidate = base.hasPrefix("/") ? base + "/" + program : workingDirectory + "/" + base + "/" + program
+      var info = stat()
+      if stat(candidate, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, access(candidate, X_OK) == 0 {
+        return candidate
+      }
+    }
+    throw .notFound(program)
+  }
+}

@@ -1,0 +1,105 @@
+/// A step of a pipeline: a source of batches, a transform of them, or an action on them.
+///
+/// The engine runs every stage concurrently and connects them with streams:
+///
+/// ```
+///   watch ──▶ debounce ──▶ filter ──▶ build ──▶ test ──▶ restart
+///  (source)  (transform)  (transform) (action)  (action)  (action)
+///                              │
+///                              └────▶ gofmt (a second branch: `after: [filter]`)
+/// ```
+///
+/// A stage reads batches from its ``StageInput`` and sends the ones that should go on to its
+/// ``StageOutput``; an action that fails simply does not send, so nothing downstream runs
+/// and the running app is left alone.
+///
+/// ```swift
+/// struct LintStage: Stage {
+///   struct Configuration: StageConfiguration {
+///     var strict: Bool
+///     init(options: StageOptions) throws {
+///       strict = try options.value("strict", default: false, help: "Fail on warnings.")
+///     }
+///   }
+///   static let summary = "Runs the linter on changed files."
+///   init(configuration: Configuration, context: StageContext) throws { … }
+///   func run(input: StageInput, output: StageOutput) async throws {
+///     for await batch in input { if await lint(batch) { output.send(batch) } }
+///   }
+/// }
+/// ```
+///
+/// - Important: `run` must return when `input` ends: that is how shutdown arrives. A stage
+///   that started processes stops them before returning. A failed build or test is reported
+///   as an ``Event``; throw only when the stage itself cannot go on (the pipeline stops).
+public protocol Stage: Sendable {
+  /// The stage's typed options.
+  associatedtype Configuration: StageConfiguration
+
+  /// The name a pipeline file uses in `stage:`. Defaults to the type name without its
+  /// `Stage` suffix, in snake case: `DebounceStage` → `debounce`.
+  static var typeName: String { get }
+  /// Former names that still select this stage type.
+  static var aliases: [String] { get }
+  /// Whether it is a source, a transform or an action.
+  static var role: StageRole { get }
+  /// One line for `pipeline stages`.
+  static var summary: String { get }
+  /// A YAML snippet that uses the stage, for `pipeline stages`.
+  static var example: String { get }
+
+  /// Creates the stage for one pipeline. Throw a ``Diagnostic`` for a configuration that
+  /// reads well but cannot work (a folder that does not exist).
+  init(configuration: Configuration, context: StageContext) throws
+
+  /// Processes batches until `input` ends.
+  func run(input: StageInput, output: StageOutput) async throws
+}
+
+/// What a stage does in the graph.
+public enum StageRole: String, Sendable, Hashable, CaseIterable {
+  /// Emits batches on its own (a file watcher, a timer); it takes no input.
+  case source
+  /// Filters or rewrites batches.
+  case transform
+  /// Does work for a batch (build, test, restart) and passes it on on success.
+  case action
+}
+
+extension Stage {
+  public static var typeName: String { StageNaming.typeName(for: Self.self) }
+  public static var aliases: [String] { [] }
+  public static var example: String { "- stage: \(typeName)" }
+}
+
+/// A stage's typed configuration, read through ``StageOptions``.
+public protocol StageConfiguration: Sendable {
+  /// Reads every key the stage accepts. Keys never asked for are reported as unknown.
+  init(options: StageOptions) throws
+}
+
+/// The configuration of a stage that takes no keys.
+public struct NoConfiguration: StageConfiguration {
+  public init(options: StageOptions) throws {}
+  public init() {}
+}
+
+enum StageNaming {
+  /// `DebounceStage` → `debounce`, `HTTPCheckStage` → `http_check`.
+  static func typeName(for type: Any.Type) -> String {
+    var name = String(describing: type)
+    if let generic = name.firstIndex(of: "<") { name = String(name[..<generic]) }
+    if name.hasSuffix("Stage"), name.count > 5 { name.removeLast(5) }
+    var result = ""
+    let characters = Array(name)
+    for (index, character) in characters.enumerated() {
+      if character.isUppercase, index > 0 {
+        let previousIsLower = characters[index - 1].isLowercase || characters[index - 1].isNumber
+        let nextIsLower = index + 1 < characters.count && characters[index + 1].isLowercase
+        if previousIsLower || (characters[index - 1].isUppercase && nextIsLower) { result += "_" }
+      }
+      result += character.lowercased()
+    }
+    return result
+  }
+}

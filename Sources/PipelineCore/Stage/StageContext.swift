@@ -1,0 +1,46 @@
+/// What a stage knows about the pipeline it runs in, and the ways it talks to the world.
+public struct StageContext: Sendable {
+  /// The stage's name in this pipeline (its `name:`, or its type name).
+  public var name: String
+  /// The stage's type name (`build`).
+  public var typeName: String
+  /// The pipeline's root: the absolute path of the folder that holds its YAML file.
+  /// Changed paths are relative to it, and commands run in it.
+  public var root: String
+  /// The environment for commands: `pipeline`'s own, plus the pipeline's `env:`.
+  public var environment: [String: String]
+  /// Where events go: the console, the `--events` file and the cycle summary.
+  public var events: EventSink
+  /// Tells the engine when the stage holds work that is not visible in its input.
+  public var work: WorkTracker
+
+  public init(
+    name: String, typeName: String, root: String, environment: [String: String],
+    events: EventSink, work: WorkTracker
+  ) {
+    self.name = name
+    self.typeName = typeName
+    self.root = root
+    self.environment = environment
+    self.events = events
+    self.work = work
+  }
+
+  /// Emits an event from this stage.
+  public func emit(
+    _ kind: Event.Kind, _ message: String? = nil, paths: [String] = [],
+    metadata: [String: String] = [:]
+  ) {
+    events.emit(Event(kind: kind, stage: name, message: message, paths: paths, metadata: metadata))
+  }
+
+  /// Emits a line of a process's output, shown prefixed with the stage's name.
+  public func output(_ line: String, channel: OutputChannel) {
+    events.emit(Event(kind: .output, stage: name, message: line, metadata: ["stream": channel.rawValue]))
+  }
+
+  /// The path of `relative` under ``root`` (an absolute `relative` is returned as is).
+  public func absolutePath(_ relative: String) -> String {
+    PathText.join(root, relative)
+  }
+}

@@ -1,0 +1,68 @@
+/// The batches that reach a stage, from all of its inputs, in arrival order.
+///
+/// Iterating ends when the pipeline shuts down (or every input has ended). The engine
+/// counts a batch as handled when the stage asks for the next one; a stage that keeps
+/// working on a batch after that (it runs a command concurrently, or holds it for a quiet
+/// period) says so with ``WorkTracker/begin()`` before asking.
+public struct StageInput: AsyncSequence, Sendable {
+  public typealias Element = Batch
+
+  let stream: AsyncStream<Batch>
+  let work: WorkTracker
+
+  init(stream: AsyncStream<Batch>, work: WorkTracker) {
+    self.stream = stream
+    self.work = work
+  }
+
+  public struct AsyncIterator: AsyncIteratorProtocol {
+    var base: AsyncStream<Batch>.AsyncIterator
+    let work: WorkTracker
+    var holdsBatch = false
+
+    public mutating func next() async -> Batch? {
+      if holdsBatch {
+        holdsBatch = false
+        work.batchHandled()
+      }
+      guard !work.isShuttingDown, let batch = await base.next(), !work.isShuttingDown else {
+        return nil
+      }
+      holdsBatch = true
+      return batch
+    }
+  }
+
+  public func makeAsyncIterator() -> AsyncIterator {
+    AsyncIterator(base: stream.makeAsyncIterator(), work: work)
+  }
+}
+
+/// Where a stage sends the batches that go on: to every stage that lists it as an input.
+public struct StageOutput: Sendable {
+  let downstream: [AsyncStream<Batch>.Continuation]
+  let work: WorkTracker
+  let onSend: @Sendable (Batch) -> Void
+
+  init(
+    downstream: [AsyncStream<Batch>.Continuation], work: WorkTracker,
+    onSend: @escaping @Sendable (Batch) -> Void = { _ in }
+  ) {
+    self.downstream = downstream
+    self.work = work
+    self.onSend = onSend
+  }
+
+  /// Passes `batch` on. An empty batch (no changes, not the startup batch) is dropped.
+  public func send(_ batch: Batch) {
+    guard !batch.isEmpty, !work.isShuttingDown else { return }
+    onSend(batch)
+    for continuation in downstream {
+      work.batchSent()
+      if case .terminated = continuation.yield(batch) { work.batchHandled() }
+    }
+  }
+
+  /// `true` when nothing consumes this stage's output.
+  public var isTerminal: Bool { downstream.isEmpty }
+}

@@ -1,0 +1,49 @@
+import PipelineCore
+
+/// One raw observation of a watch backend, before debouncing.
+struct FileEvent: Sendable, Hashable {
+  /// Absolute path, without a trailing `/`.
+  var path: String
+  var kind: ChangeKind
+  var isDirectory: Bool
+}
+
+/// What a backend reports to the watch stage.
+enum WatchNotice: Sendable {
+  /// Paths changed. Events are in the order they were observed.
+  case changed([FileEvent])
+  /// The backend lost track (queue overflow, a root came back): everything under `root`
+  /// may have changed. The backend has already re-established its watches when it says so.
+  case rescanNeeded(root: String, reason: String)
+  /// Something a person must hear about (a watch limit reached, a root that vanished).
+  case warning(String)
+}
+
+/// Which directories a backend must not descend into (they are never watched at all).
+struct WatchExclusion: Sendable {
+  /// Folder names excluded wherever they appear, such as `.git` or `node_modules`.
+  var directoryNames: Set<String>
+  /// Absolute folder paths excluded, with no trailing `/`.
+  var directoryPaths: Set<String>
+
+  init(directoryNames: Set<String> = [], directoryPaths: Set<String> = []) {
+    self.directoryNames = directoryNames
+    self.directoryPaths = directoryPaths
+  }
+
+  func excludes(directory path: String, name: Substring) -> Bool {
+    directoryNames.contains(String(name)) || directoryPaths.contains(path)
+  }
+}
+
+/// A source of file-system observations for a set of root folders.
+///
+/// The Linux backend is ``InotifyWatcher``; ``PollingWatcher`` works everywhere. A macOS
+/// (FSEvents or kqueue) backend would conform to this protocol too.
+///
+/// - Important: `start` returns once the watches are in place (so a change made after it
+///   returns is seen); the backend then calls `sink` from its own thread until `stop()`.
+protocol FileWatcher: AnyObject, Sendable {
+  func start(_ sink: @escaping @Sendable (WatchNotice) -> Void) throws
+  func stop()
+}
