@@ -116,6 +116,7 @@ struct GlobPatternTests {
     ("{src/,}main.go", "main.go", true),
     ("{src/,}main.go", "src/main.go", true),
     ("a/{**,x}/b", "a/y/z/b", true),
+    ("{*,x}*", "a/b", true),
     ("{[,],x}y", ",y", true),
     ("a,b", "a,b", true),
     ("a}", "a}", true),
@@ -188,6 +189,7 @@ struct GlobPatternTests {
   ])
   func syntaxErrors(pattern: String, message: String) {
     let error = #expect(throws: GlobPattern.SyntaxError.self) { try GlobPattern(pattern) }
+    #expect(error?.message == message)
     #expect(error?.description == message)
   }
 

@@ -49,7 +49,7 @@ public enum ShellQuoting {
 
 extension String {
   /// Every occurrence of `target` replaced, without Foundation.
-  func replacingAll(_ target: String, with replacement: String) -> String {
+  package func replacingAll(_ target: String, with replacement: String) -> String {
     guard !target.isEmpty, contains(target) else { return self }
     var result = ""
     var rest = self[...]

@@ -85,10 +85,12 @@ public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
     return Array(path.utf8).withUnsafeBufferPointer(matches(utf8:))
   }
 
+  /// Two patterns are equal when written the same; the compiled program follows from the text.
   public static func == (lhs: GlobPattern, rhs: GlobPattern) -> Bool {
     lhs.description == rhs.description
   }
 
+  /// Hashes the text, consistently with `==`.
   public func hash(into hasher: inout Hasher) {
     hasher.combine(description)
   }
@@ -121,7 +123,11 @@ extension GlobPattern {
     public let pattern: String
 
     /// The error on one line, such as `unclosed '{' at offset 4 in 'src/{a,b'`.
-    public var description: String {
+    public var description: String { message }
+
+    /// The error on one line, such as `unclosed '{' at offset 4 in 'src/{a,b'`, for a
+    /// diagnostic to put after its location; ``help`` says what to do about it.
+    public var message: String {
       let place = "at offset \(offset) in '\(pattern)'"
       switch reason {
       case .unclosedBracket: return "unclosed '[' \(place)"
@@ -353,7 +359,7 @@ extension GlobPattern {
     case anyScalar
     case scalar(inClass: Int)
     case star
-    /// Two or more `*` in a row: `**` if alone in its segment, `*` otherwise.
+    /// Two or more `*` in a row: `**` if only stars make up its segment, `*` otherwise.
     case doubleStar
     case separator
   }

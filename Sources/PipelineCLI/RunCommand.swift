@@ -1,0 +1,85 @@
+import ArgumentParser
+import Dispatch
+import PipelineCore
+@preconcurrency import Glibc
+
+/// `pipeline run [FILE]`: loads the pipeline and runs it until SIGINT or SIGTERM.
+struct RunCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "run",
+    abstract: "Run a pipeline until interrupted (Ctrl-C).",
+    discussion: """
+      Stops cleanly on SIGINT or SIGTERM: running commands and the app are stopped with \
+      their stage's signal and kill_after, and no process pipeline started outlives it. A \
+      second SIGINT while stopping kills everything at once.
+      """)
+
+  @Argument(help: "The pipeline file.")
+  var file: String = "pipeline.yaml"
+
+  @Option(name: .long, help: ArgumentHelp("Write every event as a JSON object per line to this file.", valueName: "path"))
+  var events: String?
+
+  @Flag(name: .shortAndLong, help: "Show every event, such as app stops and dropped batches.")
+  var verbose = false
+
+  func run() async throws {
+    let terminal = TerminalWriter()
+    let definition: PipelineDefinition
+    do {
+      definition = try PipelineLoader(registry: RegistryHolder.registry).load(file: file)
+    } catch {
+      terminal.line(error.description, error: true)
+      throw ExitCode(2)
+    }
+
+    var sinks: [any EventSink] = [ConsoleRenderer(terminal: terminal, verbose: verbose)]
+    if let events {
+      do {
+        sinks.append(try JSONLinesEventLog(path: events))
+      } catch {
+        terminal.line(error.description, error: true)
+        throw ExitCode(2)
+      }
+    }
+    let engine = Engine(definition: definition, events: EventBus(sinks))
+    let signals = SignalHandling(engine: engine, terminal: terminal)
+    signals.install()
+    let status = await engine.run()
+    LiveProcessGroups.shared.killAll()
+    if status != 0 { throw ExitCode(status) }
+  }
+}
+
+/// Turns SIGINT, SIGTERM and SIGHUP into a clean stop of the engine; a second SIGINT or
+/// SIGTERM while stopping kills every process group at once and exits.
+final class SignalHandling: Sendable {
+  private let engine: Engine
+  private let terminal: TerminalWriter
+  private let sources: [any DispatchSourceSignal]
+  private let received = Counter()
+
+  init(engine: Engine, terminal: TerminalWriter) {
+    self.engine = engine
+    self.terminal = terminal
+    sources = [SIGINT, SIGTERM, SIGHUP].map { DispatchSource.makeSignalSource(signal: $0, queue: .global()) }
+  }
+
+  func install() {
+    signal(SIGPIPE, SIG_IGN)
+    for (source, number) in zip(sources, [SIGINT, SIGTERM, SIGHUP]) {
+      signal(number, SIG_IGN)
+      let name = ProcessSignal(number: number).name
+      source.setEventHandler { [self] in
+        if received.next() == 1 {
+          engine.stop(reason: name)
+        } else {
+          terminal.line("\(name) again: killing everything now", error: true)
+          LiveProcessGroups.shared.killAll()
+          exit(128 + number)
+        }
+      }
+      source.resume()
+    }
+  }
+}

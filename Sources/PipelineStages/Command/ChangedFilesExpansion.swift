@@ -1,0 +1,45 @@
+import PipelineCore
+
+/// Turns a command and a batch into the process launches that run it: `{files}` replaced by
+/// the changed paths, split into several runs when the list is too long for one command
+/// line (as `xargs` does), since the kernel caps a single argument at 128 KiB.
+enum ChangedFilesExpansion {
+  /// The most bytes of paths put into one run.
+  static let maximumBytesPerRun = 96 * 1024
+
+  /// The commands to run, in order. Without `{files}`, that is the command itself.
+  /// With it, one command per chunk of the paths that still exist (a removed file cannot be
+  /// formatted or linted); none when there are no such paths.
+  static func commands(for command: CommandSpec, paths: [String], limit: Int = maximumBytesPerRun) -> [CommandSpec] {
+    guard command.usesFilesPlaceholder else { return [command] }
+    return chunks(of: paths, limit: limit).map { chunk in
+      switch command {
+      case .shell(let line):
+        return .shell(line.replacingAll(CommandSpec.filesPlaceholder, with: chunk.map(ShellQuoting.quote).joined(separator: " ")))
+      case .argv(let words):
+        return .argv(words.flatMap { word -> [String] in
+          if word == CommandSpec.filesPlaceholder { return chunk }
+          return [word.replacingAll(CommandSpec.filesPlaceholder, with: chunk.joined(separator: " "))]
+        })
+      }
+    }
+  }
+
+  static func chunks(of paths: [String], limit: Int) -> [[String]] {
+    var result: [[String]] = []
+    var current: [String] = []
+    var size = 0
+    for path in paths {
+      let cost = path.utf8.count + 3
+      if !current.isEmpty, size + cost > limit {
+        result.append(current)
+        current = []
+        size = 0
+      }
+      current.append(path)
+      size += cost
+    }
+    if !current.isEmpty { result.append(current) }
+    return result
+  }
+}

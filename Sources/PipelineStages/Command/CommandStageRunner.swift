@@ -1,0 +1,164 @@
+import PipelineCore
+
+/// The loop behind every command stage: one consumer of the stage's messages, so a batch
+/// that arrives while the command runs is handled by the `on_busy` policy and no two runs
+/// of the same stage ever overlap.
+///
+/// ```
+///   batch ──▶ idle? ── yes ──▶ start run ──▶ finished ──▶ succeeded: send on
+///               │                  ▲                      failed: keep the batch for
+///               no                 │                              the next run
+///               ▼                  │
+///   restart: stop the run, merge, start again when it has stopped
+///   queue:   merge into the next run       ignore: drop
+/// ```
+///
+/// A failed run's batch is merged into the next run, so the changes of a broken build are
+/// not lost when the fix arrives.
+struct CommandStageRunner: Sendable {
+  let configuration: CommandConfiguration
+  let context: StageContext
+
+  private enum Message: Sendable {
+    case batch(Batch)
+    case finished(run: Int, CommandOutcome, Duration)
+    case inputEnded
+  }
+
+  private struct Run {
+    let id: Int
+    let batch: Batch
+    let tokens: Int
+    let task: Task<Void, Never>
+  }
+
+  func run(input: StageInput, output: StageOutput) async {
+    let (messages, continuation) = AsyncStream<Message>.makeStream()
+    let work = context.work
+    let reader = Task {
+      for await batch in input {
+        work.begin()
+        continuation.yield(.batch(batch))
+      }
+      continuation.yield(.inputEnded)
+    }
+    defer { reader.cancel() }
+
+    let execution = CommandExecution(configuration: configuration, context: context)
+    var running: Run?
+    var pending: Batch?
+    var pendingTokens = 0
+    var failedBatch: Batch?
+    var nextID = 0
+
+    func start(_ batch: Batch, tokens: Int) {
+      var batch = batch
+      if let failed = failedBatch {
+        batch = failed.merging(batch)
+        failedBatch = nil
+      }
+      nextID += 1
+      let id = nextID
+      context.emit(
+        .stageStarted, "running \(configuration.command)", paths: batch.paths,
+        metadata: ["command": configuration.command.description])
+      let task = Task {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let outcome = await execution.run(for: batch)
+        continuation.yield(.finished(run: id, outcome, started.duration(to: clock.now)))
+      }
+      running = Run(id: id, batch: batch, tokens: tokens, task: task)
+    }
+
+    for await message in messages {
+      switch message {
+      case .batch(let batch):
+        guard let current = running else {
+          start(batch, tokens: 1)
+          continue
+        }
+        switch configuration.onBusy {
+        case .ignore:
+          context.emit(.batchDropped, "busy: ignored \(batch)", paths: batch.paths)
+          work.end()
+        case .queue:
+          pending = pending.map { $0.merging(batch) } ?? batch
+          pendingTokens += 1
+        case .restart:
+          pending = pending.map { $0.merging(batch) } ?? batch
+          pendingTokens += 1
+          current.task.cancel()
+        }
+
+      case .finished(let id, let outcome, let duration):
+        guard let finished = running, finished.id == id else { continue }
+        running = nil
+        report(outcome, duration: duration, batch: finished.batch, output: output, failedBatch: &failedBatch, pending: &pending)
+        work.end(finished.tokens)
+        if let next = pending {
+          pending = nil
+          let tokens = pendingTokens
+          pendingTokens = 0
+          start(next, tokens: tokens)
+        }
+
+      case .inputEnded:
+        if let current = running {
+          current.task.cancel()
+          await current.task.value
+          work.end(current.tokens)
+        }
+        if pendingTokens > 0 { work.end(pendingTokens) }
+        return
+      }
+    }
+  }
+
+  private func report(
+    _ outcome: CommandOutcome, duration: Duration, batch: Batch, output: StageOutput,
+    failedBatch: inout Batch?, pending: inout Batch?
+  ) {
+    let seconds = String(duration.seconds)
+    let command = configuration.command.description
+    switch outcome {
+    case .succeeded:
+      context.emit(.stageSucceeded, "\(context.name) succeeded in \(duration.humanText)", metadata: ["duration": seconds])
+      output.send(batch)
+    case .cancelled:
+      // The stopped run's changes go into the next run.
+      pending = pending.map { batch.merging($0) } ?? batch
+      context.emit(
+        .stageCancelled, "\(context.name) restarted: newer changes arrived", metadata: ["duration": seconds])
+    case .failed(let status):
+      fail(
+        "stage '\(context.name)' (\(command)) \(status)", status: "\(status.shellStatus)", seconds: seconds,
+        batch: batch, output: output, failedBatch: &failedBatch)
+    case .timedOut:
+      fail(
+        "stage '\(context.name)' (\(command)) timed out after \(configuration.timeout?.pipelineText ?? "?") and was stopped",
+        status: "timeout", seconds: seconds, batch: batch, output: output, failedBatch: &failedBatch)
+    case .couldNotStart(let reason):
+      fail(
+        "stage '\(context.name)' could not start: \(reason)", status: "not-started", seconds: seconds,
+        batch: batch, output: output, failedBatch: &failedBatch)
+    }
+  }
+
+  private func fail(
+    _ message: String, status: String, seconds: String, batch: Batch, output: StageOutput,
+    failedBatch: inout Batch?
+  ) {
+    if configuration.continueOnError {
+      context.emit(
+        .stageFailed, message + "; continuing (continue_on_error)", paths: batch.paths,
+        metadata: ["duration": seconds, "status": status, "continued": "true"])
+      output.send(batch)
+    } else {
+      context.emit(
+        .stageFailed, message + "; the stages after it did not run, waiting for the next change",
+        paths: batch.paths, metadata: ["duration": seconds, "status": status])
+      failedBatch = failedBatch.map { $0.merging(batch) } ?? batch
+    }
+  }
+}
