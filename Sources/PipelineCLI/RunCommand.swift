@@ -46,6 +46,7 @@ struct RunCommand: AsyncParsableCommand {
     let signals = SignalHandling(engine: engine, terminal: terminal)
     signals.install()
     let status = await engine.run()
+    withExtendedLifetime(signals) {}
     LiveProcessGroups.shared.killAll()
     if status != 0 { throw ExitCode(status) }
   }
@@ -53,7 +54,9 @@ struct RunCommand: AsyncParsableCommand {
 
 /// Turns SIGINT, SIGTERM and SIGHUP into a clean stop of the engine; a second SIGINT or
 /// SIGTERM while stopping kills every process group at once and exits.
-final class SignalHandling: Sendable {
+///
+/// Keep the instance alive while the engine runs: the dispatch sources live in it.
+final class SignalHandling {
   private let engine: Engine
   private let terminal: TerminalWriter
   private let sources: [any DispatchSourceSignal]
@@ -70,7 +73,7 @@ final class SignalHandling: Sendable {
     for (source, number) in zip(sources, [SIGINT, SIGTERM, SIGHUP]) {
       signal(number, SIG_IGN)
       let name = ProcessSignal(number: number).name
-      source.setEventHandler { [self] in
+      source.setEventHandler { [engine, terminal, received] in
         if received.next() == 1 {
           engine.stop(reason: name)
         } else {

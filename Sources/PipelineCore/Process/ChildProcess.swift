@@ -121,9 +121,9 @@ public final class ChildProcess: Sendable {
     _ = kill(-pid, signal.number)
   }
 
-  /// Whether any process of the group still exists.
+  /// Whether any living (not zombie) process of the group is left.
   public var isGroupAlive: Bool {
-    kill(-pid, 0) == 0 || errno == EPERM
+    ProcessTable.groupHasLivingMember(pid)
   }
 
   /// Stops the whole group: `signal` first, then `SIGKILL` for whatever is left after

@@ -1,0 +1,622 @@
+import Glibc
+import PipelineCore
+import Synchronization
+
+/// Watches folders recursively with Linux inotify: one watch per folder, added as folders appear.
+///
+/// ```
+///  start() ── walk roots, add watches ──▶ returns
+///                                           │
+///  kernel queue ──▶ [pipeline-inotify thread: poll(inotify fd, wake pipe)]
+///                        │ read ≤ 64 KiB ─▶ parse ─▶ update wd→folder tree ─▶ sink(.changed)
+///                        │ IN_Q_OVERFLOW ─▶ re-walk roots ─▶ sink(.rescanNeeded)
+///                        │ root gone ─▶ sink(.warning), check for it every 250 ms
+///                        └ fallback PollingWatcher (folders over the watch limit) ─▶ sink
+///  stop() ── wake pipe ──▶ thread ends; joined
+/// ```
+///
+/// Folders excluded by the ``WatchExclusion`` are never watched, read or reported. Symlinks are
+/// never followed below a root (a root may itself be a link to a folder).
+///
+/// What is reported:
+/// - A file written, truncated or whose attributes changed: `.modified`, at most once per path
+///   per read (a save is several inotify events).
+/// - A rename inside the tree: `.removed` for the old path, `.created` for the new one. A folder
+///   moved in is read and everything in it reported `.created`; so is a new folder, because
+///   `mkdir -p a/b && cp …` or `git checkout` fill it before its watch exists.
+/// - A root deleted or moved away: `.removed` for it and a `.warning`; when it is back, its
+///   contents as `.created` and a `.rescanNeeded`.
+/// - The kernel queue overflowed: the watches are rebuilt, then `.rescanNeeded` for each root.
+/// - The watch limit (`fs.inotify.max_user_watches`) or the open-file limit reached: one
+///   `.warning` saying how to raise it, and the folders that could not be watched are polled.
+///
+/// Not seen: a root's *parent* being renamed (no inotify event reaches the root's watch), and
+/// changes made through another mount of the same files (inotify watches one mount's view).
+///
+/// - Important: Call `stop()` before dropping the last reference to a started watcher (its
+///   `deinit` stops it too, as a safety net). The sink is called from the watcher's own thread,
+///   one notice at a time.
+final class InotifyWatcher: FileWatcher {
+  private let configuration: InotifyConfiguration
+  private let running = Mutex<Running?>(nil)
+
+  private struct Running {
+    let thread: WatcherThread
+    let control: InotifyControl
+  }
+
+  /// - Parameters:
+  ///   - roots: Folders to watch recursively; relative paths are taken against the current
+  ///     directory. A root inside another root is dropped (it would report everything twice).
+  ///   - exclusion: Folders never watched, read or reported.
+  ///   - maxWatches: For tests: behave as if `inotify_add_watch` failed with ENOSPC once this
+  ///     many watches exist. `nil` uses the real limit.
+  ///   - fallbackInterval: The polling interval for folders that could not be watched.
+  init(
+    roots: [String], exclusion: WatchExclusion, maxWatches: Int? = nil,
+    fallbackInterval: Duration = .milliseconds(500)
+  ) {
+    configuration = InotifyConfiguration(
+      roots: DirectoryWalker.outermostRoots(roots), exclusion: exclusion, maxWatches: maxWatches,
+      fallbackInterval: fallbackInterval)
+  }
+
+  deinit { stop() }
+
+  /// Adds the watches for every folder under the roots, then starts reading events on a
+  /// dedicated thread.
+  ///
+  /// Returns once every watch is in place, so any change made afterwards is reported. Walking
+  /// 5,000 folders takes about 50 ms. A missing root is not an error: a `.warning` says so and
+  /// it is watched once it appears.
+  ///
+  /// - Throws: ``WatchSystemError`` when inotify cannot be used for another reason than a limit
+  ///   (limits fall back to polling), or no thread or pipe can be created.
+  func start(_ sink: @escaping @Sendable (WatchNotice) -> Void) throws {
+    try running.withLock { running throws(WatchSystemError) in
+      precondition(running == nil, "InotifyWatcher.start called twice without stop()")
+      let control = try InotifyControl()
+      let reader = InotifyReader(configuration: configuration, control: control, sink: sink)
+      try reader.setUp()
+      let thread = try WatcherThread(name: "pipeline-inotify") { reader.run() }
+      running = Running(thread: thread, control: control)
+    }
+  }
+
+  /// Stops watching: ends and joins the thread, removes the watches, closes the descriptors and
+  /// stops the fallback polling. Idempotent; safe to call from the sink (it then does not wait).
+  func stop() {
+    guard let running = running.withLock({ running in
+      defer { running = nil }
+      return running
+    }) else { return }
+    running.control.wake.requestStop()
+    if !running.thread.isCurrent { running.thread.join() }
+  }
+
+  /// For tests: stops (or resumes) reading the inotify queue, so that events pile up in the
+  /// kernel (to overflow it on purpose). Returns once the thread no longer reads.
+  func setReadingPaused(_ paused: Bool) {
+    guard let control = running.withLock({ $0?.control }) else { return }
+    control.setPaused(paused)
+  }
+}
+
+/// What the watcher was created with.
+private struct InotifyConfiguration: Sendable {
+  var roots: [String]
+  var exclusion: WatchExclusion
+  var maxWatches: Int?
+  var fallbackInterval: Duration
+}
+
+/// What the caller's threads share with the inotify thread: the wake pipe, notices relayed from
+/// the fallback poller (so the sink is only ever called from one thread), and the test pause.
+private final class InotifyControl: Sendable {
+  let wake: WakePipe
+  private let shared = Mutex(Shared())
+
+  private struct Shared {
+    var relayed: [WatchNotice] = []
+    var isPaused = false
+    var isPauseObserved = false
+  }
+
+  init() throws(WatchSystemError) { wake = try WakePipe() }
+
+  /// Queues a notice for the inotify thread to send.
+  func relay(_ notice: WatchNotice) {
+    shared.withLock { $0.relayed.append(notice) }
+    wake.wake()
+  }
+
+  func takeRelayed() -> [WatchNotice] {
+    shared.withLock { shared in
+      defer { shared.relayed = [] }
+      return shared.relayed
+    }
+  }
+
+  /// Whether reading is paused; the thread calls it before each wait, which acknowledges it.
+  func observePause() -> Bool {
+    shared.withLock { shared in
+      shared.isPauseObserved = shared.isPaused
+      return shared.isPaused
+    }
+  }
+
+  func setPaused(_ paused: Bool) {
+    shared.withLock { $0.isPaused = paused }
+    wake.wake()
+    // A test hook: a short spin until the thread has seen it (it is blocked in poll() or
+    // finishing one read), bounded in case the thread is gone.
+    var attempts = 0
+    while attempts < 5000 && shared.withLock({ $0.isPauseObserved != paused }) && !wake.isStopRequested {
+      usleep(1000)
+      attempts += 1
+    }
+  }
+}
+
+/// One watched folder in the inotify thread's table.
+///
+/// The table is a tree, so that renaming a folder re-homes all its descendants at once; a path is
+/// derived from the names when an event needs it.
+private final class WatchNode {
+  let watch: Int32
+  /// The entry name; for a root, its absolute path.
+  var name: String
+  /// `nil` for a root, or for a folder detached by a move that has not been resolved yet.
+  weak var parent: WatchNode?
+  var children: [String: WatchNode] = [:]
+  let isRoot: Bool
+
+  init(watch: Int32, name: String, parent: WatchNode?) {
+    self.watch = watch
+    self.name = name
+    self.parent = parent
+    isRoot = parent == nil
+  }
+
+  /// The folder's absolute path, or `nil` when it is detached from every root.
+  var path: String? {
+    if isRoot { return name }
+    var names = [name]
+    var node = parent
+    while let current = node {
+      if current.isRoot { return DirectoryWalker.join(current.name, names.reversed().joined(separator: "/")) }
+      names.append(current.name)
+      node = current.parent
+    }
+    return nil
+  }
+}
+
+/// A folder's `IN_MOVED_FROM` waiting for the `IN_MOVED_TO` with the same cookie.
+private struct PendingMove {
+  var cookie: UInt32
+  var path: String
+  var node: WatchNode?
+}
+
+/// What one read of the queue produces: the events to send, then the other notices.
+private struct Batch {
+  private(set) var events: [FileEvent] = []
+  var notices: [WatchNotice] = []
+  /// The last kind appended for each path, to fold repeated modifications (a save is a
+  /// MODIFY per write() plus a CLOSE_WRITE) into the event already there.
+  private var lastKinds: [String: ChangeKind] = [:]
+
+  mutating func append(_ path: String, _ kind: ChangeKind, isDirectory: Bool) {
+    if kind == .modified, let last = lastKinds[path], last == .created || last == .modified { return }
+    lastKinds[path] = kind
+    events.append(FileEvent(path: path, kind: kind, isDirectory: isDirectory))
+  }
+
+  mutating func append(contentsOf events: [FileEvent]) {
+    for event in events { append(event.path, event.kind, isDirectory: event.isDirectory) }
+  }
+}
+
+/// The inotify thread's state and work. Only that thread touches it once `start` returned.
+private final class InotifyReader {
+  private let configuration: InotifyConfiguration
+  private let control: InotifyControl
+  private let sink: @Sendable (WatchNotice) -> Void
+  /// The inotify instance; -1 when none could be created and everything is polled.
+  private var descriptor: Int32 = -1
+  private var nodes: [Int32: WatchNode] = [:]
+  private var rootNodes: [String: WatchNode] = [:]
+  /// Roots that are gone, checked every 250 ms.
+  private var missingRoots: [String] = []
+  private var pendingMoves: [PendingMove] = []
+  /// Polls the folders that could not be watched; created at the first such folder.
+  private var fallback: PollingWatcher?
+  private var hasWarnedAboutLimits = false
+  /// Notices produced outside a read (while walking at start, or a limit reached) to send next.
+  private var notices: [WatchNotice] = []
+  /// While the watches are rebuilt after an overflow: the folders handed to polling, so that
+  /// polled folders that no longer exist can be dropped.
+  private var polledDuringRebuild: Set<String>?
+
+  private static let bufferSize = 64 * 1024
+  private static let rootCheckInterval = Duration.milliseconds(250)
+  private static let eventHeaderSize = MemoryLayout<inotify_event>.size
+
+  /// Creations, deletions, renames, writes and attribute changes of entries, plus the folder's
+  /// own deletion or move. IN_EXCL_UNLINK: no events for files unlinked but still open.
+  private static let rootMask = UInt32(
+    IN_CREATE | IN_DELETE | IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO | IN_ATTRIB
+      | IN_DELETE_SELF | IN_MOVE_SELF) | UInt32(IN_ONLYDIR) | UInt32(IN_EXCL_UNLINK)
+  /// A folder below a root is never reached through a symlink.
+  private static let folderMask = rootMask | UInt32(IN_DONT_FOLLOW)
+
+  init(configuration: InotifyConfiguration, control: InotifyControl, sink: @escaping @Sendable (WatchNotice) -> Void) {
+    self.configuration = configuration
+    self.control = control
+    self.sink = sink
+  }
+
+  deinit {
+    fallback?.stop()
+    if descriptor >= 0 { close(descriptor) }
+  }
+
+  /// Creates the inotify instance and adds every initial watch, on the caller's thread.
+  func setUp() throws(WatchSystemError) {
+    descriptor = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
+    if descriptor < 0 {
+      let code = errno
+      guard code == EMFILE || code == ENFILE else {
+        throw WatchSystemError(operation: "inotify_init1", code: code)
+      }
+      hasWarnedAboutLimits = true
+      notices.append(.warning(WatchMessage.noInotifyInstance(interval: configuration.fallbackInterval)))
+      for root in configuration.roots {
+        _ = fallbackPoller().addSubtree(root, reportsItself: true, reportingContents: false)
+      }
+      return
+    }
+    for root in configuration.roots {
+      var ignored: [FileEvent] = []
+      if !watchRoot(root, reporting: false, into: &ignored) {
+        missingRoots.append(root)
+        notices.append(.warning(WatchMessage.rootMissing(root)))
+      }
+    }
+  }
+
+  /// The thread's loop: wait for events, a wake-up or the next root check; until stopped.
+  func run() {
+    sendNotices()
+    let buffer = UnsafeMutableRawPointer.allocate(
+      byteCount: Self.bufferSize, alignment: MemoryLayout<inotify_event>.alignment)
+    defer { buffer.deallocate() }
+    let clock = ContinuousClock()
+    var nextRootCheck = clock.now + Self.rootCheckInterval
+    while !control.wake.isStopRequested {
+      let isPaused = control.observePause()
+      let timeout = missingRoots.isEmpty ? nil : max(.zero, clock.now.duration(to: nextRootCheck))
+      let isReadable = control.wake.wait(alsoOn: isPaused ? -1 : descriptor, timeout: timeout)
+      if control.wake.isStopRequested { break }
+      for notice in control.takeRelayed() { sink(notice) }
+      var batch = Batch()
+      if isReadable { read(into: buffer, batch: &batch) }
+      if !missingRoots.isEmpty && (isReadable || clock.now >= nextRootCheck) {
+        // Right after a read too: `rm -rf root && mkdir root` may be done by the time a read
+        // reports the deletion.
+        checkMissingRoots(into: &batch)
+        nextRootCheck = clock.now + Self.rootCheckInterval
+      }
+      send(batch)
+    }
+  }
+
+  // MARK: Reading events
+
+  /// Reads one chunk of events and handles them in order.
+  private func read(into buffer: UnsafeMutableRawPointer, batch: inout Batch) {
+    let count = Glibc.read(descriptor, buffer, Self.bufferSize)
+    guard count > 0 else { return }  // EAGAIN or EINTR: poll() again.
+    var offset = 0
+    while offset + Self.eventHeaderSize <= count {
+      let event = buffer + offset
+      let watch = event.loadUnaligned(as: Int32.self)
+      let mask = event.loadUnaligned(fromByteOffset: 4, as: UInt32.self)
+      let cookie = event.loadUnaligned(fromByteOffset: 8, as: UInt32.self)
+      let nameCapacity = Int(event.loadUnaligned(fromByteOffset: 12, as: UInt32.self))
+      // The name is NUL-padded to `len` bytes (or absent when the event is about the folder).
+      let name = (event + Self.eventHeaderSize).withMemoryRebound(to: UInt8.self, capacity: nameCapacity) {
+        var length = 0
+        while length < nameCapacity && $0[length] != 0 { length += 1 }
+        return String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
+      }
+      handle(watch: watch, mask: mask, cookie: cookie, name: name, batch: &batch)
+      offset += Self.eventHeaderSize + nameCapacity
+    }
+    // A folder moved out has no IN_MOVED_TO. Should the pair be split over two reads, the folder
+    // is dropped here and handled as moved in when its IN_MOVED_TO comes: more events, no harm.
+    for move in pendingMoves {
+      if let node = move.node { drop(node) }
+      fallback?.removeSubtrees(atOrUnder: move.path)
+    }
+    pendingMoves = []
+  }
+
+  private func handle(watch: Int32, mask: UInt32, cookie: UInt32, name: String, batch: inout Batch) {
+    if mask & UInt32(IN_Q_OVERFLOW) != 0 {
+      return
+    }
+    // Unknown: an event queued before its folder was dropped (IN_IGNORED, mostly).
+    guard let node = nodes[watch] else { return }
+    if name.isEmpty {
+      let isGone = mask & (UInt32(IN_DELETE_SELF) | UInt32(IN_MOVE_SELF) | UInt32(IN_IGNORED)) != 0
+      if isGone && node.isRoot {
+        rootGone(node, into: &batch)
+      } else if mask & UInt32(IN_IGNORED) != 0 {
+        // A subfolder's deletion or move is handled through its parent's events; IN_IGNORED
+        // only says the kernel dropped the watch (deleted, unmounted).
+        drop(node)
+      }
+      return
+    }
+    guard let folder = node.path else { return }
+    let path = DirectoryWalker.join(folder, name)
+    let isDirectory = mask & UInt32(IN_ISDIR) != 0
+    if isDirectory && configuration.exclusion.excludes(directory: path, name: name[...]) { return }
+
+    if mask & UInt32(IN_CREATE) != 0 {
+      batch.append(path, .created, isDirectory: isDirectory)
+      if isDirectory { watchNewFolder(at: path, parent: node, name: name, into: &batch) }
+    }
+    if mask & UInt32(IN_MOVED_FROM) != 0 {
+      batch.append(path, .removed, isDirectory: isDirectory)
+      if isDirectory {
+        let child = node.children.removeValue(forKey: name)
+        pendingMoves.append(PendingMove(cookie: cookie, path: path, node: child))
+      }
+    }
+    if mask & UInt32(IN_MOVED_TO) != 0 {
+      batch.append(path, .created, isDirectory: isDirectory)
+      if isDirectory {
+        if let index = pendingMoves.firstIndex(where: { $0.cookie == cookie }) {
+          rename(pendingMoves.remove(at: index), to: path, parent: node, name: name)
+        } else {
+          watchNewFolder(at: path, parent: node, name: name, into: &batch)
+        }
+      }
+    }
+    if mask & UInt32(IN_DELETE) != 0 {
+      batch.append(path, .removed, isDirectory: isDirectory)
+      if isDirectory {
+        if let child = node.children[name] { drop(child) }
+        fallback?.removeSubtrees(atOrUnder: path)
+      }
+    }
+    if mask & UInt32(IN_MODIFY | IN_CLOSE_WRITE | IN_ATTRIB) != 0 && !isDirectory {
+      batch.append(path, .modified, isDirectory: false)
+    }
+  }
+
+  /// Watches a folder that was created or moved in, and reports what it already holds.
+  private func watchNewFolder(at path: String, parent: WatchNode, name: String, into batch: inout Batch) {
+    var events: [FileEvent] = []
+    watchTree(at: path, parent: parent, name: name, reporting: true, into: &events)
+    batch.append(contentsOf: events)
+  }
+
+  /// A folder renamed inside the tree keeps its watches: re-home its node (and so every
+  /// descendant's path) under its new parent and name.
+  private func rename(_ move: PendingMove, to path: String, parent: WatchNode, name: String) {
+    if let node = move.node {
+      // rename(2) may replace an empty folder; its watch ends with it.
+      if let replaced = parent.children[name], replaced !== node { drop(replaced) }
+      node.name = name
+      node.parent = parent
+      parent.children[name] = node
+    }
+    fallback?.moveSubtrees(from: move.path, to: path)
+  }
+
+  // MARK: Roots
+
+  /// Watches a root recursively; returns whether it is now watched (or polled).
+  private func watchRoot(_ root: String, reporting: Bool, into events: inout [FileEvent]) -> Bool {
+    guard DirectoryWalker.isDirectory(root) else { return false }
+    watchTree(at: root, parent: nil, name: root, reporting: reporting, into: &events)
+    return rootNodes[root] != nil || fallback?.polledPaths.contains(root) == true
+  }
+
+  private func rootGone(_ node: WatchNode, into batch: inout Batch) {
+    let root = node.name
+    batch.append(root, .removed, isDirectory: true)
+    drop(node)
+    fallback?.removeSubtrees(atOrUnder: root)
+    missingRoots.append(root)
+    batch.notices.append(.warning(WatchMessage.rootGone(root)))
+  }
+
+  /// Watches the missing roots that are back; each then gets `.created` events for what it
+  /// holds and a `.rescanNeeded`.
+  private func checkMissingRoots(into batch: inout Batch) {
+    var stillMissing: [String] = []
+    for root in missingRoots {
+      var events = [FileEvent(path: root, kind: .created, isDirectory: true)]
+      guard watchRoot(root, reporting: true, into: &events) else {
+        stillMissing.append(root)
+        continue
+      }
+      batch.append(contentsOf: events)
+      batch.notices.append(.rescanNeeded(root: root, reason: WatchMessage.rootCameBack))
+    }
+    missingRoots = stillMissing
+  }
+
+  /// After IN_Q_OVERFLOW: events were lost, so the table may be wrong. Walk every root again
+  /// into a fresh table (re-adding a watch to a folder that has one returns the same watch),
+  /// remove the watches that are no longer in it, and ask for a rescan of each root.
+  private func rebuild(into batch: inout Batch) {
+    let previous = nodes
+    nodes = [:]
+    rootNodes = [:]
+    pendingMoves = []
+    polledDuringRebuild = []
+    for root in configuration.roots where !missingRoots.contains(root) {
+      var ignored: [FileEvent] = []
+      if watchRoot(root, reporting: false, into: &ignored) {
+        batch.notices.append(.rescanNeeded(root: root, reason: WatchMessage.queueOverflowed))
+      } else {
+        batch.append(root, .removed, isDirectory: true)
+        missingRoots.append(root)
+        batch.notices.append(.warning(WatchMessage.rootGone(root)))
+      }
+    }
+    for watch in previous.keys where nodes[watch] == nil {
+      inotify_rm_watch(descriptor, watch)
+    }
+    if let polled = polledDuringRebuild { fallback?.retainSubtrees(polled) }
+    polledDuringRebuild = nil
+  }
+
+  // MARK: The watch table
+
+  /// Watches the folder at `path` and every folder inside it except excluded ones.
+  ///
+  /// Each watch is added *before* its folder is read, so an entry created meanwhile is seen by
+  /// the read, by the watch, or both (a duplicate `.created` is harmless; a miss is not). With
+  /// `reporting`, every entry found is appended as `.created`.
+  private func watchTree(
+    at path: String, parent: WatchNode?, name: String, reporting: Bool, into events: inout [FileEvent]
+  ) {
+    var pending = [(path: path, parent: parent, name: name)]
+    while let (path, parent, name) = pending.popLast() {
+      guard let node = addWatch(at: path, parent: parent, name: name, reporting: reporting, into: &events) else {
+        continue
+      }
+      guard let entries = DirectoryWalker.entries(of: path, followingSymlink: node.isRoot) else {
+        let code = errno
+        if code == EMFILE || code == ENFILE {
+          // Watched but unreadable for now: poll it instead, which retries every interval.
+          drop(node)
+          warnAboutLimits(WatchMessage.tooManyOpenFiles(
+            at: path, interval: configuration.fallbackInterval, systemWide: code == ENFILE))
+          poll(path, isRoot: node.isRoot, reporting: reporting, into: &events)
+        }
+        continue
+      }
+      for entry in entries {
+        let childPath = DirectoryWalker.join(path, entry.name)
+        if entry.isDirectory && configuration.exclusion.excludes(directory: childPath, name: entry.name[...]) {
+          continue
+        }
+        if reporting { events.append(FileEvent(path: childPath, kind: .created, isDirectory: entry.isDirectory)) }
+        if entry.isDirectory { pending.append((childPath, node, entry.name)) }
+      }
+    }
+  }
+
+  /// Adds the watch of one folder and its node; returns `nil` when the folder is not to be read
+  /// (gone already, unreadable, seen through another path, or handed to polling).
+  private func addWatch(
+    at path: String, parent: WatchNode?, name: String, reporting: Bool, into events: inout [FileEvent]
+  ) -> WatchNode? {
+    let isRoot = parent == nil
+    var watch: Int32 = -1
+    var code = ENOSPC
+    if configuration.maxWatches.map({ nodes.count < $0 }) ?? true {
+      watch = inotify_add_watch(descriptor, path, isRoot ? Self.rootMask : Self.folderMask)
+      code = errno
+    }
+    guard watch >= 0 else {
+      if code == ENOSPC || code == ENOMEM {
+        warnAboutLimits(WatchMessage.watchLimitReached(
+          limit: configuration.maxWatches ?? Self.systemWatchLimit(), at: path,
+          interval: configuration.fallbackInterval))
+        poll(path, isRoot: isRoot, reporting: reporting, into: &events)
+      }
+      // ENOENT, ENOTDIR: gone or replaced since it was seen (its parent's events say so).
+      // EACCES: unreadable, like any tool would find it.
+      return nil
+    }
+    let existingChild: WatchNode? = if let parent { parent.children[name] } else { rootNodes[path] }
+    if let existing = nodes[watch] {
+      // The kernel returns the same watch for the same folder: re-adding one (a folder reported
+      // twice) keeps it; the same folder under another path (a bind mount, maybe of its own
+      // parent) is watched once, under the first path, so a loop cannot recurse forever.
+      return existing === existingChild ? existing : nil
+    }
+    if let existingChild { drop(existingChild) }  // Replaced by a new folder of the same name.
+    let node = WatchNode(watch: watch, name: name, parent: parent)
+    nodes[watch] = node
+    if let parent { parent.children[name] = node } else { rootNodes[path] = node }
+    return node
+  }
+
+  /// Forgets `node` and everything below it, removing their watches (a watch the kernel already
+  /// removed just makes `inotify_rm_watch` fail).
+  private func drop(_ node: WatchNode) {
+    var pending = [node]
+    while let current = pending.popLast() {
+      pending.append(contentsOf: current.children.values)
+      if nodes[current.watch] === current {
+        nodes[current.watch] = nil
+        inotify_rm_watch(descriptor, current.watch)
+      }
+    }
+    if let parent = node.parent, parent.children[node.name] === node {
+      parent.children[node.name] = nil
+    }
+    if node.isRoot && rootNodes[node.name] === node { rootNodes[node.name] = nil }
+  }
+
+  // MARK: Limits and polling
+
+  private func poll(_ path: String, isRoot: Bool, reporting: Bool, into events: inout [FileEvent]) {
+    events += fallbackPoller().addSubtree(path, reportsItself: isRoot, reportingContents: reporting)
+    polledDuringRebuild?.insert(path)
+  }
+
+  private func fallbackPoller() -> PollingWatcher {
+    if let fallback { return fallback }
+    let poller = PollingWatcher(roots: [], exclusion: configuration.exclusion, interval: configuration.fallbackInterval)
+    do {
+      try poller.start { [control] notice in control.relay(notice) }
+    } catch {
+      notices.append(.warning("cannot poll the folders inotify could not watch: \(error)"))
+    }
+    fallback = poller
+    return poller
+  }
+
+  /// Queues the limit warning, once per start: one limit reached usually means many folders.
+  private func warnAboutLimits(_ message: String) {
+    guard !hasWarnedAboutLimits else { return }
+    hasWarnedAboutLimits = true
+    notices.append(.warning(message))
+  }
+
+  /// `fs.inotify.max_user_watches`, for the warning.
+  private static func systemWatchLimit() -> Int? {
+    let descriptor = open("/proc/sys/fs/inotify/max_user_watches", O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else { return nil }
+    defer { close(descriptor) }
+    var bytes = [UInt8](repeating: 0, count: 32)
+    let count = Glibc.read(descriptor, &bytes, bytes.count)
+    guard count > 0 else { return nil }
+    return Int(String(decoding: bytes[..<count], as: UTF8.self).filter(\.isNumber))
+  }
+
+  // MARK: Sending
+
+  private func send(_ batch: Batch) {
+    if !batch.events.isEmpty { sink(.changed(batch.events)) }
+    for notice in batch.notices { sink(notice) }
+    sendNotices()
+  }
+
+  private func sendNotices() {
+    let pending = notices
+    notices = []
+    for notice in pending { sink(notice) }
+  }
+}

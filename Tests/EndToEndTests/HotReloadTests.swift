@@ -1,0 +1,53 @@
+import Foundation
+import PipelineCore
+import Testing
+
+/// The promise of the product, end to end: save a file, the app restarts with the new code;
+/// a broken build leaves the running app alone; a fix recovers.
+@Suite(.serialized)
+struct HotReloadTests {
+  @Test func aChangeRestartsTheAppWithTheNewContent() async throws {
+    let project = try AppFixture.make(message: "v1")
+    let run = try PipelineRun(["run"], in: project.root)
+    #expect(await run.waitForLine(containing: "app started: v1"), "\(run.transcript)")
+
+    try project.write("src/message.txt", "v2")
+    #expect(await run.waitForLine(containing: "app started: v2"), "\(run.transcript)")
+    #expect(await run.waitForLine(containing: "✓"), "a cycle summary line: \(run.transcript)")
+
+    #expect(await run.interrupt() == .exited(0), "\(run.transcript)")
+    let log = project.read("tmp/lifecycle.log") ?? ""
+    #expect(log == "start v1\nstop v1\nstart v2\nstop v2\n", "instances must not overlap: \(log)")
+    #expect(run.events("app-started").count == 2)
+  }
+
+  @Test func aFailingBuildLeavesTheOldAppRunningAndAFixRecovers() async throws {
+    let project = try AppFixture.make(message: "v1")
+    let run = try PipelineRun(["run"], in: project.root)
+    #expect(await run.waitForLine(containing: "app started: v1"), "\(run.transcript)")
+    let appPID = try #require(Int32(project.read("tmp/app.pid")?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""))
+
+    try project.write("src/message.txt", "broken v2")
+    #expect(await run.waitForLine(containing: "syntax error in src/message.txt"), "\(run.transcript)")
+    #expect(await run.waitForLine(containing: "stage 'build' (sh build.sh) exited with status 1"), "\(run.transcript)")
+    #expect(processExists(appPID), "the old app must keep running after a failed build")
+    #expect(run.output.filter { $0.contains("app started") }.count == 1)
+
+    try project.write("src/message.txt", "v3")
+    #expect(await run.waitForLine(containing: "app started: v3"), "\(run.transcript)")
+    #expect(!processExists(appPID))
+    #expect(await run.interrupt() == .exited(0))
+  }
+
+  @Test func burstOfSavesGivesOneRestartFromTheFinalContent() async throws {
+    let project = try AppFixture.make(message: "v1")
+    let run = try PipelineRun(["run"], in: project.root)
+    #expect(await run.waitForLine(containing: "app started: v1"), "\(run.transcript)")
+    for index in 2...10 { try project.write("src/message.txt", "v\(index)") }
+    #expect(await run.waitForLine(containing: "app started: v10"), "\(run.transcript)")
+    try await Task.sleep(for: .milliseconds(300))
+    let starts = run.output.filter { $0.contains("app started") }
+    #expect(starts.count == 2, "one startup run and one restart for the burst: \(starts)")
+    #expect(await run.interrupt() == .exited(0))
+  }
+}

@@ -1,0 +1,43 @@
+import Foundation
+import PipelineCore
+import Testing
+
+/// A broken pipeline file is reported as FILE:LINE:COL with a hint, and nothing runs.
+@Suite(.serialized)
+struct LoadingErrorTests {
+  @Test func anUnknownStageIsReportedWithItsLocationAndASuggestion() async throws {
+    let project = try TemporaryProject("bad")
+    try project.write("pipeline.yaml", "stages:\n  - stage: watch\n  - stage: debounse\n    window: 50ms\n")
+    let run = try PipelineRun(["run"], in: project.root)
+    #expect(await run.exitStatus() == .exited(2))
+    #expect(run.output.contains("pipeline.yaml:3:12: error: unknown stage 'debounse'"), "\(run.transcript)")
+    #expect(run.output.contains { $0.contains("help: did you mean 'debounce'?") }, "\(run.transcript)")
+  }
+
+  @Test func validateReportsEveryErrorAndExitsNonZero() async throws {
+    let project = try TemporaryProject("bad")
+    try project.write(
+      "dev.yaml",
+      """
+      stages:
+        - stage: watch
+        - stage: debounce
+          window: soon
+        - stage: restart
+          run: ./app
+          kill_afer: 1s
+      """)
+    let run = try PipelineRun(["validate", "dev.yaml"], in: project.root)
+    #expect(await run.exitStatus() == .exited(1))
+    #expect(run.output.contains { $0.hasPrefix("dev.yaml:4:13: error: expected a duration") }, "\(run.transcript)")
+    #expect(run.output.contains("dev.yaml:7:5: error: unknown key 'kill_afer' for stage 'restart'"), "\(run.transcript)")
+    #expect(run.output.contains { $0.contains("did you mean 'kill_after'?") }, "\(run.transcript)")
+  }
+
+  @Test func aMissingFileSaysWhatToDo() async throws {
+    let project = try TemporaryProject("empty")
+    let run = try PipelineRun(["run"], in: project.root)
+    #expect(await run.exitStatus() == .exited(2))
+    #expect(run.output.first == "error: no pipeline file at pipeline.yaml", "\(run.transcript)")
+  }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import PipelineCore
+@preconcurrency import Glibc
+import Testing
+
+/// Stopping `pipeline` stops everything it started, children of the app included.
+@Suite(.serialized)
+struct ShutdownTests {
+  @Test(arguments: [SIGINT, SIGTERM])
+  func aSignalStopsEverythingAndLeavesNoProcessBehind(signal: Int32) async throws {
+    let project = try AppFixture.make()
+    let run = try PipelineRun(["run"], in: project.root)
+    #expect(await run.waitForLine(containing: "app started: v1"), "\(run.transcript)")
+    let app = try #require(Int32(project.read("tmp/app.pid")?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""))
+    let child = try #require(Int32(project.read("tmp/child.pid")?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""))
+    #expect(processExists(app) && processExists(child))
+
+    #expect(await run.interrupt(signal) == .exited(0), "\(run.transcript)")
+    #expect(!processExists(app), "the app outlived pipeline")
+    #expect(!processExists(child), "the app's child outlived pipeline")
+    #expect(project.read("tmp/lifecycle.log") == "start v1\nstop v1\n", "the app got its graceful signal")
+  }
+
+  @Test func anAppThatIgnoresTheSignalIsKilledAfterKillAfter() async throws {
+    let stubborn = """
+      trap '' TERM INT
+      echo $$ > tmp/app.pid
+      echo "app started: stubborn"
+      while :; do sleep 0.1; done
+      """
+    let project = try AppFixture.make(app: stubborn)
+    try project.write("pipeline.yaml", AppFixture.pipeline().replacingOccurrences(of: "kill_after: 2s", with: "kill_after: 300ms"))
+    let run = try PipelineRun(["run"], in: project.root)
+    #expect(await run.waitForLine(containing: "app started: stubborn"), "\(run.transcript)")
+    let app = try #require(Int32(project.read("tmp/app.pid")?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""))
+    let clock = ContinuousClock()
+    let started = clock.now
+    #expect(await run.interrupt() == .exited(0), "\(run.transcript)")
+    #expect(started.duration(to: clock.now) >= .milliseconds(300))
+    #expect(!processExists(app))
+  }
+
+  @Test func aLongBuildIsStoppedOnSIGINT() async throws {
+    let project = try AppFixture.make()
+    try project.write("build.sh", "echo $$ > build.pid\necho building\nsleep 1000\n")
+    let run = try PipelineRun(["run"], in: project.root)
+    #expect(await run.waitForLine(containing: "building"), "\(run.transcript)")
+    let build = try #require(Int32(project.read("build.pid")?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""))
+    #expect(await run.interrupt() == .exited(0), "\(run.transcript)")
+    #expect(!processExists(build))
+  }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import PipelineCore
+@preconcurrency import Glibc
+import Synchronization
+
+/// The built `pipeline` binary, run in a project folder, with its output and events
+/// collected for the test to await.
+final class PipelineRun: Sendable {
+  let process: ChildProcess
+  let eventsPath: String
+  private let lines = LineStore()
+
+  /// The `pipeline` executable next to the test bundle (swift test builds both).
+  static var binary: String {
+    let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    var folder = (executable as NSString).deletingLastPathComponent
+    // The test runner may live inside a .xctest bundle folder.
+    while !folder.isEmpty, folder != "/" {
+      let candidate = folder + "/pipeline"
+      if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+      folder = (folder as NSString).deletingLastPathComponent
+    }
+    return "pipeline-binary-not-found-next-to-\(executable)"
+  }
+
+  /// Starts `pipeline ARGUMENTS` in `directory`, with `--events` added for `run`.
+  init(_ arguments: [String], in directory: String, addEvents: Bool = true) throws {
+    eventsPath = directory + "/.events-\(UUID().uuidString.prefix(6)).jsonl"
+    var argv = [Self.binary] + arguments
+    if addEvents, arguments.first == "run" { argv += ["--events", eventsPath] }
+    var environment = ProcessInfo.processInfo.environment
+    environment["NO_COLOR"] = "1"
+    let launch = ProcessLaunch(executable: Self.binary, arguments: argv, environment: environment, workingDirectory: directory)
+    let lines = self.lines
+    process = try ChildProcess.launch(launch) { _, line in lines.append(line) }
+  }
+
+  /// Everything printed so far, stdout and stderr interleaved.
+  var output: [String] { lines.all }
+
+  /// The events written so far.
+  var events: [[String: Any]] {
+    guard let text = try? String(contentsOfFile: eventsPath, encoding: .utf8) else { return [] }
+    return text.split(separator: "\n").compactMap {
+      try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+    }
+  }
+
+  func events(_ kind: String) -> [[String: Any]] { events.filter { $0["event"] as? String == kind } }
+
+  /// Waits until `condition` holds, at most `timeout`; false when it did not.
+  func waitUntil(timeout: Duration = .seconds(30), _ condition: () -> Bool) async -> Bool {
+    let clock = ContinuousClock()
+    let deadline = clock.now.advanced(by: timeout)
+    while clock.now < deadline {
+      if condition() { return true }
+      if process.status != nil { return condition() }
+      try? await Task.sleep(for: .milliseconds(20))
+    }
+    return condition()
+  }
+
+  /// Waits until a line containing `text` has been printed `count` times.
+  func waitForLine(containing text: String, count: Int = 1, timeout: Duration = .seconds(30)) async -> Bool {
+    await waitUntil(timeout: timeout) { output.filter { $0.contains(text) }.count >= count }
+  }
+
+  /// Sends `signal` to `pipeline` itself (as Ctrl-C does) and waits for it to exit.
+  func interrupt(_ signal: Int32 = SIGINT, timeout: Duration = .seconds(20)) async -> TerminationStatus? {
+    kill(process.pid, signal)
+    return await process.waitForExit(timeout: timeout)
+  }
+
+  /// Waits for `pipeline` to exit by itself.
+  func exitStatus(timeout: Duration = .seconds(20)) async -> TerminationStatus? {
+    await process.waitForExit(timeout: timeout)
+  }
+
+  /// A transcript for failure messages.
+  var transcript: String { output.joined(separator: "\n") }
+
+  deinit {
+    if process.status == nil { kill(process.pid, SIGKILL) }
+  }
+}
+
+/// Whether a process with this pid exists (and is not a zombie).
+func processExists(_ pid: Int32) -> Bool {
+  guard kill(pid, 0) == 0 else { return false }
+  guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+    let close = stat.lastIndex(of: ")")
+  else { return false }
+  let state = stat[stat.index(close, offsetBy: 2)]
+  return state != "Z" && state != "X"
+}
+
+/// Lines collected from another thread.
+final class LineStore: Sendable {
+  private let lines = Mutex<[String]>([])
+  func append(_ line: String) { lines.withLock { $0.append(line) } }
+  var all: [String] { lines.withLock { $0 } }
+}

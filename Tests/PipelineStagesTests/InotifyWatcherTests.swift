@@ -1,0 +1,290 @@
+import Foundation
+import Glibc
+import PipelineCore
+import Testing
+
+@testable import PipelineStages
+
+@Suite("InotifyWatcher", .timeLimit(.minutes(1)))
+struct InotifyWatcherTests {
+  /// Starts a watcher on `root`, runs `body`, and stops the watcher.
+  private func watching(
+    _ root: TemporaryFolder, exclusion: WatchExclusion = WatchExclusion(), maxWatches: Int? = nil,
+    _ body: (InotifyWatcher, NoticeRecorder) async throws -> Void
+  ) async throws {
+    let recorder = NoticeRecorder()
+    let watcher = InotifyWatcher(
+      roots: [root.path], exclusion: exclusion, maxWatches: maxWatches, fallbackInterval: .milliseconds(50))
+    try watcher.start(recorder.sink)
+    defer { watcher.stop() }
+    try await body(watcher, recorder)
+  }
+
+  @Test func reportsCreationModificationAndRemoval() async throws {
+    try await withTemporaryFolder { root in
+      try await watching(root) { _, recorder in
+        let file = root.path + "/a.txt"
+        try Disk.write(file, "one")
+        #expect(await recorder.waitUntil { $0.contains(.created, file, isDirectory: false) }, "\(recorder)")
+        try Disk.write(file, "two")
+        #expect(await recorder.waitUntil { $0.contains(.modified, file) }, "\(recorder)")
+        try Disk.remove(file)
+        #expect(await recorder.waitUntil { $0.contains(.removed, file) }, "\(recorder)")
+      }
+    }
+  }
+
+  /// One write() is a MODIFY and a CLOSE_WRITE: one `.modified` (or the `.created` it follows).
+  @Test func foldsTheEventsOfOneSaveIntoOne() async throws {
+    try await withTemporaryFolder { root in
+      let file = root.path + "/saved.txt"
+      try Disk.write(file, "before")
+      try await watching(root) { _, recorder in
+        try Disk.write(file, "after")
+        try Disk.write(root.path + "/sentinel", "x")
+        #expect(await recorder.waitUntil { $0.contains(.created, root.path + "/sentinel") }, "\(recorder)")
+        let changes = recorder.all.compactMap { notice -> [FileEvent]? in
+          if case .changed(let events) = notice { return events.filter { $0.path == file } }
+          return nil
+        }
+        for events in changes { #expect(events.count <= 1, "\(recorder)") }
+      }
+    }
+  }
+
+  /// The watch on the deepest folder is in place when `start` returns.
+  @Test func seesAChangeMadeRightAfterStart() async throws {
+    try await withTemporaryFolder { root in
+      var deepest = root.path
+      for level in 0..<40 { deepest += "/level\(level)" }
+      try Disk.makeFolders(deepest)
+      try await watching(root) { _, recorder in
+        try Disk.write(deepest + "/now.txt", "x")
+        #expect(await recorder.waitUntil { $0.contains(.created, deepest + "/now.txt") }, "\(recorder)")
+      }
+    }
+  }
+
+  /// The file is written before the watcher can have added the new folder's watch: only reading
+  /// the folder after adding its watch finds it.
+  @Test func reportsAFileWrittenRightAfterItsFolderWasMade() async throws {
+    try await withTemporaryFolder { root in
+      try await watching(root) { _, recorder in
+        let files = (0..<10).map { root.path + "/new\($0)/file.txt" }
+        for (index, file) in files.enumerated() {
+          try Disk.makeFolder(root.path + "/new\(index)")
+          try Disk.write(file, "x")
+        }
+        #expect(await recorder.waitUntil { r in files.allSatisfy { r.contains(.created, $0) } }, "\(recorder)")
+        // And the folders are watched from then on.
+        try Disk.write(files[0], "changed")
+        #expect(await recorder.waitUntil { $0.contains(.modified, files[0]) }, "\(recorder)")
+      }
+    }
+  }
+
+  @Test func reportsNestedFoldersMadeAtOnce() async throws {
+    try await withTemporaryFolder { root in
+      try await watching(root) { _, recorder in
+        try Disk.makeFolders(root.path + "/a/b/c")
+        let file = root.path + "/a/b/c/deep.swift"
+        try Disk.write(file, "x")
+        #expect(await recorder.waitUntil { $0.contains(.created, file) }, "\(recorder)")
+        for folder in ["/a", "/a/b", "/a/b/c"] {
+          #expect(recorder.contains(.created, root.path + folder, isDirectory: true), "\(recorder)")
+        }
+        try Disk.write(file, "edited")
+        #expect(await recorder.waitUntil { $0.contains(.modified, file) }, "\(recorder)")
+      }
+    }
+  }
+
+  @Test func reportsARenamedFileAsRemovedThenCreated() async throws {
+    try await withTemporaryFolder { root in
+      let old = root.path + "/old.txt"
+      let new = root.path + "/new.txt"
+      try Disk.write(old, "x")
+      try await watching(root) { _, recorder in
+        try Disk.rename(old, new)
+        #expect(await recorder.waitUntil { $0.contains(.created, new) }, "\(recorder)")
+        let events = recorder.events
+        let removal = try #require(events.firstIndex { $0.path == old && $0.kind == .removed }, "\(recorder)")
+        let creation = try #require(events.firstIndex { $0.path == new && $0.kind == .created })
+        #expect(removal < creation)
+      }
+    }
+  }
+
+  /// Renaming a folder keeps its watches and those below it, now under the new path.
+  @Test func followsAFolderRenamedInsideTheTree() async throws {
+    try await withTemporaryFolder { root in
+      try Disk.makeFolders(root.path + "/before/sub/deeper")
+      try Disk.write(root.path + "/before/sub/deeper/file.txt", "x")
+      try await watching(root) { _, recorder in
+        try Disk.rename(root.path + "/before", root.path + "/after")
+        #expect(await recorder.waitUntil { $0.contains(.created, root.path + "/after", isDirectory: true) }, "\(recorder)")
+        #expect(recorder.contains(.removed, root.path + "/before", isDirectory: true))
+        let renamedAt = recorder.events.count
+
+        try Disk.write(root.path + "/after/sub/deeper/file.txt", "edited")
+        try Disk.write(root.path + "/after/sub/added.txt", "x")
+        #expect(await recorder.waitUntil { $0.contains(.modified, root.path + "/after/sub/deeper/file.txt") }, "\(recorder)")
+        #expect(await recorder.waitUntil { $0.contains(.created, root.path + "/after/sub/added.txt") }, "\(recorder)")
+        let later = recorder.events.dropFirst(renamedAt)
+        #expect(!later.contains { $0.path.hasPrefix(root.path + "/before") }, "\(recorder)")
+      }
+    }
+  }
+
+  @Test func dropsAFolderMovedOutAndReadsOneMovedIn() async throws {
+    try await withTemporaryFolder { root in
+      try await withTemporaryFolder { outside in
+        try Disk.makeFolders(root.path + "/inner/sub")
+        try Disk.write(root.path + "/inner/sub/kept.txt", "x")
+        try await watching(root) { _, recorder in
+          try Disk.rename(root.path + "/inner", outside.path + "/inner")
+          #expect(await recorder.waitUntil { $0.contains(.removed, root.path + "/inner", isDirectory: true) }, "\(recorder)")
+
+          // Outside the tree now: not reported (the sentinel is written after, into the root).
+          try Disk.write(outside.path + "/inner/sub/outside.txt", "x")
+          try Disk.write(root.path + "/sentinel", "x")
+          #expect(await recorder.waitUntil { $0.contains(.created, root.path + "/sentinel") }, "\(recorder)")
+          #expect(!recorder.events.contains { $0.path.hasPrefix(outside.path) }, "\(recorder)")
+          #expect(!recorder.events.contains { $0.path.hasSuffix("/outside.txt") }, "\(recorder)")
+
+          try Disk.rename(outside.path + "/inner", root.path + "/back")
+          let expected = ["/back", "/back/sub", "/back/sub/kept.txt", "/back/sub/outside.txt"].map { root.path + $0 }
+          #expect(await recorder.waitUntil { r in expected.allSatisfy { r.contains(.created, $0) } }, "\(recorder)")
+          try Disk.write(root.path + "/back/sub/kept.txt", "edited")
+          #expect(await recorder.waitUntil { $0.contains(.modified, root.path + "/back/sub/kept.txt") }, "\(recorder)")
+        }
+      }
+    }
+  }
+
+  @Test func waitsForADeletedRootAndRescansWhenItIsBack() async throws {
+    try await withTemporaryFolder { parent in
+      let root = TemporaryFolder(path: parent.path + "/project")
+      try Disk.makeFolders(root.path + "/src")
+      try Disk.write(root.path + "/src/main.swift", "x")
+      try await watching(root) { _, recorder in
+        try Disk.remove(root.path)
+        #expect(await recorder.waitUntil { $0.warnings.contains(WatchMessage.rootGone(root.path)) }, "\(recorder)")
+        #expect(recorder.contains(.removed, root.path, isDirectory: true), "\(recorder)")
+        #expect(recorder.contains(.removed, root.path + "/src/main.swift"), "\(recorder)")
+
+        try Disk.makeFolders(root.path + "/src")
+        try Disk.write(root.path + "/src/main.swift", "y")
+        #expect(await recorder.waitUntil { $0.rescans.contains { $0.root == root.path } }, "\(recorder)")
+        #expect(await recorder.waitUntil { $0.events.contains { $0.path == root.path + "/src/main.swift" && $0.kind != .removed } }, "\(recorder)")
+
+        // Watched again, recursively.
+        try Disk.write(root.path + "/src/new.swift", "x")
+        #expect(await recorder.waitUntil { $0.contains(.created, root.path + "/src/new.swift") }, "\(recorder)")
+      }
+    }
+  }
+
+  @Test func ignoresExcludedFolders() async throws {
+    try await withTemporaryFolder { root in
+      try Disk.makeFolders(root.path + "/node_modules/pkg")
+      try Disk.makeFolders(root.path + "/build")
+      let exclusion = WatchExclusion(directoryNames: ["node_modules"], directoryPaths: [root.path + "/build"])
+      try await watching(root, exclusion: exclusion) { _, recorder in
+        try Disk.write(root.path + "/node_modules/pkg/index.js", "x")
+        try Disk.write(root.path + "/build/out.o", "x")
+        try Disk.makeFolders(root.path + "/src/node_modules/dep")
+        try Disk.write(root.path + "/src/node_modules/dep/late.js", "x")
+        // Written last: the queue is ordered, so anything reported about the others comes first.
+        try Disk.write(root.path + "/src/sentinel", "x")
+        #expect(await recorder.waitUntil { $0.contains(.created, root.path + "/src/sentinel") }, "\(recorder)")
+        #expect(!recorder.events.contains { $0.path.contains("/node_modules") || $0.path.contains("/build") }, "\(recorder)")
+      }
+    }
+  }
+
+  @Test func rebuildsItsWatchesAfterTheQueueOverflowed() async throws {
+    try await withTemporaryFolder { root in
+      try Disk.makeFolders(root.path + "/flood")
+      try Disk.makeFolders(root.path + "/src")
+      try await watching(root) { watcher, recorder in
+        watcher.setReadingPaused(true)
+        // Each new file is an IN_CREATE and an IN_CLOSE_WRITE, so this is twice the queue's size.
+        let queueSize = Int(try String(contentsOfFile: "/proc/sys/fs/inotify/max_queued_events", encoding: .utf8)
+          .trimmingCharacters(in: .whitespacesAndNewlines)) ?? 16384
+        for index in 0..<queueSize { try Disk.touch(root.path + "/flood/f\(index)") }
+        watcher.setReadingPaused(false)
+
+        #expect(await recorder.waitUntil(timeout: .seconds(20)) { r in
+          r.rescans.contains { $0.root == root.path && $0.reason == WatchMessage.queueOverflowed }
+        })
+        try Disk.write(root.path + "/src/after.swift", "x")
+        #expect(await recorder.waitUntil { $0.contains(.created, root.path + "/src/after.swift") })
+      }
+    }
+  }
+
+  /// With room for 2 watches in a tree of 5 folders, the rest is polled after one warning.
+  @Test func pollsWhatItCannotWatchAfterOneWarning() async throws {
+    try await withTemporaryFolder { root in
+      try Disk.makeFolders(root.path + "/a/b/c/d")
+      try await watching(root, maxWatches: 2) { _, recorder in
+        #expect(await recorder.waitUntil { !$0.warnings.isEmpty }, "\(recorder)")
+        #expect(recorder.warnings.first?.contains("sudo sysctl fs.inotify.max_user_watches=") == true, "\(recorder)")
+
+        let deep = root.path + "/a/b/c/d/deep.txt"
+        try Disk.write(deep, "x")
+        #expect(await recorder.waitUntil { $0.contains(.created, deep) }, "\(recorder)")
+        try Disk.write(deep, "edited")
+        #expect(await recorder.waitUntil { $0.contains(.modified, deep) }, "\(recorder)")
+
+        // Another folder over the limit, with a file made at once: polled too, no new warning.
+        try Disk.makeFolder(root.path + "/a/later")
+        try Disk.write(root.path + "/a/later/file.txt", "x")
+        #expect(await recorder.waitUntil { $0.contains(.created, root.path + "/a/later/file.txt") }, "\(recorder)")
+        #expect(recorder.warnings.count == 1, "\(recorder)")
+      }
+    }
+  }
+
+  @Test func doesNotFollowSymlinkedFolders() async throws {
+    try await withTemporaryFolder { root in
+      try await withTemporaryFolder { outside in
+        try Disk.symlink(outside.path, at: root.path + "/link")
+        try await watching(root) { _, recorder in
+          try Disk.write(outside.path + "/elsewhere.txt", "x")
+          try Disk.write(root.path + "/sentinel", "x")
+          #expect(await recorder.waitUntil { $0.contains(.created, root.path + "/sentinel") }, "\(recorder)")
+          #expect(!recorder.events.contains { $0.path.hasPrefix(root.path + "/link/") }, "\(recorder)")
+        }
+      }
+    }
+  }
+
+  @Test func reportsAMissingRootWhenItAppears() async throws {
+    try await withTemporaryFolder { parent in
+      let root = TemporaryFolder(path: parent.path + "/later")
+      try await watching(root) { _, recorder in
+        #expect(await recorder.waitUntil { $0.warnings.contains(WatchMessage.rootMissing(root.path)) }, "\(recorder)")
+        try Disk.makeFolders(root.path + "/sub")
+        try Disk.write(root.path + "/sub/file.txt", "x")
+        #expect(await recorder.waitUntil { $0.contains(.created, root.path + "/sub/file.txt") }, "\(recorder)")
+        #expect(recorder.rescans.contains { $0.root == root.path })
+      }
+    }
+  }
+
+  @Test func stopIsIdempotentAndTheWatcherCanStartAgain() async throws {
+    try await withTemporaryFolder { root in
+      let recorder = NoticeRecorder()
+      let watcher = InotifyWatcher(roots: [root.path], exclusion: WatchExclusion())
+      try watcher.start(recorder.sink)
+      watcher.stop()
+      watcher.stop()
+      try watcher.start(recorder.sink)
+      defer { watcher.stop() }
+      try Disk.write(root.path + "/again.txt", "x")
+      #expect(await recorder.waitUntil { $0.contains(.created, root.path + "/again.txt") }, "\(recorder)")
+    }
+  }
+}
