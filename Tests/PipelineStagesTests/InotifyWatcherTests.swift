@@ -193,6 +193,9 @@ struct InotifyWatcherTests {
       try await watching(root, exclusion: exclusion) { _, recorder in
         try Disk.write(root.path + "/node_modules/pkg/index.js", "x")
         try Disk.write(root.path + "/build/out.o", "x")
+        // Made once `src` is watched, so that the excluded folder's creation is an event.
+        try Disk.makeFolder(root.path + "/src")
+        #expect(await recorder.waitUntil { $0.contains(.created, root.path + "/src") }, "\(recorder)")
         try Disk.makeFolders(root.path + "/src/node_modules/dep")
         try Disk.write(root.path + "/src/node_modules/dep/late.js", "x")
         // Written last: the queue is ordered, so anything reported about the others comes first.

@@ -1,9 +1,9 @@
 import Yams
 
 /// Turns the YAML parser's tree into ``ConfigNode``s, and its errors into ``Diagnostic``s.
-enum YAMLNodeConverter {
+package enum YAMLNodeConverter {
   /// Parses `text`; `nil` for an empty document.
-  static func parse(_ text: String, file: String) throws(Diagnostic) -> ConfigNode? {
+  package static func parse(_ text: String, file: String) throws(Diagnostic) -> ConfigNode? {
     let root: Node?
     do {
       root = try Yams.compose(yaml: text)

@@ -10,7 +10,7 @@ public struct StageInput: AsyncSequence, Sendable {
   let stream: AsyncStream<Batch>
   let work: WorkTracker
 
-  init(stream: AsyncStream<Batch>, work: WorkTracker) {
+  package init(stream: AsyncStream<Batch>, work: WorkTracker) {
     self.stream = stream
     self.work = work
   }
@@ -44,7 +44,7 @@ public struct StageOutput: Sendable {
   let work: WorkTracker
   let onSend: @Sendable (Batch) -> Void
 
-  init(
+  package init(
     downstream: [AsyncStream<Batch>.Continuation], work: WorkTracker,
     onSend: @escaping @Sendable (Batch) -> Void = { _ in }
   ) {

@@ -38,11 +38,11 @@ public final class WorkTracker: Sendable {
   /// `true` when nothing is in flight.
   public var isIdle: Bool { state.withLock { $0.busyStages == 0 && $0.batchesInFlight == 0 } }
 
-  func beginShutdown() { state.withLock { $0.shuttingDown = true } }
+  package func beginShutdown() { state.withLock { $0.shuttingDown = true } }
 
-  func batchSent() { state.withLock { $0.batchesInFlight += 1 } }
+  package func batchSent() { state.withLock { $0.batchesInFlight += 1 } }
 
-  func batchHandled() {
+  package func batchHandled() {
     let idle = state.withLock { state -> Bool in
       state.batchesInFlight -= 1
       return state.busyStages == 0 && state.batchesInFlight == 0

@@ -345,6 +345,7 @@ private final class InotifyReader {
 
   private func handle(watch: Int32, mask: UInt32, cookie: UInt32, name: String, batch: inout Batch) {
     if mask & UInt32(IN_Q_OVERFLOW) != 0 {
+      rebuild(into: &batch)
       return
     }
     // Unknown: an event queued before its folder was dropped (IN_IGNORED, mostly).

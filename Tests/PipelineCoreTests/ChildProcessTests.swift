@@ -1,0 +1,207 @@
+import Foundation
+import Glibc
+import Testing
+
+@testable import PipelineCore
+
+@Suite("ChildProcess")
+struct ChildProcessTests {
+  let lines = Box<[String]>([])
+
+  /// Starts `command` in `folder`; each output line is recorded as `stdout: …` or `stderr: …`.
+  func start(_ command: CommandSpec, in folder: String = "/tmp", environment: [String: String]? = nil) throws -> ChildProcess {
+    let launch = try ProcessLaunch.resolving(
+      command, environment: environment ?? ProcessInfo.processInfo.environment, workingDirectory: folder)
+    let lines = lines
+    return try ChildProcess.launch(launch) { channel, line in lines.modify { $0.append("\(channel.rawValue): \(line)") } }
+  }
+
+  /// Waits for the exit and for the last line of output.
+  func finish(_ process: ChildProcess) async -> TerminationStatus? {
+    let status = await process.waitForExit(timeout: .seconds(10))
+    await process.waitForOutput(timeout: .seconds(5))
+    return status
+  }
+
+  /// `true` when no process of the group `pgid` exists any more.
+  static func groupIsGone(_ pgid: pid_t) -> Bool {
+    kill(-pgid, 0) == -1 && errno == ESRCH
+  }
+
+  static func temporaryFolder() throws -> String {
+    let folder = FileManager.default.temporaryDirectory.path + "/child-process-\(UInt32.random(in: 0...UInt32.max))"
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    return folder
+  }
+
+  @Test("output lines arrive in order, and a last line without a newline is delivered")
+  func outputLines() async throws {
+    let process = try start(.shell("printf 'one\\ntwo\\n\\nthree\\r\\nlast'"))
+    #expect(await finish(process) == .exited(0))
+    #expect(lines.value == ["stdout: one", "stdout: two", "stdout: ", "stdout: three", "stdout: last"])
+  }
+
+  @Test("many lines keep their order, and stderr lines are told apart")
+  func manyLines() async throws {
+    let process = try start(
+      .shell("i=1; while [ $i -le 2000 ]; do echo line$i; i=$((i+1)); done; echo oops >&2"))
+    #expect(await finish(process) == .exited(0))
+    let out = lines.value.filter { $0.hasPrefix("stdout: ") }
+    #expect(out == (1...2000).map { "stdout: line\($0)" })
+    #expect(lines.value.filter { $0.hasPrefix("stderr: ") } == ["stderr: oops"])
+  }
+
+  @Test(
+    "the exit status or the signal is reported",
+    arguments: [
+      ("exit 0", TerminationStatus.exited(0), "exited with status 0", Int32(0)),
+      ("exit 3", .exited(3), "exited with status 3", 3),
+      ("kill -TERM $$", .signaled(.terminate), "killed by SIGTERM", 143),
+      ("kill -KILL $$", .signaled(.kill), "killed by SIGKILL", 137),
+      ("kill -INT $$", .signaled(.interrupt), "killed by SIGINT", 130),
+      ("kill -PIPE $$", .signaled(ProcessSignal(number: SIGPIPE)), "killed by SIGPIPE", 141),
+      ("kill -SEGV $$", .signaled(ProcessSignal(number: SIGSEGV)), "killed by SIGSEGV", 139),
+    ])
+  func terminationStatus(script: String, expected: TerminationStatus, text: String, shellStatus: Int32) async throws {
+    let process = try start(.shell(script))
+    let status = await process.waitForExit(timeout: .seconds(10))
+    #expect(status == expected)
+    #expect(process.status == expected)
+    #expect(status?.description == text)
+    #expect(status?.shellStatus == shellStatus)
+    #expect(status?.isSuccess == (script == "exit 0"))
+  }
+
+  @Test("the command gets the given environment and folder, and /dev/null as stdin")
+  func environmentAndFolder() async throws {
+    let folder = try Self.temporaryFolder()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let process = try start(
+      .shell("echo \"$GREETING\"; pwd; cat; echo done"), in: folder,
+      environment: ["GREETING": "hello there", "PATH": "/usr/bin:/bin"])
+    #expect(await finish(process) == .exited(0))
+    let realFolder = URL(fileURLWithPath: folder).resolvingSymlinksInPath().path
+    #expect(lines.value == ["stdout: hello there", "stdout: \(realFolder)", "stdout: done"])
+  }
+
+  @Test("stop escalates to SIGKILL after killAfter when the process ignores the signal")
+  func stopEscalates() async throws {
+    let process = try start(.shell("trap '' TERM; echo ready; sleep 30"))
+    let lines = lines
+    #expect(await eventually { lines.value.contains("stdout: ready") })
+    let clock = ContinuousClock()
+    let started = clock.now
+    let status = await value(of: Task { await process.stop(signal: .terminate, killAfter: .milliseconds(300)) }, timeout: .seconds(15))
+    let elapsed = started.duration(to: clock.now)
+    #expect(status == .signaled(.kill))
+    #expect(elapsed >= .milliseconds(300))
+    #expect(elapsed < .seconds(10))
+    #expect(Self.groupIsGone(process.pid))
+    #expect(!process.isGroupAlive)
+    #expect(!LiveProcessGroups.shared.all.contains(process.pid))
+  }
+
+  @Test("stopping a shell wrapper stops its background child too")
+  func stopStopsTheGroup() async throws {
+    let process = try start(.shell("sleep 30 & echo $!; wait"))
+    let lines = lines
+    #expect(await eventually { !lines.value.isEmpty })
+    let child = try #require(lines.value.first.flatMap { pid_t($0.dropFirst("stdout: ".count)) })
+    #expect(kill(child, 0) == 0)
+    #expect(getpgid(child) == process.pid)
+
+    let clock = ContinuousClock()
+    let started = clock.now
+    let status = await value(of: Task { await process.stop(signal: .terminate, killAfter: .seconds(8)) }, timeout: .seconds(20))
+    #expect(status == .signaled(.terminate))
+    #expect(started.duration(to: clock.now) < .seconds(8), "SIGTERM alone should have stopped the group")
+    #expect(Self.groupIsGone(process.pid))
+    #expect(kill(child, 0) == -1 && errno == ESRCH)
+  }
+
+  @Test("stop on a process that has already exited returns its status")
+  func stopAfterExit() async throws {
+    let process = try start(.shell("exit 4"))
+    #expect(await process.waitForExit(timeout: .seconds(10)) == .exited(4))
+    let status = await value(of: Task { await process.stop(signal: .terminate, killAfter: .seconds(1)) })
+    #expect(status == .exited(4))
+  }
+
+  @Test("waitForExit(timeout:) gives nil while the process runs")
+  func waitTimesOut() async throws {
+    let process = try start(.shell("sleep 30"))
+    #expect(await process.waitForExit(timeout: .milliseconds(50)) == nil)
+    #expect(process.status == nil)
+    await process.stop(signal: .kill, killAfter: .zero)
+    #expect(process.status == .signaled(.kill))
+  }
+
+  @Test("resolving runs a string under /bin/sh -c and finds an argv's program in PATH")
+  func resolving() throws {
+    let shell = try ProcessLaunch.resolving(.shell("echo hi"), environment: [:], workingDirectory: "/tmp")
+    #expect(shell.executable == "/bin/sh")
+    #expect(shell.arguments == ["/bin/sh", "-c", "echo hi"])
+    #expect(shell.workingDirectory == "/tmp")
+    #expect(!shell.inheritsStandardInput)
+
+    let argv = try ProcessLaunch.resolving(
+      .argv(["sh", "-c", "true"]), environment: ["PATH": "/nonexistent:/usr/bin:/bin"], workingDirectory: "/tmp")
+    #expect(["/usr/bin/sh", "/bin/sh"].contains(argv.executable))
+    #expect(argv.arguments == ["sh", "-c", "true"])
+    #expect(argv.environment == ["PATH": "/nonexistent:/usr/bin:/bin"])
+  }
+
+  @Test("a program that is not in PATH is `command not found`", arguments: ["nosuchprogram", "./nosuchprogram"])
+  func notFound(program: String) {
+    let error = #expect(throws: LaunchError.self) {
+      try ProcessLaunch.resolving(.argv([program, "x"]), environment: ["PATH": "/usr/bin:/bin"], workingDirectory: "/tmp")
+    }
+    #expect(error == .notFound(program))
+    #expect(error?.description == "command not found: \(program)")
+  }
+
+  @Test("the PATH lookup skips a file that is not executable")
+  func lookupSkipsNonExecutable() throws {
+    let folder = try Self.temporaryFolder()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    try FileManager.default.createDirectory(atPath: folder + "/a", withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(atPath: folder + "/b", withIntermediateDirectories: true)
+    try "#!/bin/sh\n".write(toFile: folder + "/a/tool", atomically: true, encoding: .utf8)
+    try "#!/bin/sh\n".write(toFile: folder + "/b/tool", atomically: true, encoding: .utf8)
+    try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: folder + "/a/tool")
+    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: folder + "/b/tool")
+    let launch = try ProcessLaunch.resolving(
+      .argv(["tool"]), environment: ["PATH": "\(folder)/a:\(folder)/b"], workingDirectory: "/")
+    #expect(launch.executable == folder + "/b/tool")
+  }
+
+  @Test("launching a file that is not executable says permission denied")
+  func permissionDenied() throws {
+    let folder = try Self.temporaryFolder()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    try "#!/bin/sh\necho hi\n".write(toFile: folder + "/script.sh", atomically: true, encoding: .utf8)
+    try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: folder + "/script.sh")
+    let error = #expect(throws: LaunchError.self) { try start(.argv(["./script.sh"]), in: folder) }
+    #expect(
+      error?.description == "cannot start ./script.sh: permission denied (is it executable? `chmod +x ./script.sh`)")
+    if case .failed(_, let code, _) = error { #expect(code == EACCES) } else { Issue.record("expected .failed, got \(String(describing: error))") }
+  }
+
+  @Test("an executable without a #! line is not an executable file")
+  func noShebang() throws {
+    let folder = try Self.temporaryFolder()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    try "echo hi\n".write(toFile: folder + "/script", atomically: true, encoding: .utf8)
+    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: folder + "/script")
+    let error = #expect(throws: LaunchError.self) { try start(.argv(["./script"]), in: folder) }
+    #expect(error?.description == "cannot start ./script: not an executable file (a script needs a #! line)")
+  }
+
+  @Test("a missing working directory is named")
+  func missingWorkingDirectory() {
+    let launch = ProcessLaunch(
+      executable: "/bin/sh", arguments: ["/bin/sh", "-c", "true"], environment: [:], workingDirectory: "/nonexistent-folder")
+    let error = #expect(throws: LaunchError.self) { try ChildProcess.launch(launch) { _, _ in } }
+    #expect(error?.description == "cannot start /bin/sh: working directory /nonexistent-folder does not exist")
+  }
+}
