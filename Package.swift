@@ -3,7 +3,6 @@ import PackageDescription
 
 let package = Package(
   name: "pipeline",
-  platforms: [.macOS(.v15)],
   products: [
     .executable(name: "pipeline", targets: ["pipeline"]),
     .library(name: "PipelineCore", targets: ["PipelineCore"]),

@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -47,10 +46,6 @@ int pipeline_spawn(const char *path, char *const argv[], char *const envp[], con
   posix_spawnattr_destroy(&attributes);
   posix_spawn_file_actions_destroy(&actions);
   return result;
-}
-
-int pipeline_set_parent_death_signal(int signal) {
-  return prctl(PR_SET_PDEATHSIG, (unsigned long)signal, 0UL, 0UL, 0UL);
 }
 
 int pipeline_set_cloexec(int fd, int enabled) {

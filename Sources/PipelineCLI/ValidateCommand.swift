@@ -22,7 +22,7 @@ struct ValidateCommand: AsyncParsableCommand {
     } catch {
       terminal.line(error.description, error: true)
       terminal.line("\(file): \(error.diagnostics.count) error\(error.diagnostics.count == 1 ? "" : "s")", error: true)
-      throw ExitCode(1)
+      throw ExitCode(2)
     }
   }
 

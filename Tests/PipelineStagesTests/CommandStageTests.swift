@@ -142,3 +142,14 @@ final class ScratchFolder {
   }
   deinit { try? FileManager.default.removeItem(atPath: path) }
 }
+
+@Suite struct FilesPlaceholderSkipTests {
+  @Test func aFilesCommandWithNoFileIsSkippedAndTheBatchGoesOn() async throws {
+    let harness = try StageHarness(RunStage.self, yaml: "run: echo formatting {files}")
+    harness.send(.startup)
+    #expect(await harness.waitUntil { harness.output.count == 1 })
+    #expect(harness.events(.output).isEmpty, "nothing ran")
+    #expect(harness.events(.stageStarted).isEmpty)
+    try await harness.finish()
+  }
+}

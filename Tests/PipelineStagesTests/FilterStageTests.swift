@@ -36,3 +36,13 @@ import Testing
     try await harness.finish()
   }
 }
+
+@Suite struct FilterDirectoryPatternTests {
+  @Test(arguments: [
+    ("tmp/", "tmp/main", true), ("tmp/", "a/tmp/x", false), ("**/build/", "x/build/y/z.o", true),
+    ("tmp/", "tmpfile", false), ("src/*.go", "src/a.go", true),
+  ])
+  func aDirectoryPatternCoversWhatIsInside(pattern: String, path: String, covered: Bool) throws {
+    #expect(try GlobPattern(pattern).covers(path) == covered)
+  }
+}

@@ -11,10 +11,6 @@
 int pipeline_spawn(const char *path, char *const argv[], char *const envp[], const char *cwd,
                    int stdin_fd, int stdout_fd, int stderr_fd, pid_t *pid);
 
-/// Asks the kernel to send `signal` to this process when its parent thread exits
-/// (prctl(PR_SET_PDEATHSIG)). Returns 0 or -1 with errno set.
-int pipeline_set_parent_death_signal(int signal);
-
 /// Sets or clears the close-on-exec flag of `fd`. Returns 0 or -1 with errno set.
 int pipeline_set_cloexec(int fd, int enabled);
 

@@ -148,10 +148,15 @@ public struct PipelineLoader: Sendable {
       do throws(Diagnostic) {
         if let nameEntry = item["name"] {
           stageName = try String(option: nameEntry.value)
-          if stageName.isEmpty || stageName.contains(where: { $0 == " " || $0 == "/" }) {
+          let allowed = stageName.unicodeScalars.allSatisfy {
+            ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_"
+          }
+          if stageName.isEmpty || !allowed || stageName == "pipeline" {
             throw Diagnostic(
               at: nameEntry.value.location, "stage name '\(stageName)' is not a valid name",
-              help: "use letters, digits, '-' or '_'")
+              help: stageName == "pipeline"
+                ? "'pipeline' names the pipeline itself in output and events; choose another name"
+                : "use letters, digits, '-' or '_'")
           }
         }
         if let afterEntry = item["after"] { inputs = try [String](option: afterEntry.value) }

@@ -5,9 +5,8 @@
 ///   help: did you mean 'debounce'? Known: build, debounce, filter, restart, test, watch
 /// ```
 ///
-/// Every text a user can meet while a pipeline is loaded is made by one of the factory
-/// methods in `Diagnostic+Messages.swift`, so tests can pin them and the documentation
-/// can list them.
+/// Every loading error is a `Diagnostic`; `Documentation/Errors.md` lists their texts and
+/// the loader tests pin them.
 public struct Diagnostic: Error, Sendable, Hashable, CustomStringConvertible {
   /// Where the problem is; `nil` when it concerns the file as a whole or no file at all.
   public var location: SourceLocation?

@@ -71,7 +71,7 @@ public final class Engine: Sendable {
       do {
         runners.append((stage, try stage.descriptor.instantiate(stage.configuration, context)))
       } catch {
-        events.emit(Event(kind: .error, stage: stage.name, message: "\(error)"))
+        events.emit(Self.errorEvent(error, stage: stage.name))
         return 1
       }
     }
@@ -100,7 +100,7 @@ public final class Engine: Sendable {
           do {
             try await runner.run(input, output)
           } catch {
-            self.events.emit(Event(kind: .error, stage: stage.name, message: "\(error)"))
+            self.events.emit(Self.errorEvent(error, stage: stage.name))
             self.state.withLock { $0.failed = true }
             self.stop(reason: "stage '\(stage.name)' failed")
           }
@@ -132,6 +132,18 @@ public final class Engine: Sendable {
     events.emit(
       Event(kind: .pipelineStopping, stage: "pipeline", message: "stopping (\(reason))…", metadata: ["reason": reason]))
     finishAll()
+  }
+
+  /// An error event for a stage that could not start or broke; a ``Diagnostic`` keeps its
+  /// location in the message and its help in the `help` metadata.
+  static func errorEvent(_ error: any Error, stage: String) -> Event {
+    guard let diagnostic = error as? Diagnostic else {
+      return Event(kind: .error, stage: stage, message: "\(error)")
+    }
+    let located = diagnostic.location.map { "\($0): " } ?? ""
+    return Event(
+      kind: .error, stage: stage, message: located + diagnostic.message,
+      metadata: diagnostic.help.map { ["help": $0] } ?? [:])
   }
 
   private func finishAll() {

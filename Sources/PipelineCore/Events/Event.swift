@@ -50,7 +50,7 @@ extension Event.Kind {
   public static let pipelineStopping: Self = "pipeline-stopping"
   /// Every stage has returned. Metadata: `status`.
   public static let pipelineStopped: Self = "pipeline-stopped"
-  /// A source is ready: its watches are in place. Metadata: `paths`, `backend`.
+  /// A source is ready: its watches are in place. Metadata: `watched`, `backend`.
   public static let watchReady: Self = "watch-ready"
   /// A source emitted a batch. `paths`: what changed.
   public static let changesDetected: Self = "changes"

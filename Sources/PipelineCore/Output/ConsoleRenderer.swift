@@ -6,7 +6,7 @@
 /// ▶ 1 change: src/main.go (modified)
 /// [build] $ go build -o ./tmp/main .
 /// [restart] started ./tmp/main (pid 4242)
-/// [app] listening on :8080
+/// [restart] listening on :8080
 /// ✓ build 412ms · restart 8ms — 431ms
 /// ```
 public struct ConsoleRenderer: EventSink {
@@ -53,7 +53,8 @@ public struct ConsoleRenderer: EventSink {
     case .warning:
       return (t.styled("warning: ", .yellow) + (event.stage == "pipeline" ? "" : "\(prefix) ") + message, true)
     case .error:
-      return (t.styled("error: ", .red) + (event.stage == "pipeline" ? "" : "\(prefix) ") + message, true)
+      let help = event.metadata["help"].map { "\n  help: \($0)" } ?? ""
+      return (t.styled("error: ", .red) + (event.stage == "pipeline" ? "" : "\(prefix) ") + message + help, true)
     case .pipelineStopping, .pipelineStopped:
       return message.isEmpty ? nil : (t.styled(message, .dim), false)
     default:

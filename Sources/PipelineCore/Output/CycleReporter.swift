@@ -34,7 +34,7 @@ public final class CycleReporter: EventSink {
     let outcome: String
     switch event.kind {
     case .stageSucceeded: outcome = "ok"
-    case .stageFailed: outcome = "failed"
+    case .stageFailed: outcome = event.metadata["continued"] == "true" ? "failed, continued" : "failed"
     case .stageCancelled: outcome = "cancelled"
     default: return
     }
@@ -51,11 +51,11 @@ public final class CycleReporter: EventSink {
     let total = finished.started.duration(to: clock.now)
     let failed = finished.stages.last { $0.outcome == "failed" }
     let parts = finished.stages.filter { $0.outcome != "cancelled" }.map {
-      "\($0.name) \(Duration.seconds($0.duration).humanText)" + ($0.outcome == "failed" ? " (failed)" : "")
+      "\($0.name) \(Duration.seconds($0.duration).humanText)" + ($0.outcome == "ok" ? "" : " (\($0.outcome))")
     }
     let summary = parts.isEmpty ? "nothing ran" : parts.joined(separator: " · ")
     var message = "\(summary) — \(total.humanText)"
-    if let failed { message += "; '\(failed.name)' failed, the app keeps running; waiting for the next change" }
+    if let failed { message += "; '\(failed.name)' failed, the stages after it did not run; waiting for the next change" }
     forward.emit(
       Event(
         kind: .cycleFinished, stage: "pipeline", message: message,

@@ -33,7 +33,7 @@ public enum StageReference {
       "|---|---|---|---|",
       "| `stage` | string | required | The stage type, one of the names below. |",
       "| `name` | string | the type name | A unique id for the stage, used in `after:` and in output. |",
-      "| `after` | list of string | the stage listed before it; none for a source | The stages whose batches it reads. `[]` makes it a source. |",
+      "| `after` | list of string | the stage listed before it; none for a source | The stages whose batches it reads. Only a source may have none. |",
     ]
     for descriptor in registry.descriptors {
       lines += ["", "## \(descriptor.typeName)", "", "*\(descriptor.role.rawValue)* — \(descriptor.summary)"]

@@ -3,6 +3,8 @@ import PipelineCore
 /// How one run of a command stage ended.
 enum CommandOutcome: Sendable {
   case succeeded
+  /// Not run: the command uses `{files}` and no changed file exists.
+  case skipped
   case failed(TerminationStatus)
   case timedOut
   case couldNotStart(String)

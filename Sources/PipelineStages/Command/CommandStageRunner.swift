@@ -59,6 +59,13 @@ struct CommandStageRunner: Sendable {
       }
       nextID += 1
       let id = nextID
+      if configuration.command.usesFilesPlaceholder, !batch.changes.contains(where: { $0.kind != .removed }) {
+        // Nothing to hand to {files} (the startup batch, or only removals): nothing to run.
+        context.emit(.batchDropped, "skipped: no changed file to pass to {files}", paths: batch.paths)
+        let task = Task { _ = continuation.yield(.finished(run: id, .skipped, .zero)) }
+        running = Run(id: id, batch: batch, tokens: tokens, task: task)
+        return
+      }
       context.emit(
         .stageStarted, "running \(configuration.command)", paths: batch.paths,
         metadata: ["command": configuration.command.description])
@@ -122,6 +129,8 @@ struct CommandStageRunner: Sendable {
     let seconds = String(duration.seconds)
     let command = configuration.command.description
     switch outcome {
+    case .skipped:
+      output.send(batch)
     case .succeeded:
       context.emit(.stageSucceeded, "\(context.name) succeeded in \(duration.humanText)", metadata: ["duration": seconds])
       output.send(batch)

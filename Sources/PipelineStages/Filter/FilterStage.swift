@@ -27,7 +27,7 @@ struct FilterStage: Stage {
 
     /// Whether `path` passes.
     func keeps(_ path: String) -> Bool {
-      (include.isEmpty || include.contains { $0.matches(path) }) && !exclude.contains { $0.matches(path) }
+      (include.isEmpty || include.contains { $0.covers(path) }) && !exclude.contains { $0.covers(path) }
     }
   }
 
@@ -52,5 +52,19 @@ struct FilterStage: Stage {
         output.send(kept)
       }
     }
+  }
+}
+
+extension GlobPattern {
+  /// Whether the pattern matches the file `path` — or, for a directory pattern such as
+  /// `tmp/`, one of the folders `path` is in (as in `.gitignore`).
+  func covers(_ path: String) -> Bool {
+    guard matchesDirectoriesOnly else { return matches(path) }
+    var folder = path[...]
+    while let slash = folder.lastIndex(of: "/") {
+      folder = folder[..<slash]
+      if matches(String(folder), isDirectory: true) { return true }
+    }
+    return false
   }
 }

@@ -83,6 +83,7 @@ final class AppSupervisor: Sendable {
     let started: ContinuousClock.Instant
   }
   private let current = Mutex<Instance?>(nil)
+  private let listFile = Mutex<CommandEnvironment?>(nil)
   private let configuration: RestartStage.Configuration
   private let context: StageContext
 
@@ -99,13 +100,14 @@ final class AppSupervisor: Sendable {
     context.emit(.stageStarted, "restarting", paths: batch.paths)
     await stop()
     let command = configuration.command
-    var environment = context.environment.merging(configuration.environment) { _, stage in stage }
-    environment["PIPELINE_STAGE"] = context.name
-    environment["PIPELINE_ROOT"] = context.root
     let process: ChildProcess
     do {
+      // The app sees the batch as commands do; its list file stays until the next restart.
+      let environment = try CommandEnvironment(
+        context: context, stageEnvironment: configuration.environment, batch: batch)
+      replaceListFile(with: environment)
       let launch = try ProcessLaunch.resolving(
-        command, environment: environment,
+        command, environment: environment.variables,
         workingDirectory: context.absolutePath(configuration.workingDirectory))
       let context = self.context
       process = try ChildProcess.launch(launch) { channel, line in context.output(line, channel: channel) }
@@ -148,6 +150,13 @@ final class AppSupervisor: Sendable {
     context.emit(
       .appStopped, "pid \(pid) \(status) after \(began.duration(to: clock.now).humanText)",
       metadata: ["pid": pid, "status": String(status.shellStatus), "duration": String(began.duration(to: clock.now).seconds)])
+  }
+
+  private func replaceListFile(with environment: CommandEnvironment) {
+    listFile.withLock { current in
+      current?.cleanUp()
+      current = environment
+    }
   }
 
   private func watchForExit(_ instance: Instance) {

@@ -135,8 +135,18 @@ final class WatcherThread: Sendable {
   /// Whether the caller runs on this thread (which must not join itself).
   var isCurrent: Bool { pthread_equal(pthread_self(), handle) != 0 }
 
-  /// Waits for the thread to end. Call it exactly once, never from the thread itself.
+  /// Waits for the thread to end. Call `join` or `detach` exactly once, never `join` from the
+  /// thread itself.
   func join() { _ = pthread_join(handle, nil) }
+
+  /// Lets the thread's resources go when it ends, without waiting for it (for a stop requested
+  /// from the thread itself, which cannot join itself).
+  func detach() { _ = pthread_detach(handle) }
+
+  /// Joins the thread, or detaches it when called from the thread itself.
+  func joinUnlessCurrent() {
+    if isCurrent { detach() } else { join() }
+  }
 }
 
 /// Carries a thread's closure through `pthread_create`'s untyped context pointer.

@@ -91,7 +91,7 @@ final class InotifyWatcher: FileWatcher {
       return running
     }) else { return }
     running.control.wake.requestStop()
-    if !running.thread.isCurrent { running.thread.join() }
+    running.thread.joinUnlessCurrent()
   }
 
   /// For tests: stops (or resumes) reading the inotify queue, so that events pile up in the

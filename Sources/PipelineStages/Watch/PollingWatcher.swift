@@ -18,9 +18,10 @@ import Synchronization
 /// Cost: one `fstatat` per entry plus one `open`/`getdents`/`close` per folder and scan, with no
 /// allocation for an unchanged entry whose name fits in a small string (15 bytes). That is the
 /// floor of this approach: a C program doing exactly these calls needs about 110 ms per scan of
-/// 50,000 files in 5,000 folders on the 2-core machine of PLATFORM-NOTES.md, so such a tree costs
-/// a fifth of a core at a 500 ms interval. The next scan starts `interval` after the previous one
-/// *ended*, so a tree that takes longer than `interval` to scan cannot saturate a core.
+/// 50,000 files in 5,000 folders on the 2-core machine of PLATFORM-NOTES.md (this type: about
+/// 125 ms), so such a tree costs a fifth of a core at a 500 ms interval. The next scan starts
+/// `interval` after the previous one *ended*, so a slow scan cannot saturate a core; a
+/// `cpuBudget` caps the cost further by lengthening the pause after an expensive scan.
 ///
 /// - Important: Call `stop()` before dropping the last reference to a started watcher (its
 ///   `deinit` stops it too, as a safety net). The sink is called from the watcher's own thread.
@@ -37,9 +38,14 @@ final class PollingWatcher: FileWatcher {
   ///   - roots: Folders to watch; relative paths are taken against the current directory.
   ///   - exclusion: Folders that are never read (and whose creation is not reported).
   ///   - interval: The pause between the end of one scan and the start of the next.
-  init(roots: [String], exclusion: WatchExclusion, interval: Duration) {
+  ///   - cpuBudget: The share of one core the scans may use, such as `0.05`. After a scan that
+  ///     cost more than that share of `interval`, the pause grows to match (a scan costing
+  ///     120 ms of CPU with a budget of 0.05 is followed by a 2.28 s pause), trading latency for
+  ///     CPU on big trees. `nil` (the default) always pauses `interval`.
+  init(roots: [String], exclusion: WatchExclusion, interval: Duration, cpuBudget: Double? = nil) {
     core = PollingCore(
-      roots: DirectoryWalker.outermostRoots(roots), exclusion: exclusion, interval: interval)
+      roots: DirectoryWalker.outermostRoots(roots), exclusion: exclusion, interval: interval,
+      cpuBudget: cpuBudget.flatMap { $0 > 0 && $0 < 1 ? $0 : nil })
   }
 
   deinit { stop() }
@@ -66,7 +72,7 @@ final class PollingWatcher: FileWatcher {
       return running
     }) else { return }
     running.wake.requestStop()
-    if !running.thread.isCurrent { running.thread.join() }
+    running.thread.joinUnlessCurrent()
   }
 
   // MARK: Subtrees polled for InotifyWatcher
@@ -117,11 +123,13 @@ final class PollingWatcher: FileWatcher {
 private final class PollingCore: Sendable {
   let roots: [String]
   let interval: Duration
+  let cpuBudget: Double?
   let state: Mutex<PollingScanner>
 
-  init(roots: [String], exclusion: WatchExclusion, interval: Duration) {
+  init(roots: [String], exclusion: WatchExclusion, interval: Duration, cpuBudget: Double?) {
     self.roots = roots
     self.interval = interval
+    self.cpuBudget = cpuBudget
     state = Mutex(PollingScanner(exclusion: exclusion))
   }
 
@@ -135,10 +143,23 @@ private final class PollingCore: Sendable {
         _ = wake.wait(alsoOn: -1, timeout: now.duration(to: nextScan))
         continue
       }
+      let cpuBefore = Self.threadCPUTime()
       let events = state.withLock { $0.scan() }
-      nextScan = clock.now + interval
+      var pause = interval
+      if let cpuBudget {
+        pause = max(interval, (Self.threadCPUTime() - cpuBefore) * ((1 - cpuBudget) / cpuBudget))
+      }
+      nextScan = clock.now + pause
       if !events.isEmpty && !wake.isStopRequested { sink(.changed(events)) }
     }
+  }
+
+  /// The CPU time (user and system) this thread used so far: what a scan costs, unlike the
+  /// wall-clock time, which also counts waiting for the disk or for a core.
+  private static func threadCPUTime() -> Duration {
+    var time = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+    return .seconds(time.tv_sec) + .nanoseconds(time.tv_nsec)
   }
 }
 

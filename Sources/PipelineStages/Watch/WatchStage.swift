@@ -112,7 +112,7 @@ struct WatchStage: Stage {
     let shown = configuration.paths.joined(separator: ", ")
     context.emit(
       .watchReady, "watching \(shown) (\(backend))",
-      metadata: ["paths": configuration.paths.joined(separator: ","), "backend": backend])
+      metadata: ["watched": configuration.paths.joined(separator: ","), "backend": backend])
     if configuration.emitsStartupBatch { output.send(.startup) }
 
     await withTaskGroup(of: Void.self) { group in
