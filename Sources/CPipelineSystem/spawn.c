@@ -48,19 +48,7 @@ int pipeline_spawn(const char *path, char *const argv[], char *const envp[], con
   return result;
 }
 
-int pipeline_set_cloexec(int fd, int enabled) {
-  int flags = fcntl(fd, F_GETFD);
-  if (flags < 0) return -1;
-  flags = enabled ? (flags | FD_CLOEXEC) : (flags & ~FD_CLOEXEC);
-  return fcntl(fd, F_SETFD, flags);
-}
-
-int pipeline_set_nonblocking(int fd, int enabled) {
-  int flags = fcntl(fd, F_GETFL);
-  if (flags < 0) return -1;
-  flags = enabled ? (flags | O_NONBLOCK) : (flags & ~O_NONBLOCK);
-  return fcntl(fd, F_SETFL, flags);
-}
+int pipeline_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 
 int pipeline_wifexited(int status) { return WIFEXITED(status); }
 int pipeline_wexitstatus(int status) { return WEXITSTATUS(status); }

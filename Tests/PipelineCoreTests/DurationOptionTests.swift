@@ -78,4 +78,21 @@ struct DurationOptionTests {
     #expect(Duration.optionTypeName == "duration")
     #expect(Duration.milliseconds(100).optionDescription == "100ms")
   }
+
+  // A pipeline file must not be able to crash `pipeline validate`. The bodies run in a child
+  // process, so a crash fails the expectation instead of the test run.
+
+  @Test("a duration too long for Duration is rejected, not a crash")
+  func hugeDurationText() async {
+    await #expect(processExitsWith: .success) {
+      _ = Duration(pipelineText: "10000000000s")
+    }
+  }
+
+  @Test("pipelineText of a very long duration does not crash")
+  func hugeDurationPipelineText() async {
+    await #expect(processExitsWith: .success) {
+      _ = Duration.milliseconds(Int64.max).pipelineText
+    }
+  }
 }

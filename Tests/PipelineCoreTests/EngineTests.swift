@@ -99,10 +99,12 @@ struct RelayStage: Stage {
 struct RecordStage: Stage {
   struct Configuration: StageConfiguration {
     var fails = false
+    var continues = false
     var probe = Probe()
     init(options: StageOptions) throws {}
-    init(fails: Bool = false, probe: Probe) {
+    init(fails: Bool = false, continues: Bool = false, probe: Probe) {
       self.fails = fails
+      self.continues = continues
       self.probe = probe
     }
   }
@@ -120,7 +122,10 @@ struct RecordStage: Stage {
     for await batch in input {
       configuration.probe.received(context.name, batch)
       if configuration.fails {
-        context.emit(.stageFailed, "failed", metadata: ["duration": "0.25", "status": "1"])
+        var metadata = ["duration": "0.25", "status": "1"]
+        if configuration.continues { metadata["continued"] = "true" }
+        context.emit(.stageFailed, "failed", metadata: metadata)
+        if configuration.continues { output.send(batch) }
       } else {
         context.emit(.stageSucceeded, metadata: ["duration": "0.25"])
         output.send(batch)
@@ -134,7 +139,8 @@ struct BrokenStage: Stage {
   static let role = StageRole.action
   static let summary = "Cannot start."
   init(configuration: NoConfiguration, context: StageContext) throws {
-    throw Diagnostic(at: nil, "no such folder: /nowhere")
+    throw Diagnostic(
+      at: SourceLocation(file: "dev.yaml", line: 3, column: 5), "no such folder: /nowhere", help: "create it")
   }
   func run(input: StageInput, output: StageOutput) async throws {}
 }
@@ -150,8 +156,8 @@ struct EngineTests {
   func relay(_ name: String, after: [String], mark: String? = nil, breaks: Bool = false) -> StageDefinition {
     stage(name, RelayStage.self, after: after, RelayStage.Configuration(mark: mark, breaks: breaks, probe: probe))
   }
-  func record(_ name: String, after: [String], fails: Bool = false) -> StageDefinition {
-    stage(name, RecordStage.self, after: after, RecordStage.Configuration(fails: fails, probe: probe))
+  func record(_ name: String, after: [String], fails: Bool = false, continues: Bool = false) -> StageDefinition {
+    stage(name, RecordStage.self, after: after, RecordStage.Configuration(fails: fails, continues: continues, probe: probe))
   }
   func stage<S: Stage>(
     _ name: String, _ type: S.Type, after inputs: [String], _ configuration: S.Configuration
@@ -283,7 +289,8 @@ struct EngineTests {
     let status = await value(of: Task { await engine.run() })
     #expect(status == 1)
     #expect(events.of(.error).map(\.stage) == ["broken"])
-    #expect(events.of(.error).map(\.message) == ["error: no such folder: /nowhere"])
+    #expect(events.of(.error).map(\.message) == ["dev.yaml:3:5: no such folder: /nowhere"])
+    #expect(events.of(.error).map(\.metadata) == [["help": "create it"]])
     #expect(events.of(.pipelineStarted).isEmpty)
   }
 
@@ -327,8 +334,25 @@ struct EngineTests {
     #expect(finished.metadata["result"] == "failed")
     #expect(finished.metadata["stages"] == "build=0.25")
     #expect(
-      finished.message?.hasSuffix("; 'build' failed, the app keeps running; waiting for the next change") == true)
+      finished.message?.hasSuffix("; 'build' failed, the stages after it did not run; waiting for the next change") == true)
     #expect(finished.message?.hasPrefix("build 250ms (failed) — ") == true)
+  }
+
+  @Test("a failure that lets the batch continue is shown but does not fail the cycle")
+  func continuedFailure() async throws {
+    let engine = engine([
+      emit("src", [Self.batch("a.go")]), record("lint", after: ["src"], fails: true, continues: true),
+      record("build", after: ["lint"]),
+    ])
+    let events = events
+    let probe = probe
+    let status = await run(engine) { !events.of(.cycleFinished).isEmpty }
+    #expect(status == 0)
+    #expect(probe.batches("build") == [Self.batch("a.go")])
+    let finished = try #require(events.of(.cycleFinished).first)
+    #expect(finished.metadata["result"] == "ok")
+    #expect(finished.metadata["stages"] == "lint=0.25;build=0.25")
+    #expect(finished.message?.hasPrefix("lint 250ms (failed, continued) · build 250ms — ") == true)
   }
 
   @Test("stages get the inherited environment with the pipeline's env: on top")

@@ -185,6 +185,26 @@ struct InotifyWatcherTests {
     }
   }
 
+  /// A root renamed away is gone for its path (IN_MOVE_SELF), even though its inode lives on.
+  @Test func treatsARootMovedAwayAsGone() async throws {
+    try await withTemporaryFolder { parent in
+      let root = TemporaryFolder(path: parent.path + "/project")
+      try Disk.makeFolders(root.path + "/src")
+      try await watching(root) { _, recorder in
+        try Disk.rename(root.path, parent.path + "/elsewhere")
+        #expect(await recorder.waitUntil { $0.warnings.contains(WatchMessage.rootGone(root.path)) }, "\(recorder)")
+        #expect(recorder.contains(.removed, root.path, isDirectory: true), "\(recorder)")
+        // Its watches were removed: a change in the moved folder is not reported.
+        try Disk.write(parent.path + "/elsewhere/src/moved.swift", "x")
+
+        try Disk.rename(parent.path + "/elsewhere", root.path)
+        #expect(await recorder.waitUntil { $0.rescans.contains { $0.root == root.path } }, "\(recorder)")
+        #expect(recorder.contains(.created, root.path + "/src/moved.swift"), "\(recorder)")
+        #expect(!recorder.events.contains { $0.path.hasPrefix(parent.path + "/elsewhere") }, "\(recorder)")
+      }
+    }
+  }
+
   @Test func ignoresExcludedFolders() async throws {
     try await withTemporaryFolder { root in
       try Disk.makeFolders(root.path + "/node_modules/pkg")
@@ -212,10 +232,10 @@ struct InotifyWatcherTests {
       try Disk.makeFolders(root.path + "/src")
       try await watching(root) { watcher, recorder in
         watcher.setReadingPaused(true)
-        // Each new file is an IN_CREATE and an IN_CLOSE_WRITE, so this is twice the queue's size.
+        // Each new file is an IN_CREATE and an IN_CLOSE_WRITE: 1.5 times what the queue holds.
         let queueSize = Int(try String(contentsOfFile: "/proc/sys/fs/inotify/max_queued_events", encoding: .utf8)
           .trimmingCharacters(in: .whitespacesAndNewlines)) ?? 16384
-        for index in 0..<queueSize { try Disk.touch(root.path + "/flood/f\(index)") }
+        for index in 0..<queueSize * 3 / 4 { try Disk.touch(root.path + "/flood/f\(index)") }
         watcher.setReadingPaused(false)
 
         #expect(await recorder.waitUntil(timeout: .seconds(20)) { r in
@@ -250,6 +270,17 @@ struct InotifyWatcherTests {
     }
   }
 
+  @Test func pollsEverythingWhenNotEvenTheRootCanBeWatched() async throws {
+    try await withTemporaryFolder { root in
+      try Disk.makeFolders(root.path + "/src")
+      try await watching(root, maxWatches: 0) { _, recorder in
+        try Disk.write(root.path + "/src/file.swift", "x")
+        #expect(await recorder.waitUntil { $0.contains(.created, root.path + "/src/file.swift") }, "\(recorder)")
+        #expect(recorder.warnings.count == 1, "\(recorder)")
+      }
+    }
+  }
+
   @Test func doesNotFollowSymlinkedFolders() async throws {
     try await withTemporaryFolder { root in
       try await withTemporaryFolder { outside in
@@ -273,6 +304,30 @@ struct InotifyWatcherTests {
         try Disk.write(root.path + "/sub/file.txt", "x")
         #expect(await recorder.waitUntil { $0.contains(.created, root.path + "/sub/file.txt") }, "\(recorder)")
         #expect(recorder.rescans.contains { $0.root == root.path })
+      }
+    }
+  }
+
+  /// The sink may stop the watcher (its thread then cannot join itself) without a deadlock,
+  /// and nothing is sent after that.
+  @Test func canBeStoppedFromItsSink() async throws {
+    try await withTemporaryFolder { root in
+      let recorder = NoticeRecorder()
+      let watcher = InotifyWatcher(roots: [root.path], exclusion: WatchExclusion())
+      try watcher.start { [sink = recorder.sink] notice in
+        sink(notice)
+        watcher.stop()
+      }
+      defer { watcher.stop() }
+      try Disk.write(root.path + "/first.txt", "x")
+      #expect(await recorder.waitUntil { !$0.all.isEmpty }, "\(recorder)")
+      let sent = recorder.all.count
+      try Disk.write(root.path + "/second.txt", "x")
+      try Disk.write(root.path + "/first.txt", "y")
+      // A stopped watcher sends nothing, so there is no event to wait for: check a few times.
+      for _ in 0..<20 {
+        try await Task.sleep(for: .milliseconds(10))
+        #expect(recorder.all.count == sent, "\(recorder)")
       }
     }
   }

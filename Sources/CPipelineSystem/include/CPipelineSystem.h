@@ -11,11 +11,9 @@
 int pipeline_spawn(const char *path, char *const argv[], char *const envp[], const char *cwd,
                    int stdin_fd, int stdout_fd, int stderr_fd, pid_t *pid);
 
-/// Sets or clears the close-on-exec flag of `fd`. Returns 0 or -1 with errno set.
-int pipeline_set_cloexec(int fd, int enabled);
-
-/// Sets or clears O_NONBLOCK on `fd`. Returns 0 or -1 with errno set.
-int pipeline_set_nonblocking(int fd, int enabled);
+/// pipe2(fds, O_CLOEXEC): a pipe whose ends no concurrently spawned process inherits.
+/// Returns 0 or -1 with errno set.
+int pipeline_pipe_cloexec(int fds[2]);
 
 /// WIFEXITED and friends, which Swift cannot import as macros.
 int pipeline_wifexited(int status);

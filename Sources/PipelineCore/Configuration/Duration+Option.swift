@@ -21,7 +21,7 @@ extension Duration: OptionValue {
     let text = text.trimmingWhitespace
     guard !text.isEmpty else { return nil }
     if let milliseconds = Int64(text) {
-      guard milliseconds >= 0 else { return nil }
+      guard milliseconds >= 0, milliseconds < 9_200_000_000_000_000 / 1_000_000 else { return nil }
       self = .milliseconds(milliseconds)
       return
     }
@@ -43,7 +43,10 @@ extension Duration: OptionValue {
       case "h": scale = 3600
       default: return nil
       }
-      total += .nanoseconds(Int64((value * scale * 1e9).rounded()))
+      let nanoseconds = (value * scale * 1e9).rounded()
+      // Beyond about 292 years a duration no longer fits; nobody means that.
+      guard nanoseconds.isFinite, nanoseconds < 9.2e18 else { return nil }
+      total += .nanoseconds(Int64(nanoseconds))
     }
     self = total
   }
@@ -51,6 +54,7 @@ extension Duration: OptionValue {
   /// The shortest text that `init?(pipelineText:)` reads back: `50ms`, `2s`, `1.5s`, `1m`.
   public var pipelineText: String {
     let (seconds, attoseconds) = components
+    guard seconds < 9_000_000_000 else { return "\(seconds)s" }
     let nanoseconds = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     if nanoseconds == 0 { return "0ms" }
     if nanoseconds % 60_000_000_000 == 0 { return "\(nanoseconds / 60_000_000_000)m" }

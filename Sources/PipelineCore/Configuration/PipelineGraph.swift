@@ -16,6 +16,13 @@ enum PipelineGraph {
     }
     let names = stages.map(\.name)
     for stage in stages {
+      var seenInputs = Set<String>()
+      for input in stage.inputs where !seenInputs.insert(input).inserted {
+        problems.append(
+          Diagnostic(
+            at: stage.location, "stage '\(stage.name)' lists '\(input)' twice in 'after'",
+            help: "list each input once"))
+      }
       for input in stage.inputs where firstByName[input] == nil {
         problems.append(
           Diagnostic(

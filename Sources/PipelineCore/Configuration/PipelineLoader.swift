@@ -79,6 +79,10 @@ public struct PipelineLoader: Sendable {
     var environment: [String: String] = [:]
     do throws(Diagnostic) {
       if let entry = document["name"] { name = try String(option: entry.value) }
+    } catch {
+      problems.append(error)
+    }
+    do throws(Diagnostic) {
       if let entry = document["env"] { environment = try [String: String](option: entry.value) }
     } catch {
       problems.append(error)
@@ -179,7 +183,8 @@ public struct PipelineLoader: Sendable {
         problems.append(Diagnostic(at: typeEntry.keyLocation, "stage '\(stageName)': \(error)"))
       }
       let knownKeys = Self.commonStageKeys + descriptor.options.map(\.key)
-      for entry in options.unreadEntries {
+      // After an error the configuration stopped reading: only truly unknown keys are news.
+      for entry in options.unreadEntries where configuration != nil || !knownKeys.contains(entry.key) {
         problems.append(
           Diagnostic(
             at: entry.keyLocation, "unknown key '\(entry.key)' for stage '\(descriptor.typeName)'",

@@ -60,9 +60,9 @@ public final class JSONLinesEventLog: EventSink {
 
   /// `2026-11-21T10:00:00.123Z`.
   static func timestamp(_ date: Date) -> String {
-    let interval = date.timeIntervalSince1970
-    var seconds = time_t(interval.rounded(.down))
-    let milliseconds = Int((interval - Double(seconds)) * 1000)
+    let totalMilliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
+    var seconds = time_t(totalMilliseconds / 1000)
+    let milliseconds = Int(totalMilliseconds % 1000)
     var parts = tm()
     gmtime_r(&seconds, &parts)
     func pad(_ value: Int32, _ width: Int = 2) -> String {

@@ -45,12 +45,13 @@ public final class ChildProcess: Sendable {
   ) throws(LaunchError) -> ChildProcess {
     var outPipe: [Int32] = [-1, -1]
     var errPipe: [Int32] = [-1, -1]
-    guard pipe(&outPipe) == 0 else { throw .failed(program: launch.executable, errno: errno, reason: lastErrorText()) }
-    guard pipe(&errPipe) == 0 else {
+    // Close-on-exec from the start: a pipe made with pipe() and flagged afterwards could be
+    // inherited by a process launched concurrently, whose output would then never end.
+    guard pipeline_pipe_cloexec(&outPipe) == 0 else { throw .failed(program: launch.executable, errno: errno, reason: lastErrorText()) }
+    guard pipeline_pipe_cloexec(&errPipe) == 0 else {
       close(outPipe[0]); close(outPipe[1])
       throw .failed(program: launch.executable, errno: errno, reason: lastErrorText())
     }
-    for fd in outPipe + errPipe { _ = pipeline_set_cloexec(fd, 1) }
 
     let environment = launch.environment.map { "\($0.key)=\($0.value)" }
     var pid: pid_t = 0

@@ -56,9 +56,10 @@ public struct StageOutput: Sendable {
   /// Passes `batch` on. An empty batch (no changes, not the startup batch) is dropped.
   public func send(_ batch: Batch) {
     guard !batch.isEmpty, !work.isShuttingDown else { return }
+    // Counted before the cycle opens, so the previous cycle cannot close in between.
+    for _ in downstream { work.batchSent() }
     onSend(batch)
     for continuation in downstream {
-      work.batchSent()
       if case .terminated = continuation.yield(batch) { work.batchHandled() }
     }
   }

@@ -17,14 +17,16 @@ public struct StageRegistry: Sendable {
   /// - Throws: a ``Diagnostic`` when one of the names is taken by another type.
   public mutating func register<S: Stage>(_ type: S.Type) throws {
     let descriptor = StageDescriptor(type)
-    for name in [descriptor.typeName] + descriptor.aliases {
+    let names = [descriptor.typeName] + descriptor.aliases
+    // Check every name before adding any, so a failed registration changes nothing.
+    for name in names {
       if let existing = byName[name] {
         throw Diagnostic(
           at: nil, "stage name '\(name)' is registered twice (by '\(existing.typeName)' and '\(descriptor.typeName)')",
           help: "give one of the stage types another `typeName`")
       }
-      byName[name] = descriptor
     }
+    for name in names { byName[name] = descriptor }
   }
 
   /// The stage type registered under `name` (its type name or an alias).

@@ -200,7 +200,7 @@ private struct PendingMove {
 }
 
 /// What one read of the queue produces: the events to send, then the other notices.
-private struct Batch {
+private struct ChunkReport {
   private(set) var events: [FileEvent] = []
   var notices: [WatchNotice] = []
   /// The last kind appended for each path, to fold repeated modifications (a save is a
@@ -300,22 +300,22 @@ private final class InotifyReader {
       let isReadable = control.wake.wait(alsoOn: isPaused ? -1 : descriptor, timeout: timeout)
       if control.wake.isStopRequested { break }
       for notice in control.takeRelayed() { sink(notice) }
-      var batch = Batch()
-      if isReadable { read(into: buffer, batch: &batch) }
+      var report = ChunkReport()
+      if isReadable { read(into: buffer, report: &report) }
       if !missingRoots.isEmpty && (isReadable || clock.now >= nextRootCheck) {
         // Right after a read too: `rm -rf root && mkdir root` may be done by the time a read
         // reports the deletion.
-        checkMissingRoots(into: &batch)
+        checkMissingRoots(into: &report)
         nextRootCheck = clock.now + Self.rootCheckInterval
       }
-      send(batch)
+      send(report)
     }
   }
 
   // MARK: Reading events
 
   /// Reads one chunk of events and handles them in order.
-  private func read(into buffer: UnsafeMutableRawPointer, batch: inout Batch) {
+  private func read(into buffer: UnsafeMutableRawPointer, report: inout ChunkReport) {
     let count = Glibc.read(descriptor, buffer, Self.bufferSize)
     guard count > 0 else { return }  // EAGAIN or EINTR: poll() again.
     var offset = 0
@@ -331,7 +331,7 @@ private final class InotifyReader {
         while length < nameCapacity && $0[length] != 0 { length += 1 }
         return String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
       }
-      handle(watch: watch, mask: mask, cookie: cookie, name: name, batch: &batch)
+      handle(watch: watch, mask: mask, cookie: cookie, name: name, report: &report)
       offset += Self.eventHeaderSize + nameCapacity
     }
     // A folder moved out has no IN_MOVED_TO. Should the pair be split over two reads, the folder
@@ -343,9 +343,9 @@ private final class InotifyReader {
     pendingMoves = []
   }
 
-  private func handle(watch: Int32, mask: UInt32, cookie: UInt32, name: String, batch: inout Batch) {
+  private func handle(watch: Int32, mask: UInt32, cookie: UInt32, name: String, report: inout ChunkReport) {
     if mask & UInt32(IN_Q_OVERFLOW) != 0 {
-      rebuild(into: &batch)
+      rebuild(into: &report)
       return
     }
     // Unknown: an event queued before its folder was dropped (IN_IGNORED, mostly).
@@ -353,7 +353,7 @@ private final class InotifyReader {
     if name.isEmpty {
       let isGone = mask & (UInt32(IN_DELETE_SELF) | UInt32(IN_MOVE_SELF) | UInt32(IN_IGNORED)) != 0
       if isGone && node.isRoot {
-        rootGone(node, into: &batch)
+        rootGone(node, into: &report)
       } else if mask & UInt32(IN_IGNORED) != 0 {
         // A subfolder's deletion or move is handled through its parent's events; IN_IGNORED
         // only says the kernel dropped the watch (deleted, unmounted).
@@ -367,43 +367,43 @@ private final class InotifyReader {
     if isDirectory && configuration.exclusion.excludes(directory: path, name: name[...]) { return }
 
     if mask & UInt32(IN_CREATE) != 0 {
-      batch.append(path, .created, isDirectory: isDirectory)
-      if isDirectory { watchNewFolder(at: path, parent: node, name: name, into: &batch) }
+      report.append(path, .created, isDirectory: isDirectory)
+      if isDirectory { watchNewFolder(at: path, parent: node, name: name, into: &report) }
     }
     if mask & UInt32(IN_MOVED_FROM) != 0 {
-      batch.append(path, .removed, isDirectory: isDirectory)
+      report.append(path, .removed, isDirectory: isDirectory)
       if isDirectory {
         let child = node.children.removeValue(forKey: name)
         pendingMoves.append(PendingMove(cookie: cookie, path: path, node: child))
       }
     }
     if mask & UInt32(IN_MOVED_TO) != 0 {
-      batch.append(path, .created, isDirectory: isDirectory)
+      report.append(path, .created, isDirectory: isDirectory)
       if isDirectory {
         if let index = pendingMoves.firstIndex(where: { $0.cookie == cookie }) {
           rename(pendingMoves.remove(at: index), to: path, parent: node, name: name)
         } else {
-          watchNewFolder(at: path, parent: node, name: name, into: &batch)
+          watchNewFolder(at: path, parent: node, name: name, into: &report)
         }
       }
     }
     if mask & UInt32(IN_DELETE) != 0 {
-      batch.append(path, .removed, isDirectory: isDirectory)
+      report.append(path, .removed, isDirectory: isDirectory)
       if isDirectory {
         if let child = node.children[name] { drop(child) }
         fallback?.removeSubtrees(atOrUnder: path)
       }
     }
     if mask & UInt32(IN_MODIFY | IN_CLOSE_WRITE | IN_ATTRIB) != 0 && !isDirectory {
-      batch.append(path, .modified, isDirectory: false)
+      report.append(path, .modified, isDirectory: false)
     }
   }
 
   /// Watches a folder that was created or moved in, and reports what it already holds.
-  private func watchNewFolder(at path: String, parent: WatchNode, name: String, into batch: inout Batch) {
+  private func watchNewFolder(at path: String, parent: WatchNode, name: String, into report: inout ChunkReport) {
     var events: [FileEvent] = []
     watchTree(at: path, parent: parent, name: name, reporting: true, into: &events)
-    batch.append(contentsOf: events)
+    report.append(contentsOf: events)
   }
 
   /// A folder renamed inside the tree keeps its watches: re-home its node (and so every
@@ -428,18 +428,18 @@ private final class InotifyReader {
     return rootNodes[root] != nil || fallback?.polledPaths.contains(root) == true
   }
 
-  private func rootGone(_ node: WatchNode, into batch: inout Batch) {
+  private func rootGone(_ node: WatchNode, into report: inout ChunkReport) {
     let root = node.name
-    batch.append(root, .removed, isDirectory: true)
+    report.append(root, .removed, isDirectory: true)
     drop(node)
     fallback?.removeSubtrees(atOrUnder: root)
     missingRoots.append(root)
-    batch.notices.append(.warning(WatchMessage.rootGone(root)))
+    report.notices.append(.warning(WatchMessage.rootGone(root)))
   }
 
   /// Watches the missing roots that are back; each then gets `.created` events for what it
   /// holds and a `.rescanNeeded`.
-  private func checkMissingRoots(into batch: inout Batch) {
+  private func checkMissingRoots(into report: inout ChunkReport) {
     var stillMissing: [String] = []
     for root in missingRoots {
       var events = [FileEvent(path: root, kind: .created, isDirectory: true)]
@@ -447,8 +447,8 @@ private final class InotifyReader {
         stillMissing.append(root)
         continue
       }
-      batch.append(contentsOf: events)
-      batch.notices.append(.rescanNeeded(root: root, reason: WatchMessage.rootCameBack))
+      report.append(contentsOf: events)
+      report.notices.append(.rescanNeeded(root: root, reason: WatchMessage.rootCameBack))
     }
     missingRoots = stillMissing
   }
@@ -456,7 +456,7 @@ private final class InotifyReader {
   /// After IN_Q_OVERFLOW: events were lost, so the table may be wrong. Walk every root again
   /// into a fresh table (re-adding a watch to a folder that has one returns the same watch),
   /// remove the watches that are no longer in it, and ask for a rescan of each root.
-  private func rebuild(into batch: inout Batch) {
+  private func rebuild(into report: inout ChunkReport) {
     let previous = nodes
     nodes = [:]
     rootNodes = [:]
@@ -465,11 +465,11 @@ private final class InotifyReader {
     for root in configuration.roots where !missingRoots.contains(root) {
       var ignored: [FileEvent] = []
       if watchRoot(root, reporting: false, into: &ignored) {
-        batch.notices.append(.rescanNeeded(root: root, reason: WatchMessage.queueOverflowed))
+        report.notices.append(.rescanNeeded(root: root, reason: WatchMessage.queueOverflowed))
       } else {
-        batch.append(root, .removed, isDirectory: true)
+        report.append(root, .removed, isDirectory: true)
         missingRoots.append(root)
-        batch.notices.append(.warning(WatchMessage.rootGone(root)))
+        report.notices.append(.warning(WatchMessage.rootGone(root)))
       }
     }
     for watch in previous.keys where nodes[watch] == nil {
@@ -609,9 +609,9 @@ private final class InotifyReader {
 
   // MARK: Sending
 
-  private func send(_ batch: Batch) {
-    if !batch.events.isEmpty { sink(.changed(batch.events)) }
-    for notice in batch.notices { sink(notice) }
+  private func send(_ report: ChunkReport) {
+    if !report.events.isEmpty { sink(.changed(report.events)) }
+    for notice in report.notices { sink(notice) }
     sendNotices()
   }
 
