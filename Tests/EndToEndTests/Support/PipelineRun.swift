@@ -68,12 +68,16 @@ final class PipelineRun: Sendable {
   /// Sends `signal` to `pipeline` itself (as Ctrl-C does) and waits for it to exit.
   func interrupt(_ signal: Int32 = SIGINT, timeout: Duration = .seconds(20)) async -> TerminationStatus? {
     kill(process.pid, signal)
-    return await process.waitForExit(timeout: timeout)
+    let status = await process.waitForExit(timeout: timeout)
+    await process.waitForOutput()
+    return status
   }
 
   /// Waits for `pipeline` to exit by itself.
   func exitStatus(timeout: Duration = .seconds(20)) async -> TerminationStatus? {
-    await process.waitForExit(timeout: timeout)
+    let status = await process.waitForExit(timeout: timeout)
+    await process.waitForOutput()
+    return status
   }
 
   /// A transcript for failure messages.
