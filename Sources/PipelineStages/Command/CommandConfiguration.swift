@@ -25,36 +25,25 @@ enum BusyPolicy: String, Sendable, CaseIterable, OptionValue {
 
 /// The keys shared by the command stages (`build`, `test`, `run`).
 struct CommandConfiguration: StageConfiguration {
-  var command: CommandSpec
+  var process: ProcessOptions
   var onBusy: BusyPolicy
   var timeout: Duration?
-  var signal: ProcessSignal
-  var killAfter: Duration
   var continueOnError: Bool
-  var environment: [String: String]
-  var workingDirectory: String
 
   init(options: StageOptions) throws {
-    command = try options.required(
-      "run", as: CommandSpec.self,
-      help: "The command: a string runs under /bin/sh -c, a list is an argv. {files} expands to the changed paths.")
+    process = try ProcessOptions(
+      options, subject: "command",
+      runHelp: "The command: a string runs under /bin/sh -c, a list is an argv. {files} expands to the changed paths.",
+      defaultKillAfter: .seconds(1))
     onBusy = try options.value(
       "on_busy", default: .restart,
       help: "When a batch arrives while the command runs: restart it, queue one more run, or ignore the batch.")
     timeout = try options.optional(
       "timeout", as: Duration.self, defaultText: "none",
       help: "Stop the command and count it as failed when it runs longer than this.")
-    signal = try options.value(
-      "signal", default: .terminate, help: "The signal that stops the command's process group.")
-    killAfter = try options.value(
-      "kill_after", default: .seconds(1), help: "How long to wait after the signal before SIGKILL.")
     continueOnError = try options.value(
       "continue_on_error", default: false,
       help: "Pass the batch on even when the command fails (for linters and formatters).")
-    environment = try options.value(
-      "env", default: [:], help: "Variables added to the command's environment.")
-    workingDirectory = try options.value(
-      "workdir", default: ".", help: "The folder the command runs in, relative to the pipeline's folder.")
     if let timeout, timeout <= .zero {
       throw options.invalid("timeout", "'timeout' must be longer than 0", help: "leave it out for no timeout")
     }

@@ -20,11 +20,11 @@ struct CommandExecution: Sendable {
 
   func run(for batch: Batch) async -> CommandOutcome {
     let existing = batch.changes.filter { $0.kind != .removed }.map(\.path)
-    let commands = ChangedFilesExpansion.commands(for: configuration.command, paths: existing)
+    let commands = ChangedFilesExpansion.commands(for: configuration.process.command, paths: existing)
     let environment: CommandEnvironment
     do {
       environment = try CommandEnvironment(
-        context: context, stageEnvironment: configuration.environment, batch: batch)
+        context: context, stageEnvironment: configuration.process.environment, batch: batch)
     } catch {
       return .couldNotStart("\(error)")
     }
@@ -38,7 +38,7 @@ struct CommandExecution: Sendable {
 
   private func runOne(_ command: CommandSpec, environment: [String: String]) async -> CommandOutcome {
     if Task.isCancelled { return .cancelled }
-    let directory = context.absolutePath(configuration.workingDirectory)
+    let directory = context.absolutePath(configuration.process.workingDirectory)
     let process: ChildProcess
     do {
       let launch = try ProcessLaunch.resolving(command, environment: environment, workingDirectory: directory)
@@ -54,18 +54,18 @@ struct CommandExecution: Sendable {
         try? await Task.sleep(for: timeout)
         guard !Task.isCancelled else { return }
         timedOut.set()
-        await process.stop(signal: configuration.signal, killAfter: configuration.killAfter)
+        await process.stop(signal: configuration.process.signal, killAfter: configuration.process.killAfter)
       }
     }
     let status = await withTaskCancellationHandler {
       await process.waitForExit()
     } onCancel: {
-      Task { await process.stop(signal: configuration.signal, killAfter: configuration.killAfter) }
+      Task { await process.stop(signal: configuration.process.signal, killAfter: configuration.process.killAfter) }
     }
     timer?.cancel()
     // The command is done; whatever it left running in its group goes with it.
     if process.isGroupAlive {
-      await process.stop(signal: configuration.signal, killAfter: configuration.killAfter)
+      await process.stop(signal: configuration.process.signal, killAfter: configuration.process.killAfter)
     }
     await process.waitForOutput()
     if timedOut.isSet { return .timedOut }

@@ -59,7 +59,7 @@ struct CommandStageRunner: Sendable {
       }
       nextID += 1
       let id = nextID
-      if configuration.command.usesFilesPlaceholder, !batch.changes.contains(where: { $0.kind != .removed }) {
+      if configuration.process.command.usesFilesPlaceholder, !batch.changes.contains(where: { $0.kind != .removed }) {
         // Nothing to hand to {files} (the startup batch, or only removals): nothing to run.
         context.emit(.batchDropped, "skipped: no changed file to pass to {files}", paths: batch.paths)
         let task = Task { _ = continuation.yield(.finished(run: id, .skipped, .zero)) }
@@ -67,8 +67,8 @@ struct CommandStageRunner: Sendable {
         return
       }
       context.emit(
-        .stageStarted, "running \(configuration.command)", paths: batch.paths,
-        metadata: ["command": configuration.command.description])
+        .stageStarted, "running \(configuration.process.command)", paths: batch.paths,
+        metadata: ["command": configuration.process.command.description])
       let task = Task {
         let clock = ContinuousClock()
         let started = clock.now
@@ -127,7 +127,7 @@ struct CommandStageRunner: Sendable {
     failedBatch: inout Batch?, pending: inout Batch?
   ) {
     let seconds = String(duration.seconds)
-    let command = configuration.command.description
+    let command = configuration.process.command.description
     switch outcome {
     case .skipped:
       output.send(batch)

@@ -17,24 +17,12 @@ import Synchronization
 /// ```
 struct RestartStage: Stage {
   struct Configuration: StageConfiguration {
-    var command: CommandSpec
-    var signal: ProcessSignal
-    var killAfter: Duration
-    var environment: [String: String]
-    var workingDirectory: String
+    var process: ProcessOptions
 
     init(options: StageOptions) throws {
-      command = try options.required(
-        "run", as: CommandSpec.self,
-        help: "The app: a string runs under /bin/sh -c, a list is an argv.")
-      signal = try options.value(
-        "signal", default: .terminate,
-        help: "Sent first to the app's process group to stop it (SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2).")
-      killAfter = try options.value(
-        "kill_after", default: .seconds(2), help: "How long the app may take to stop before SIGKILL.")
-      environment = try options.value("env", default: [:], help: "Variables added to the app's environment.")
-      workingDirectory = try options.value(
-        "workdir", default: ".", help: "The folder the app runs in, relative to the pipeline's folder.")
+      process = try ProcessOptions(
+        options, subject: "app", runHelp: "The app: a string runs under /bin/sh -c, a list is an argv.",
+        defaultKillAfter: .seconds(2))
     }
   }
 
@@ -99,16 +87,16 @@ final class AppSupervisor: Sendable {
     let began = clock.now
     context.emit(.stageStarted, "restarting", paths: batch.paths)
     await stop()
-    let command = configuration.command
+    let command = configuration.process.command
     let process: ChildProcess
     do {
       // The app sees the batch as commands do; its list file stays until the next restart.
       let environment = try CommandEnvironment(
-        context: context, stageEnvironment: configuration.environment, batch: batch)
+        context: context, stageEnvironment: configuration.process.environment, batch: batch)
       replaceListFile(with: environment)
       let launch = try ProcessLaunch.resolving(
         command, environment: environment.variables,
-        workingDirectory: context.absolutePath(configuration.workingDirectory))
+        workingDirectory: context.absolutePath(configuration.process.workingDirectory))
       let context = self.context
       process = try ChildProcess.launch(launch) { channel, line in context.output(line, channel: channel) }
     } catch {
@@ -142,10 +130,10 @@ final class AppSupervisor: Sendable {
     let began = clock.now
     if instance.process.status == nil || instance.process.isGroupAlive {
       context.emit(
-        .appStopping, "stopping pid \(pid) with \(configuration.signal)",
-        metadata: ["pid": pid, "signal": configuration.signal.name])
+        .appStopping, "stopping pid \(pid) with \(configuration.process.signal)",
+        metadata: ["pid": pid, "signal": configuration.process.signal.name])
     }
-    let status = await instance.process.stop(signal: configuration.signal, killAfter: configuration.killAfter)
+    let status = await instance.process.stop(signal: configuration.process.signal, killAfter: configuration.process.killAfter)
     await instance.process.waitForOutput(timeout: .milliseconds(200))
     context.emit(
       .appStopped, "pid \(pid) \(status) after \(began.duration(to: clock.now).humanText)",
