@@ -5,6 +5,7 @@ let package = Package(
   name: "pipeline",
   products: [
     .executable(name: "pipeline", targets: ["pipeline"]),
+    .executable(name: "pipeline-keeper", targets: ["PipelineKeeper"]),
     .library(name: "PipelineCore", targets: ["PipelineCore"]),
     .library(name: "PipelineStages", targets: ["PipelineStages"]),
     .library(name: "PipelineCLI", targets: ["PipelineCLI"]),
@@ -27,7 +28,10 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
-    .executableTarget(name: "pipeline", dependencies: ["PipelineCLI", "PipelineStages"]),
+    // A C program of a few KB that `pipeline` puts between itself and each command, so no
+    // command outlives it. `pipeline` depends on it so that building one builds both.
+    .executableTarget(name: "PipelineKeeper", dependencies: ["CPipelineSystem"]),
+    .executableTarget(name: "pipeline", dependencies: ["PipelineCLI", "PipelineStages", "PipelineKeeper"]),
     .testTarget(name: "PipelineCoreTests", dependencies: ["PipelineCore"]),
     .testTarget(name: "PipelineStagesTests", dependencies: ["PipelineStages", "PipelineCore"]),
     .testTarget(name: "EndToEndTests", dependencies: ["PipelineCore"]),

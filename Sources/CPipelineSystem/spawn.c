@@ -9,7 +9,8 @@
 #include <unistd.h>
 
 int pipeline_spawn(const char *path, char *const argv[], char *const envp[], const char *cwd,
-                   int stdin_fd, int stdout_fd, int stderr_fd, pid_t *pid) {
+                   int stdin_fd, int stdout_fd, int stderr_fd, const int *extra_fds,
+                   int extra_count, pid_t *pid) {
   posix_spawn_file_actions_t actions;
   posix_spawnattr_t attributes;
   int result = posix_spawn_file_actions_init(&actions);
@@ -27,6 +28,9 @@ int pipeline_spawn(const char *path, char *const argv[], char *const envp[], con
   }
   if (result == 0) result = posix_spawn_file_actions_adddup2(&actions, stdout_fd, 1);
   if (result == 0) result = posix_spawn_file_actions_adddup2(&actions, stderr_fd, 2);
+  for (int index = 0; result == 0 && index < extra_count; index++) {
+    result = posix_spawn_file_actions_adddup2(&actions, extra_fds[index], 3 + index);
+  }
   if (result == 0 && cwd != NULL) result = posix_spawn_file_actions_addchdir_np(&actions, cwd);
 
   sigset_t empty, all_default;
@@ -49,6 +53,12 @@ int pipeline_spawn(const char *path, char *const argv[], char *const envp[], con
 }
 
 int pipeline_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
+int pipeline_move_fd_high(int fd) {
+  int moved = fcntl(fd, F_DUPFD_CLOEXEC, 64);
+  if (moved >= 0) close(fd);
+  return moved;
+}
 
 int pipeline_wifexited(int status) { return WIFEXITED(status); }
 int pipeline_wexitstatus(int status) { return WEXITSTATUS(status); }

@@ -26,6 +26,9 @@ public struct PipelineCommand: AsyncParsableCommand {
 
   /// Parses the process's arguments and runs the chosen command with `registry`'s stages.
   public static func main(registry: StageRegistry) async {
+    // A runner without a `pipeline-keeper` file next to it serves as its own keeper.
+    ProcessKeeper.runIfRequested(CommandLine.arguments)
+    ProcessKeeper.enableSelfHosting()
     RegistryHolder.current.withLock { $0 = registry }
     await main()
   }

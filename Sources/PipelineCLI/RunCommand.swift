@@ -43,6 +43,11 @@ struct RunCommand: AsyncParsableCommand {
       }
     }
     let engine = Engine(definition: definition, events: EventBus(sinks))
+    if !ProcessKeeper.isAvailable {
+      terminal.line(
+        "warning: no keeper program (\(ProcessKeeper.expectedLocation) is missing): if pipeline is killed with SIGKILL, the processes it started keep running\n  help: install pipeline-keeper next to pipeline (both are built by `swift build`)",
+        error: true)
+    }
     let signals = SignalHandling(engine: engine, terminal: terminal)
     signals.install()
     let status = await engine.run()

@@ -185,7 +185,7 @@ struct ChildProcessTests {
     #expect(shell.executable == "/bin/sh")
     #expect(shell.arguments == ["/bin/sh", "-c", "echo hi"])
     #expect(shell.workingDirectory == "/tmp")
-    #expect(!shell.inheritsStandardInput)
+    #expect(shell.standardInput == .null)
 
     let argv = try ProcessLaunch.resolving(
       .argv(["sh", "-c", "true"]), environment: ["PATH": "/nonexistent:/usr/bin:/bin"], workingDirectory: "/tmp")

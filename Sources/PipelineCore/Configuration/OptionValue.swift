@@ -15,7 +15,8 @@ public protocol OptionValue: Sendable {
 }
 
 extension OptionValue {
-  static func mismatch(_ node: ConfigNode, expected: String, example: String? = nil) -> Diagnostic {
+  /// The error for a value of the wrong kind: "expected …, got …", with an example.
+  public static func mismatch(_ node: ConfigNode, expected: String, example: String? = nil) -> Diagnostic {
     Diagnostic(
       at: node.location, "expected \(expected), got \(node.kindDescription)",
       help: example.map { "write it like \($0)" })

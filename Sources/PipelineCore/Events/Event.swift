@@ -72,6 +72,9 @@ extension Event.Kind {
   public static let output: Self = "output"
   /// The supervised app started. Metadata: `pid`, `command`.
   public static let appStarted: Self = "app-started"
+  /// A started app passed its `ready` check. Metadata: `pid`, `since_start`, and
+  /// `since_change` (seconds from the first change of the batch) when known.
+  public static let appReady: Self = "app-ready"
   /// The app is being stopped. Metadata: `pid`, `signal`.
   public static let appStopping: Self = "app-stopping"
   /// The app stopped because `pipeline` stopped it. Metadata: `pid`, `status`, `duration`.

@@ -12,6 +12,9 @@ public struct Batch: Sendable, Hashable {
   /// `true` when a source could not tell exactly what changed (an event queue overflowed,
   /// a root folder came back) and everything under its paths may have changed.
   public var isRescan: Bool
+  /// When the earliest of its changes was seen, if its source says so: the start of the
+  /// "change → app ready" time. Not part of equality.
+  public var detectedAt: ContinuousClock.Instant?
 
   private var indexByPath: [String: Int]
 
@@ -56,6 +59,7 @@ public struct Batch: Sendable, Hashable {
     for change in other.changes { insert(change) }
     isStartup = isStartup || other.isStartup
     isRescan = isRescan || other.isRescan
+    if let theirs = other.detectedAt { detectedAt = min(detectedAt ?? theirs, theirs) }
   }
 
   /// The union of `self` followed by `other`.
@@ -68,7 +72,9 @@ public struct Batch: Sendable, Hashable {
   /// The batch holding only the changes for which `isIncluded` is true; the startup and
   /// rescan marks are kept.
   public func filter(_ isIncluded: (Change) throws -> Bool) rethrows -> Batch {
-    Batch(try changes.filter(isIncluded), isStartup: isStartup, isRescan: isRescan)
+    var kept = Batch(try changes.filter(isIncluded), isStartup: isStartup, isRescan: isRescan)
+    kept.detectedAt = detectedAt
+    return kept
   }
 
   public static func == (lhs: Batch, rhs: Batch) -> Bool {

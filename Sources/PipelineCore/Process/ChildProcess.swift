@@ -20,8 +20,11 @@ public enum OutputChannel: String, Sendable {
 /// wrapper, `go run` or `npm start` stop too, and returns only when no process of the group
 /// is left.
 public final class ChildProcess: Sendable {
-  /// The process id, which is also its process group id.
+  /// The process group id: the keeper's pid (see ``ProcessKeeper``), or the command's own
+  /// when it runs without a keeper. Stopping signals this whole group.
   public let pid: pid_t
+  /// The pid of the command itself, as the command sees it (`$$`).
+  public let commandPID: pid_t
 
   private struct State {
     var status: TerminationStatus?
@@ -31,59 +34,37 @@ public final class ChildProcess: Sendable {
     var nextWaiter = 0
   }
   private let state = Mutex(State())
+  private let inputWriter: Mutex<Int32?>
 
-  private init(pid: pid_t) { self.pid = pid }
+  private init(pid: pid_t, commandPID: pid_t, inputWriter: Int32?, isKept: Bool) {
+    self.pid = pid
+    self.commandPID = commandPID
+    self.inputWriter = Mutex(inputWriter)
+    self.isKept = isKept
+  }
 
-  /// Starts a process in a new process group.
+  /// Starts a process in a new process group, under the keeper (see ``ProcessKeeper``)
+  /// when there is one.
   ///
   /// - Parameters:
   ///   - launch: what to start.
+  ///   - lifeline: the lifeline the keeper watches; tests pass their own to play the
+  ///     part of a `pipeline` that dies.
   ///   - onLine: called with every line of output (without its newline), from a
   ///     background thread, in order per channel.
   public static func launch(
     _ launch: ProcessLaunch, onLine: @escaping @Sendable (OutputChannel, String) -> Void
   ) throws(LaunchError) -> ChildProcess {
-    var outPipe: [Int32] = [-1, -1]
-    var errPipe: [Int32] = [-1, -1]
-    // Close-on-exec from the start: a pipe made with pipe() and flagged afterwards could be
-    // inherited by a process launched concurrently, whose output would then never end.
-    guard pipeline_pipe_cloexec(&outPipe) == 0 else { throw .failed(program: launch.executable, errno: errno, reason: lastErrorText()) }
-    guard pipeline_pipe_cloexec(&errPipe) == 0 else {
-      close(outPipe[0]); close(outPipe[1])
-      throw .failed(program: launch.executable, errno: errno, reason: lastErrorText())
-    }
+    try self.launch(launch, lifeline: ProcessKeeper.lifeline, onLine: onLine)
+  }
 
-    let environment = launch.environment.map { "\($0.key)=\($0.value)" }
-    var pid: pid_t = 0
-    let result = withCStringArray(launch.arguments) { argv in
-      withCStringArray(environment) { envp in
-        pipeline_spawn(
-          launch.executable, argv, envp, launch.workingDirectory,
-          launch.inheritsStandardInput ? 0 : -1, outPipe[1], errPipe[1], &pid)
-      }
-    }
-    close(outPipe[1])
-    close(errPipe[1])
-    guard result == 0 else {
-      close(outPipe[0]); close(errPipe[0])
-      let reason: String
-      switch result {
-      case ENOENT:
-        var info = stat()
-        reason = stat(launch.workingDirectory, &info) != 0
-          ? "working directory \(launch.workingDirectory) does not exist"
-          : "no such file"
-        if reason == "no such file" { throw .notFound(launch.arguments.first ?? launch.executable) }
-      case EACCES: reason = "permission denied (is it executable? `chmod +x \(launch.executable)`)"
-      case ENOEXEC: reason = "not an executable file (a script needs a #! line)"
-      default: reason = String(cString: strerror(result))
-      }
-      throw .failed(program: launch.executable, errno: result, reason: reason)
-    }
-
-    let process = ChildProcess(pid: pid)
-    LiveProcessGroups.shared.insert(pid)
-    let outFD = outPipe[0], errFD = errPipe[0]
+  package static func launch(
+    _ launch: ProcessLaunch, lifeline: Int32?, onLine: @escaping @Sendable (OutputChannel, String) -> Void
+  ) throws(LaunchError) -> ChildProcess {
+    let spawn = try Spawn(launch, keeper: lifeline.flatMap { lifeline in ProcessKeeper.program.map { ($0, lifeline) } })
+    let process = ChildProcess(pid: spawn.pid, commandPID: spawn.commandPID, inputWriter: spawn.inputWriter, isKept: spawn.isKept)
+    LiveProcessGroups.shared.insert(spawn.pid)
+    let outFD = spawn.outputReader, errFD = spawn.errorReader
     Thread.detachNewThread { [process] in
       OutputReader.readLines(stdout: outFD, stderr: errFD, onLine: onLine)
       process.finishOutput()
@@ -92,6 +73,29 @@ public final class ChildProcess: Sendable {
       process.reap()
     }
     return process
+  }
+
+  /// Whether the process runs under a keeper, so that it dies with `pipeline`.
+  public let isKept: Bool
+
+  /// Writes `bytes` to the process's standard input, when it was launched with
+  /// `standardInput: .pipe`. Fails quietly once the process has stopped reading.
+  public func writeInput(_ bytes: [UInt8]) {
+    guard let fd = inputWriter.withLock({ $0 }) else { return }
+    var offset = 0
+    while offset < bytes.count {
+      let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+      if written < 0 {
+        if errno == EINTR { continue }
+        return
+      }
+      offset += written
+    }
+  }
+
+  /// Closes the process's standard input (it then reads end of file).
+  public func closeInput() {
+    if let fd = inputWriter.withLock({ fd -> Int32? in defer { fd = nil }; return fd }) { close(fd) }
   }
 
   /// The status, once the process has exited and been reaped.
@@ -115,6 +119,11 @@ public final class ChildProcess: Sendable {
       group.cancelAll()
       return first ?? self.status
     }
+  }
+
+  /// Sends `signal` to the command alone (not its group, not its keeper).
+  public func signal(_ signal: ProcessSignal) {
+    _ = kill(commandPID, signal.number)
   }
 
   /// Sends `signal` to every process of the group.
@@ -233,6 +242,7 @@ public final class ChildProcess: Sendable {
       return Array(state.exitWaiters.values)
     }
     if !isGroupAlive { LiveProcessGroups.shared.remove(pid) }
+    closeInput()
     for waiter in waiters { waiter.resume(returning: status) }
   }
 
@@ -245,8 +255,6 @@ public final class ChildProcess: Sendable {
     for waiter in waiters { waiter.resume() }
   }
 }
-
-func lastErrorText() -> String { String(cString: strerror(errno)) }
 
 /// Calls `body` with a NULL-terminated C array of C strings.
 func withCStringArray<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {

@@ -8,18 +8,38 @@ public struct ProcessLaunch: Sendable {
   public var environment: [String: String]
   /// The folder it starts in.
   public var workingDirectory: String
-  /// Whether the process reads `pipeline`'s own standard input (otherwise `/dev/null`).
-  public var inheritsStandardInput: Bool
+  /// What the process reads: `/dev/null` (the default), `pipeline`'s own standard input,
+  /// or a pipe that ``ChildProcess/writeInput(_:)`` feeds.
+  public var standardInput: StandardInput
+  /// How the keeper stops the process group when `pipeline` is gone: this signal first…
+  public var stopSignal: ProcessSignal
+  /// …then `SIGKILL` after this long.
+  public var killAfter: Duration
+  /// A listening socket handed to the process as descriptor 3, with `LISTEN_FDS=1` and
+  /// `LISTEN_PID` (systemd's socket-activation convention). The caller keeps ownership.
+  public var listeningSocket: Int32?
+
+  /// Where a process's standard input comes from.
+  public enum StandardInput: Sendable, Hashable {
+    case null
+    case inherit
+    case pipe
+  }
 
   public init(
     executable: String, arguments: [String], environment: [String: String],
-    workingDirectory: String, inheritsStandardInput: Bool = false
+    workingDirectory: String, standardInput: StandardInput = .null,
+    stopSignal: ProcessSignal = .terminate, killAfter: Duration = .seconds(2),
+    listeningSocket: Int32? = nil
   ) {
     self.executable = executable
     self.arguments = arguments
     self.environment = environment
     self.workingDirectory = workingDirectory
-    self.inheritsStandardInput = inheritsStandardInput
+    self.standardInput = standardInput
+    self.stopSignal = stopSignal
+    self.killAfter = killAfter
+    self.listeningSocket = listeningSocket
   }
 
   /// The launch for `command`: a shell line under `/bin/sh -c`, or an argv whose program is

@@ -38,10 +38,9 @@ struct CommandExecution: Sendable {
 
   private func runOne(_ command: CommandSpec, environment: [String: String]) async -> CommandOutcome {
     if Task.isCancelled { return .cancelled }
-    let directory = context.absolutePath(configuration.process.workingDirectory)
     let process: ChildProcess
     do {
-      let launch = try ProcessLaunch.resolving(command, environment: environment, workingDirectory: directory)
+      let launch = try configuration.process.launch(command, environment: environment, context: context)
       let context = self.context
       process = try ChildProcess.launch(launch) { channel, line in context.output(line, channel: channel) }
     } catch {

@@ -51,12 +51,9 @@ struct CommandStageRunner: Sendable {
     var failedBatch: Batch?
     var nextID = 0
 
-    func start(_ batch: Batch, tokens: Int) {
-      var batch = batch
-      if let failed = failedBatch {
-        batch = failed.merging(batch)
-        failedBatch = nil
-      }
+    func start(_ incoming: Batch, tokens: Int) {
+      let batch = failedBatch.map { $0.merging(incoming) } ?? incoming
+      failedBatch = nil
       nextID += 1
       let id = nextID
       if configuration.process.command.usesFilesPlaceholder, !batch.changes.contains(where: { $0.kind != .removed }) {

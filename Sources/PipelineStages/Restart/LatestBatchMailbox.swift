@@ -5,9 +5,17 @@ import Synchronization
 /// consumer. Driving every restart through one consumer of this mailbox is what guarantees
 /// that two restarts never interleave (an actor whose method awaits would be re-entered).
 final class LatestBatchMailbox: Sendable {
+  /// What the consumer is asked to do: restart for `batch` (which merged `count` batches),
+  /// or, with no batch, restart on its own (`on_exit: restart`).
+  struct Request {
+    var batch: Batch?
+    var count: Int
+  }
+
   private struct Content {
     var batch: Batch?
     var tokens = 0
+    var restartRequested = false
   }
   private let content = Mutex(Content())
   private let signals: AsyncStream<Void>
@@ -26,14 +34,21 @@ final class LatestBatchMailbox: Sendable {
     signal.yield()
   }
 
+  /// Asks for a restart without a batch; a batch taken at the same time covers it.
+  func requestRestart() {
+    content.withLock { $0.restartRequested = true }
+    signal.yield()
+  }
+
   /// Ends the wake-ups: the consumer's loop ends once it has seen the last one.
   func close() { signal.finish() }
 
-  /// Takes the held batch and how many batches were merged into it.
-  func take() -> (batch: Batch, count: Int)? {
+  /// Takes what is held: the merged batch or a restart request.
+  func take() -> Request? {
     content.withLock { content in
       defer { content = Content() }
-      return content.batch.map { ($0, content.tokens) }
+      if content.batch == nil && !content.restartRequested { return nil }
+      return Request(batch: content.batch, count: content.tokens)
     }
   }
 

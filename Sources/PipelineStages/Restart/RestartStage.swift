@@ -1,28 +1,67 @@
 import PipelineCore
-import Synchronization
+@preconcurrency import Glibc
 
 /// Supervises one long-running process — the app — and restarts it for every batch.
 ///
 /// On each batch: send `signal` to the app's process group, wait up to `kill_after`, then
 /// `SIGKILL` the group, wait until no process of it is left, and only then start the new
 /// one: never two instances at once. Batches that arrive during a restart are merged into
-/// one more restart. When the app exits on its own, its status is reported and the stage
-/// waits for the next change.
+/// one more restart. The batch goes on to the next stages once the new instance is ready.
 ///
 /// ```yaml
 /// - stage: restart
 ///   run: ./tmp/main
 ///   signal: SIGINT
 ///   kill_after: 500ms
+///   artifact: ./tmp/main          # keep the running app when the binary did not change
+///   socket: 8080                  # hold the port; each instance gets it as fd 3
+///   ready: {port: 8080}           # or {output: "listening on"}
+///   on_exit: restart              # or wait (the default)
 /// ```
 struct RestartStage: Stage {
   struct Configuration: StageConfiguration {
     var process: ProcessOptions
+    var ready: ReadyCheck?
+    var artifact: String?
+    var socket: ListenAddress?
+    var socketLocation: SourceLocation?
+    var onExit: ExitPolicy
+    var backoff: Duration
+    var maxBackoff: Duration
+    var forwardsInput: Bool
 
     init(options: StageOptions) throws {
       process = try ProcessOptions(
         options, subject: "app", runHelp: "The app: a string runs under /bin/sh -c, a list is an argv.",
         defaultKillAfter: .seconds(2))
+      ready = try options.optional(
+        "ready", as: ReadyCheck.self, defaultText: "none",
+        help: "When a started instance counts as ready: a port that accepts connections (8080, {port: 8080}) or an output line matching a regular expression ({output: \"listening\"}); timeout defaults to 30s. The batch goes on, and the time from change to ready is reported, once it is ready.")
+      artifact = try options.optional(
+        "artifact", as: String.self, defaultText: "none",
+        help: "The built file the app runs (./tmp/main): when its content is byte-identical to the running instance's, the app is kept running instead of restarted.")
+      socket = try options.optional(
+        "socket", as: ListenAddress.self, defaultText: "none",
+        help: "A port (8080, on every interface) or host:port that pipeline listens on once and hands to each instance as fd 3 with LISTEN_FDS=1 and LISTEN_PID (systemd socket activation): connections wait during a restart instead of failing.")
+      socketLocation = options.location(of: "socket")
+      onExit = try options.value(
+        "on_exit", default: .wait,
+        help: "When the app exits by itself: wait for the next change, or restart it (after backoff, doubling while it keeps crashing).")
+      backoff = try options.value(
+        "backoff", default: .seconds(1),
+        help: "With on_exit: restart, the delay before the first automatic restart; it doubles with each crash in a row.")
+      maxBackoff = try options.value(
+        "max_backoff", default: .seconds(30),
+        help: "The longest delay between automatic restarts. An instance that ran 5s or more starts the count again.")
+      forwardsInput = try options.value(
+        "stdin", default: false,
+        help: "Hand what is typed into pipeline to the app's standard input (a pipe; pipeline keeps the terminal and Ctrl-C). Otherwise the app reads /dev/null.")
+      if case .port(_, let port)? = ready?.condition, let socket, socket.port == port {
+        throw options.invalid(
+          "ready", "'ready' checks port \(port), which 'socket' holds open: it would always look ready",
+          help: "with socket, wait for an output line instead: ready: {output: \"listening\"}")
+      }
+      if backoff <= .zero { throw options.invalid("backoff", "'backoff' must be longer than 0") }
     }
   }
 
@@ -39,6 +78,14 @@ struct RestartStage: Stage {
   }
 
   func run(input: StageInput, output: StageOutput) async throws {
+    var socket: Int32?
+    if let address = configuration.socket {
+      do { socket = try address.listen() } catch {
+        throw Diagnostic(at: configuration.socketLocation, error.message, help: error.help)
+      }
+    }
+    defer { if let socket { close(socket) } }
+
     let mailbox = LatestBatchMailbox()
     let work = context.work
     let reader = Task {
@@ -50,114 +97,19 @@ struct RestartStage: Stage {
     }
     defer { reader.cancel() }
 
-    let supervisor = AppSupervisor(configuration: configuration, context: context)
+    let supervisor = AppSupervisor(
+      configuration: configuration, context: context, socket: socket,
+      requestRestart: { mailbox.requestRestart() })
     for await _ in mailbox.wakeUps {
-      guard let (batch, count) = mailbox.take() else { continue }
-      if await supervisor.restart(for: batch) { output.send(batch) }
-      work.end(count)
+      guard let request = mailbox.take() else { continue }
+      if let batch = request.batch {
+        if await supervisor.restart(for: batch) == .restarted { output.send(batch) }
+        work.end(request.count)
+      } else {
+        _ = await supervisor.restart(for: nil)
+      }
     }
-    if let (_, count) = mailbox.take() { work.end(count) }
+    if let request = mailbox.take(), request.count > 0 { work.end(request.count) }
     await supervisor.stop()
-  }
-}
-
-/// The one app instance of a ``RestartStage``. Only the stage's loop calls it, one call at
-/// a time.
-final class AppSupervisor: Sendable {
-  private struct Instance: Sendable {
-    let process: ChildProcess
-    /// Set when `pipeline` itself stops the instance, so its exit is not reported as a crash.
-    let stopping: AtomicFlag
-    let started: ContinuousClock.Instant
-  }
-  private let current = Mutex<Instance?>(nil)
-  private let listFile = Mutex<CommandEnvironment?>(nil)
-  private let configuration: RestartStage.Configuration
-  private let context: StageContext
-
-  init(configuration: RestartStage.Configuration, context: StageContext) {
-    self.configuration = configuration
-    self.context = context
-  }
-
-  /// Stops the running instance (if any) and starts a new one.
-  /// - Returns: whether the new instance started.
-  func restart(for batch: Batch) async -> Bool {
-    let clock = ContinuousClock()
-    let began = clock.now
-    context.emit(.stageStarted, "restarting", paths: batch.paths)
-    await stop()
-    let command = configuration.process.command
-    let process: ChildProcess
-    do {
-      // The app sees the batch as commands do; its list file stays until the next restart.
-      let environment = try CommandEnvironment(
-        context: context, stageEnvironment: configuration.process.environment, batch: batch)
-      replaceListFile(with: environment)
-      let launch = try ProcessLaunch.resolving(
-        command, environment: environment.variables,
-        workingDirectory: context.absolutePath(configuration.process.workingDirectory))
-      let context = self.context
-      process = try ChildProcess.launch(launch) { channel, line in context.output(line, channel: channel) }
-    } catch {
-      let seconds = String(began.duration(to: clock.now).seconds)
-      context.emit(
-        .stageFailed, "stage '\(context.name)' could not start the app: \(error)",
-        metadata: ["duration": seconds, "status": "not-started"])
-      return false
-    }
-    let instance = Instance(process: process, stopping: AtomicFlag(), started: clock.now)
-    current.withLock { $0 = instance }
-    context.emit(
-      .appStarted, "started \(command) (pid \(process.pid))",
-      metadata: ["pid": String(process.pid), "command": command.description])
-    watchForExit(instance)
-    context.emit(
-      .stageSucceeded, "restarted in \(began.duration(to: clock.now).humanText)",
-      metadata: ["duration": String(began.duration(to: clock.now).seconds)])
-    return true
-  }
-
-  /// Stops the running instance, if any, and waits until its whole group is gone.
-  func stop() async {
-    guard let instance = current.withLock({ current -> Instance? in
-      defer { current = nil }
-      return current
-    }) else { return }
-    instance.stopping.set()
-    let pid = String(instance.process.pid)
-    let clock = ContinuousClock()
-    let began = clock.now
-    if instance.process.status == nil || instance.process.isGroupAlive {
-      context.emit(
-        .appStopping, "stopping pid \(pid) with \(configuration.process.signal)",
-        metadata: ["pid": pid, "signal": configuration.process.signal.name])
-    }
-    let status = await instance.process.stop(signal: configuration.process.signal, killAfter: configuration.process.killAfter)
-    await instance.process.waitForOutput(timeout: .milliseconds(200))
-    context.emit(
-      .appStopped, "pid \(pid) \(status) after \(began.duration(to: clock.now).humanText)",
-      metadata: ["pid": pid, "status": String(status.shellStatus), "duration": String(began.duration(to: clock.now).seconds)])
-  }
-
-  private func replaceListFile(with environment: CommandEnvironment) {
-    listFile.withLock { current in
-      current?.cleanUp()
-      current = environment
-    }
-  }
-
-  private func watchForExit(_ instance: Instance) {
-    let context = self.context
-    Task {
-      let status = await instance.process.waitForExit()
-      guard !instance.stopping.isSet else { return }
-      let ran = instance.started.duration(to: ContinuousClock().now)
-      await instance.process.waitForOutput(timeout: .milliseconds(200))
-      guard !instance.stopping.isSet else { return }
-      context.emit(
-        .appExited, "app \(status) after \(ran.humanText); waiting for the next change",
-        metadata: ["pid": String(instance.process.pid), "status": String(status.shellStatus)])
-    }
   }
 }

@@ -28,3 +28,15 @@ struct ProcessOptions: Sendable {
       "workdir", default: ".", help: "The folder the \(subject) runs in, relative to the pipeline's folder.")
   }
 }
+
+extension ProcessOptions {
+  /// The launch of `command` with these options: its folder, and the signal and grace the
+  /// keeper uses should `pipeline` die while it runs.
+  func launch(_ command: CommandSpec, environment: [String: String], context: StageContext) throws(LaunchError) -> ProcessLaunch {
+    var launch = try ProcessLaunch.resolving(
+      command, environment: environment, workingDirectory: context.absolutePath(workingDirectory))
+    launch.stopSignal = signal
+    launch.killAfter = killAfter
+    return launch
+  }
+}

@@ -67,7 +67,7 @@ final class PipelineRun: Sendable {
 
   /// Sends `signal` to `pipeline` itself (as Ctrl-C does) and waits for it to exit.
   func interrupt(_ signal: Int32 = SIGINT, timeout: Duration = .seconds(20)) async -> TerminationStatus? {
-    kill(process.pid, signal)
+    kill(process.commandPID, signal)
     let status = await process.waitForExit(timeout: timeout)
     await process.waitForOutput()
     return status
@@ -84,7 +84,7 @@ final class PipelineRun: Sendable {
   var transcript: String { output.joined(separator: "\n") }
 
   deinit {
-    if process.status == nil { kill(process.pid, SIGKILL) }
+    if process.status == nil { kill(process.commandPID, SIGKILL) }
   }
 }
 

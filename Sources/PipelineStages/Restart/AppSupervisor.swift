@@ -1,0 +1,295 @@
+import PipelineCore
+import Synchronization
+
+/// How one restart request ended.
+enum RestartOutcome: Sendable, Equatable {
+  /// A new instance runs (and is ready, when a ready check is set).
+  case restarted
+  /// The artifact did not change: the running instance was kept.
+  case kept
+  /// No instance could be started, or it died before it was ready.
+  case failed
+}
+
+/// The one app instance of a ``RestartStage``. Only the stage's loop calls ``restart(for:)``
+/// and ``stop()``, one call at a time; that is what makes two instances impossible.
+final class AppSupervisor: Sendable {
+  private struct Instance: Sendable {
+    let process: ChildProcess
+    /// Set when `pipeline` itself stops the instance, so its exit is not reported as a crash.
+    let stopping: AtomicFlag
+    let started: ContinuousClock.Instant
+    let artifact: ArtifactFingerprint?
+    let readiness: Readiness
+  }
+  private struct State: Sendable {
+    var current: Instance?
+    var listFile: CommandEnvironment?
+    var backoff: RestartBackoff
+    var pendingRestart: Task<Void, Never>?
+  }
+  private let state: Mutex<State>
+  private let configuration: RestartStage.Configuration
+  private let context: StageContext
+  private let socket: Int32?
+  private let requestRestart: @Sendable () -> Void
+  private let input: InputForwarder?
+
+  /// - Parameters:
+  ///   - socket: the listening socket each instance gets (from `socket:`).
+  ///   - requestRestart: asks the stage's loop for a restart without a batch (`on_exit: restart`).
+  init(
+    configuration: RestartStage.Configuration, context: StageContext, socket: Int32?,
+    requestRestart: @escaping @Sendable () -> Void
+  ) {
+    self.configuration = configuration
+    self.context = context
+    self.socket = socket
+    self.requestRestart = requestRestart
+    state = Mutex(State(backoff: RestartBackoff(initial: configuration.backoff, cap: configuration.maxBackoff)))
+    input = configuration.forwardsInput ? InputForwarder() : nil
+    input?.start()
+  }
+
+  /// Stops the running instance (if any) and starts a new one — or keeps it, when the
+  /// artifact is unchanged.
+  ///
+  /// - Parameter batch: what changed; `nil` for an automatic restart after an exit.
+  func restart(for batch: Batch?) async -> RestartOutcome {
+    let clock = ContinuousClock()
+    let began = clock.now
+    cancelPendingRestart()
+    let fingerprint = configuration.artifact.flatMap { ArtifactFingerprint(path: context.absolutePath($0)) }
+    if let batch, !batch.isStartup, let fingerprint, let running = state.withLock({ $0.current }),
+      running.process.status == nil, running.artifact == fingerprint
+    {
+      context.emit(
+        .stageSucceeded, "\(configuration.artifact ?? "") is unchanged: the running app (pid \(running.process.commandPID)) is kept",
+        metadata: ["duration": String(began.duration(to: clock.now).seconds), "kept": "true"])
+      return .kept
+    }
+
+    context.emit(.stageStarted, batch == nil ? "restarting after the app exited" : "restarting", paths: batch?.paths ?? [])
+    await stop(cancelling: false)
+    guard let instance = start(for: batch ?? Batch(), fingerprint: fingerprint, began: began) else { return .failed }
+
+    if let check = configuration.ready {
+      switch await waitUntilReady(instance, check: check) {
+      case .ready:
+        let sinceStart = instance.started.duration(to: clock.now)
+        let sinceChange = batch?.detectedAt.map { $0.duration(to: clock.now) }
+        context.emit(
+          .appReady,
+          "ready \(sinceStart.humanText) after start" + (sinceChange.map { ", \($0.humanText) after the change" } ?? "") + " (\(check))",
+          metadata: ["pid": String(instance.process.commandPID), "since_start": String(sinceStart.seconds)]
+            .merging(sinceChange.map { ["since_change": String($0.seconds)] } ?? [:]) { $1 })
+      case .exited(let status):
+        context.emit(
+          .stageFailed, "the app \(status) before it was ready (\(check))",
+          metadata: ["duration": String(began.duration(to: clock.now).seconds), "status": String(status.shellStatus)])
+        return .failed
+      case .timedOut:
+        context.emit(.warning, "the app is not ready after \(check.timeout.humanText) (waiting for: \(check)); carrying on")
+      }
+    }
+    context.emit(
+      .stageSucceeded, "restarted in \(began.duration(to: clock.now).humanText)",
+      metadata: ["duration": String(began.duration(to: clock.now).seconds)])
+    return .restarted
+  }
+
+  /// Stops the running instance, if any, and waits until its whole group is gone.
+  func stop() async { await stop(cancelling: true) }
+
+  // MARK: - Starting
+
+  private func start(for batch: Batch, fingerprint: ArtifactFingerprint?, began: ContinuousClock.Instant) -> Instance? {
+    let clock = ContinuousClock()
+    let command = configuration.process.command
+    let readiness = Readiness()
+    let process: ChildProcess
+    do {
+      // The app sees the batch as commands do; its list file stays until the next restart.
+      let environment = try CommandEnvironment(
+        context: context, stageEnvironment: configuration.process.environment, batch: batch)
+      replaceListFile(with: environment)
+      var launch = try configuration.process.launch(command, environment: environment.variables, context: context)
+      launch.listeningSocket = socket
+      launch.standardInput = input == nil ? .null : .pipe
+      let context = self.context
+      let check = configuration.ready
+      process = try ChildProcess.launch(launch) { channel, line in
+        context.output(line, channel: channel)
+        if let check, !readiness.isReady, check.matches(line) { readiness.markReady() }
+      }
+    } catch {
+      context.emit(
+        .stageFailed, "stage '\(context.name)' could not start the app: \(error)",
+        metadata: ["duration": String(began.duration(to: clock.now).seconds), "status": "not-started"])
+      return nil
+    }
+    let instance = Instance(process: process, stopping: AtomicFlag(), started: clock.now, artifact: fingerprint, readiness: readiness)
+    state.withLock { $0.current = instance }
+    input?.attach(process)
+    let socketNote = configuration.socket.map { ", socket \($0) as fd 3" } ?? ""
+    context.emit(
+      .appStarted, "started \(command) (pid \(process.commandPID)\(socketNote))",
+      metadata: ["pid": String(process.commandPID), "command": command.description])
+    watchForExit(instance)
+    return instance
+  }
+
+  private enum ReadyResult: Sendable {
+    case ready
+    case exited(TerminationStatus)
+    case timedOut
+  }
+
+  private func waitUntilReady(_ instance: Instance, check: ReadyCheck) async -> ReadyResult {
+    await withTaskGroup(of: ReadyResult?.self) { group in
+      group.addTask {
+        switch check.condition {
+        case .output:
+          await instance.readiness.wait()
+          return Task.isCancelled ? nil : .ready
+        case .port(let host, let port):
+          var pause = Duration.milliseconds(5)
+          while !Task.isCancelled {
+            if ReadyCheck.accepts(host: host, port: port) { return .ready }
+            try? await Task.sleep(for: pause)
+            pause = min(pause * 2, .milliseconds(100))
+          }
+          return nil
+        }
+      }
+      group.addTask {
+        let status = await instance.process.waitForExit(timeout: check.timeout + .seconds(1))
+        guard let status, !Task.isCancelled else { return nil }
+        // Lines written just before the exit may still be on their way.
+        await instance.process.waitForOutput(timeout: .milliseconds(200))
+        return instance.readiness.isReady ? .ready : .exited(status)
+      }
+      group.addTask {
+        try? await Task.sleep(for: check.timeout)
+        return Task.isCancelled ? nil : .timedOut
+      }
+      var result: ReadyResult = .timedOut
+      while let next = await group.next() {
+        if let next {
+          result = next
+          break
+        }
+      }
+      group.cancelAll()
+      instance.readiness.markReady()  // releases a waiting output check
+      return result
+    }
+  }
+
+  // MARK: - Stopping and exits
+
+  private func stop(cancelling: Bool) async {
+    if cancelling { cancelPendingRestart() }
+    input?.detach()
+    guard let instance = state.withLock({ state -> Instance? in
+      defer { state.current = nil }
+      return state.current
+    }) else { return }
+    instance.stopping.set()
+    let pid = String(instance.process.commandPID)
+    let clock = ContinuousClock()
+    let began = clock.now
+    if instance.process.status == nil || instance.process.isGroupAlive {
+      context.emit(
+        .appStopping, "stopping pid \(pid) with \(configuration.process.signal)",
+        metadata: ["pid": pid, "signal": configuration.process.signal.name])
+    }
+    let status = await instance.process.stop(signal: configuration.process.signal, killAfter: configuration.process.killAfter)
+    await instance.process.waitForOutput(timeout: .milliseconds(200))
+    context.emit(
+      .appStopped, "pid \(pid) \(status) after \(began.duration(to: clock.now).humanText)",
+      metadata: ["pid": pid, "status": String(status.shellStatus), "duration": String(began.duration(to: clock.now).seconds)])
+  }
+
+  private func cancelPendingRestart() {
+    state.withLock { state in
+      state.pendingRestart?.cancel()
+      state.pendingRestart = nil
+    }
+  }
+
+  private func replaceListFile(with environment: CommandEnvironment) {
+    state.withLock { state in
+      state.listFile?.cleanUp()
+      state.listFile = environment
+    }
+  }
+
+  private func watchForExit(_ instance: Instance) {
+    let context = self.context
+    let policy = configuration.onExit
+    Task {
+      let status = await instance.process.waitForExit()
+      guard !instance.stopping.isSet else { return }
+      let ran = instance.started.duration(to: ContinuousClock().now)
+      await instance.process.waitForOutput(timeout: .milliseconds(200))
+      guard !instance.stopping.isSet else { return }
+      let metadata = ["pid": String(instance.process.commandPID), "status": String(status.shellStatus), "ran": String(ran.seconds)]
+      guard policy == .restart else {
+        context.emit(.appExited, "app \(status) after \(ran.humanText); waiting for the next change", metadata: metadata)
+        return
+      }
+      self.scheduleRestart(after: instance, status: status, ran: ran, metadata: metadata)
+    }
+  }
+
+  private func scheduleRestart(after instance: Instance, status: TerminationStatus, ran: Duration, metadata: [String: String]) {
+    let requestRestart = self.requestRestart
+    state.withLock { state in
+      // A change may have replaced the instance meanwhile: then there is nothing to restart.
+      guard state.current?.process.pid == instance.process.pid else { return }
+      let delay = state.backoff.delay(afterRunning: ran)
+      let streak = state.backoff.crashes
+      let note = streak > 1 ? " (\(streak) exits in a row)" : ""
+      context.emit(
+        .appExited, "app \(status) after \(ran.humanText); restarting in \(delay.humanText)\(note)",
+        metadata: metadata.merging(["restart_in": String(delay.seconds), "streak": String(streak)]) { $1 })
+      state.pendingRestart?.cancel()
+      state.pendingRestart = Task {
+        try? await Task.sleep(for: delay)
+        if !Task.isCancelled { requestRestart() }
+      }
+    }
+  }
+}
+
+/// Whether an instance's output has matched its ready pattern, and who waits for that.
+final class Readiness: Sendable {
+  private struct State {
+    var ready = false
+    var waiters: [CheckedContinuation<Void, Never>] = []
+  }
+  private let state = Mutex(State())
+
+  var isReady: Bool { state.withLock { $0.ready } }
+
+  func markReady() {
+    let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+      state.ready = true
+      defer { state.waiters = [] }
+      return state.waiters
+    }
+    for waiter in waiters { waiter.resume() }
+  }
+
+  func wait() async {
+    await withCheckedContinuation { continuation in
+      let ready = state.withLock { state -> Bool in
+        if state.ready { return true }
+        state.waiters.append(continuation)
+        return false
+      }
+      if ready { continuation.resume() }
+    }
+  }
+}

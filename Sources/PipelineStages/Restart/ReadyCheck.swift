@@ -1,0 +1,113 @@
+import PipelineCore
+@preconcurrency import Glibc
+
+/// When a started app counts as ready: a TCP port that accepts connections, or a line of
+/// its output that matches a regular expression.
+///
+/// ```yaml
+/// ready: 8080                          # a port on 127.0.0.1
+/// ready: {port: 8080, timeout: 10s}
+/// ready: {output: "listening on", timeout: 10s}
+/// ```
+struct ReadyCheck: Sendable, Hashable, OptionValue, CustomStringConvertible {
+  enum Condition: Sendable, Hashable {
+    case port(host: String, port: UInt16)
+    case output(pattern: String)
+  }
+
+  var condition: Condition
+  /// How long to wait before reporting that the app never became ready.
+  var timeout: Duration
+
+  static let defaultTimeout = Duration.seconds(30)
+  static var optionTypeName: String { "port, {port: N}, or {output: regex}, with an optional timeout" }
+  static var optionPlaceholder: ReadyCheck { ReadyCheck(condition: .port(host: "127.0.0.1", port: 0), timeout: defaultTimeout) }
+
+  init(condition: Condition, timeout: Duration) {
+    self.condition = condition
+    self.timeout = timeout
+  }
+
+  init(option node: ConfigNode) throws(Diagnostic) {
+    switch node.value {
+    case .scalar:
+      condition = try Self.port(node)
+      timeout = Self.defaultTimeout
+    case .mapping(let entries):
+      var condition: Condition?
+      var timeout = Self.defaultTimeout
+      for entry in entries {
+        switch entry.key {
+        case "port": condition = try Self.port(entry.value)
+        case "output":
+          let pattern = try String(option: entry.value)
+          do { _ = try Regex(pattern) } catch {
+            throw Diagnostic(
+              at: entry.value.location, "'\(pattern)' is not a valid regular expression: \(error)",
+              help: "escape special characters such as ( [ . with a backslash")
+          }
+          condition = .output(pattern: pattern)
+        case "timeout":
+          timeout = try Duration(option: entry.value)
+          guard timeout > .zero else {
+            throw Diagnostic(at: entry.value.location, "'timeout' must be longer than 0")
+          }
+        default:
+          throw Diagnostic(
+            at: entry.keyLocation, "unknown key '\(entry.key)' in 'ready'",
+            help: Suggestions.hint(for: entry.key, known: ["port", "output", "timeout"]))
+        }
+      }
+      guard let condition else {
+        throw Diagnostic(at: node.location, "'ready' needs a port or an output pattern", help: "write ready: {port: 8080} or ready: {output: \"listening\"}")
+      }
+      self.condition = condition
+      self.timeout = timeout
+    default:
+      throw Self.mismatch(node, expected: "a port or a mapping", example: "ready: {port: 8080} or ready: {output: \"listening\"}")
+    }
+  }
+
+  private static func port(_ node: ConfigNode) throws(Diagnostic) -> Condition {
+    let text = try String(option: node)
+    var host = "127.0.0.1"
+    var portText = Substring(text)
+    if let colon = text.lastIndex(of: ":") {
+      host = String(text[..<colon])
+      portText = text[text.index(after: colon)...]
+    }
+    var address = in_addr()
+    guard let port = UInt16(portText), port > 0, inet_pton(AF_INET, host, &address) == 1 else {
+      throw Diagnostic(at: node.location, "'\(text)' is not a port or an IPv4 host:port", help: "write it like 8080 or 127.0.0.1:8080")
+    }
+    return .port(host: host, port: port)
+  }
+
+  var optionDescription: String { description }
+  var description: String {
+    switch condition {
+    case .port(let host, let port): return "port \(host == "127.0.0.1" ? "" : host + ":")\(port) accepts connections"
+    case .output(let pattern): return "a line matches /\(pattern)/"
+    }
+  }
+
+  /// Whether `line` satisfies an output condition.
+  func matches(_ line: String) -> Bool {
+    guard case .output(let pattern) = condition, let regex = try? Regex(pattern) else { return false }
+    return line.contains(regex)
+  }
+
+  /// Whether a TCP connection to the port succeeds now.
+  static func accepts(host: String, port: UInt16) -> Bool {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = port.bigEndian
+    inet_pton(AF_INET, host, &address.sin_addr)
+    return withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    } == 0
+  }
+}
