@@ -25,14 +25,16 @@ enum FilterDropReason: Sendable, Hashable, CustomStringConvertible {
     }
   }
 
-  /// The message for a batch whose changes were all dropped: the paths grouped by reason,
-  /// in the order the reasons first occur, at most three paths per reason.
+  /// The message for a batch whose changes were all dropped: the paths grouped by reason
+  /// (as written: two `.gitignore` files are one reason), in the order the reasons first
+  /// occur, at most three paths per reason.
   static func message(for drops: [(reason: FilterDropReason, path: String)]) -> String {
-    var order: [FilterDropReason] = []
-    var paths: [FilterDropReason: [String]] = [:]
+    var order: [String] = []
+    var paths: [String: [String]] = [:]
     for drop in drops {
-      if paths[drop.reason] == nil { order.append(drop.reason) }
-      paths[drop.reason, default: []].append(drop.path)
+      let reason = drop.reason.description
+      if paths[reason] == nil { order.append(reason) }
+      paths[reason, default: []].append(drop.path)
     }
     return order.map { reason in
       let all = paths[reason] ?? []
