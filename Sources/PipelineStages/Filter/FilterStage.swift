@@ -48,25 +48,25 @@ struct FilterStage: Stage {
     init(options: StageOptions) throws {
       include = try options.value(
         "include", default: [],
-        help: "Globs of paths to keep. With extensions too, a path is kept when it matches a glob or has an extension; with neither, every path is kept.")
+        help: "Globs of paths to keep. A path is kept when it matches an include glob or has one of the extensions; when both lists are empty, every path is.")
       let extensions = try options.value(
         "extensions", default: [String](),
-        help: "File extensions to keep, with or without the dot (go, .tmpl): the short form of include globs like **/*.go; combined with include as an or.")
+        help: "File extensions to keep, with or without the dot (`go`, `.tmpl`), case-sensitive: short for include globs like `**/*.go`, combined with include as an or.")
       exclude = try options.value(
         "exclude", default: [],
         help: "Globs of paths to drop, even when they match include or extensions.")
       let folders = try options.value(
         "exclude_dirs", default: [String](),
-        help: "Folders whose contents are dropped: a bare name (tmp) at any depth, a name with a / (build/out) relative to the pipeline's folder.")
+        help: "Folders whose contents are dropped: a bare name (`tmp`) at any depth, a name with a `/` (`build/out`) relative to the pipeline's folder.")
       honoursGitignore = try options.value(
         "gitignore", default: true,
-        help: "Drop what git would ignore: .gitignore files at every level and .git/info/exclude (not core.excludesFile). Git's index is not read, so a tracked file that a pattern matches is dropped too.")
+        help: "Drop what git would ignore: `.gitignore` files at every level and `.git/info/exclude` (not core.excludesFile). A changed `.gitignore` is reread and passes itself. Git's index is not read, so a tracked file that a pattern matches is dropped too.")
       editorNoise = try options.value(
         "editor_noise", default: .ignore,
-        help: "ignore drops editors' swap, backup and temporary files: \(EditorNoise.patterns.joined(separator: ", ")).")
+        help: "`ignore` drops editors' swap, backup and temporary files: \(EditorNoise.patterns.map { "`\($0)`" }.joined(separator: ", ")).")
       unchanged = try options.value(
         "unchanged", default: .skip,
-        help: "skip drops a change to a file whose content is what the filter last let through (a touch, a save without edits), and reports an atomic save as modified; files above 64 MiB are compared by size and modification time. keep reads no content.")
+        help: "`skip` drops a change to a file whose content is what the filter last let through (a touch, a save without edits; above \(FileFingerprint.contentLimit >> 20) MiB, size and modification time are compared) and reports an atomic save as modified; at startup the tree is fingerprinted in the background (at most \(FingerprintBaseline.fileLimit) files or \(FingerprintBaseline.timeBudget.pipelineText)). `keep` reads no content.")
 
       self.extensions = extensions.map { $0.hasPrefix(".") ? String($0.dropFirst()) : $0 }
       if let bad = extensions.first(where: { $0.isEmpty || $0 == "." || $0.contains("/") }) {
@@ -86,7 +86,7 @@ struct FilterStage: Stage {
 
   static let role = StageRole.transform
   static let summary =
-    "Keeps the changes whose paths match include or extensions and no exclude, exclude_dirs, .gitignore or editor-file rule, and whose content changed."
+    "Keeps the changes worth a rebuild, by path (globs, extensions, folders, .gitignore, editor files) and by content."
   static let example = "- stage: filter\n  extensions: [go, tmpl]\n  exclude_dirs: [tmp]"
 
   let configuration: Configuration
