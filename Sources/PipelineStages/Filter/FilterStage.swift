@@ -1,70 +1,189 @@
 import PipelineCore
 
-/// Keeps the changed paths that match `include` (all, when it is empty) and no `exclude`
-/// pattern; a batch left empty goes no further. The startup batch and a rescan batch
-/// always pass.
+/// Keeps the changes worth a rebuild and drops the rest: paths outside `include` and
+/// `extensions`, paths in `exclude` or `exclude_dirs`, editors' swap and backup files, paths
+/// git ignores, and files whose content did not change. A batch left empty goes no further.
 ///
 /// ```yaml
 /// - stage: filter
-///   include: ["**/*.go", "**/*.tmpl"]
-///   exclude: ["tmp/**", "vendor/**", "**/*_test.go"]
+///   include: ["**/*.go", "**/*.tmpl"]   # or the short form: extensions: [go, tmpl]
+///   exclude: ["**/*_test.go"]
+///   exclude_dirs: [tmp, build/out]       # a bare name at any depth; with a / from here
+///   gitignore: true                      # honour .gitignore files and .git/info/exclude
+///   editor_noise: ignore                 # drop *.swp, *~, .#*, 4913…
+///   unchanged: skip                      # drop a touch or a save without edits
 /// ```
 ///
-/// Patterns match paths relative to the pipeline's folder.
+/// Paths are relative to the pipeline's folder. Per change, in order:
+///
+/// ```
+///  change ─▶ exclude_dirs ─▶ include / extensions ─▶ exclude ─▶ editor files ─▶ .gitignore
+///                                                                                  │
+///          kept ◀─ content changed? (created/modified; removed and renamed pass) ◀──┘
+/// ```
+///
+/// Content (`unchanged: skip`): the filter keeps a fingerprint of every file it lets
+/// through (``FileFingerprint``), and of the tree as it was at startup
+/// (``FingerprintBaseline``, in the background). A `modified` file with the fingerprint it
+/// had is dropped; one with no fingerprint passes. A `created` file whose previous content
+/// the filter knows is reported as `modified`: that is how an atomic save (write a temporary
+/// file, rename it over the real one) looks. `removed` forgets the fingerprint.
+///
+/// The startup batch and a rescan batch always pass, holding only the paths the rules keep;
+/// they also restart the baseline and reread every `.gitignore`.
+///
+/// - Important: git never ignores a tracked file, but the filter does not read git's
+///   index: a tracked file that a `.gitignore` pattern matches is dropped too. See
+///   ``GitignoreMatcher``.
 struct FilterStage: Stage {
   struct Configuration: StageConfiguration {
     var include: [GlobPattern]
+    var extensions: [String]
     var exclude: [GlobPattern]
+    var excludedFolders: ExcludedFolders
+    var honoursGitignore: Bool
+    var editorNoise: EditorNoisePolicy
+    var unchanged: UnchangedPolicy
 
     init(options: StageOptions) throws {
       include = try options.value(
         "include", default: [],
-        help: "Globs of paths to keep; an empty list keeps every path.")
+        help: "Globs of paths to keep. A path is kept when it matches an include glob or has one of the extensions; when both lists are empty, every path is.")
+      let extensions = try options.value(
+        "extensions", default: [String](),
+        help: "File extensions to keep, with or without the dot (`go`, `.tmpl`), case-sensitive: short for include globs like `**/*.go`, combined with include as an or.")
       exclude = try options.value(
         "exclude", default: [],
-        help: "Globs of paths to drop, even when they match include.")
-    }
+        help: "Globs of paths to drop, even when they match include or extensions.")
+      let folders = try options.value(
+        "exclude_dirs", default: [String](),
+        help: "Folders whose contents are dropped: a bare name (`tmp`) at any depth, a name with a `/` (`build/out`) relative to the pipeline's folder.")
+      honoursGitignore = try options.value(
+        "gitignore", default: true,
+        help: "Drop what git would ignore: `.gitignore` files at every level and `.git/info/exclude` (not core.excludesFile). A changed `.gitignore` is reread and passes itself. Git's index is not read, so a tracked file that a pattern matches is dropped too.")
+      editorNoise = try options.value(
+        "editor_noise", default: .ignore,
+        help: "`ignore` drops editors' swap, backup and temporary files: \(EditorNoise.patterns.map { "`\($0)`" }.joined(separator: ", ")).")
+      unchanged = try options.value(
+        "unchanged", default: .skip,
+        help: "`skip` drops a change to a file whose content is what the filter last let through (a touch, a save without edits; above \(FileFingerprint.contentLimit >> 20) MiB, size and modification time are compared) and reports an atomic save as modified; at startup the tree is fingerprinted in the background (at most \(FingerprintBaseline.fileLimit) files or \(FingerprintBaseline.timeBudget.pipelineText)). `keep` reads no content.")
 
-    /// Whether `path` passes.
-    func keeps(_ path: String) -> Bool {
-      (include.isEmpty || include.contains { $0.covers(path) }) && !exclude.contains { $0.covers(path) }
+      self.extensions = extensions.map { $0.hasPrefix(".") ? String($0.dropFirst()) : $0 }
+      if let bad = extensions.first(where: { $0.isEmpty || $0 == "." || $0.contains("/") }) {
+        throw options.invalid(
+          "extensions", "'\(bad)' is not a file extension", help: "write extensions like go or .go")
+      }
+      for entry in folders {
+        if let problem = ExcludedFolders.problem(with: entry) {
+          throw options.invalid(
+            "exclude_dirs", "\(problem) in 'exclude_dirs'",
+            help: "write folder names (tmp) or paths below the pipeline's folder (build/out)")
+        }
+      }
+      excludedFolders = ExcludedFolders(folders)
     }
   }
 
   static let role = StageRole.transform
-  static let summary = "Keeps the changes whose paths match include and no exclude glob."
-  static let example = "- stage: filter\n  include: [\"**/*.go\"]\n  exclude: [\"tmp/**\"]"
+  static let summary =
+    "Keeps the changes worth a rebuild, by path (globs, extensions, folders, .gitignore, editor files) and by content."
+  static let example = "- stage: filter\n  extensions: [go, tmpl]\n  exclude_dirs: [tmp]"
 
   let configuration: Configuration
   let context: StageContext
+  let rules: FilterRules
 
   init(configuration: Configuration, context: StageContext) throws {
     self.configuration = configuration
     self.context = context
+    rules = FilterRules(
+      include: configuration.include, extensions: configuration.extensions, exclude: configuration.exclude,
+      excludedFolders: configuration.excludedFolders, ignoresEditorNoise: configuration.editorNoise == .ignore,
+      gitignore: configuration.honoursGitignore ? GitignoreMatcher(pipelineRoot: context.root) : nil)
   }
 
   func run(input: StageInput, output: StageOutput) async throws {
+    var rules = self.rules
+    let store = configuration.unchanged == .skip ? FingerprintStore() : nil
+    var baseline: Task<Void, Never>?
     for await batch in input {
-      let kept = batch.filter { configuration.keeps($0.path) }
-      if kept.isEmpty {
-        context.emit(.batchDropped, "no change matched: \(batch)", paths: batch.paths)
+      let isMarked = batch.isStartup || batch.isRescan
+      if isMarked { rules.gitignore?.reset() } else { rules.gitignore?.refreshExcludeFile() }
+      for change in batch.changes { rules.gitignore?.noteChange(change) }
+
+      var kept: [Change] = []
+      var drops: [(reason: FilterDropReason, path: String)] = []
+      for change in batch.changes {
+        let absolute = context.absolutePath(change.path)
+        let isDirectory = change.kind == .removed ? nil : DirectoryWalker.isDirectory(absolute)
+        if let reason = rules.dropReason(for: change.path, isDirectory: isDirectory) {
+          drops.append((reason, change.path))
+        } else if let store, !isMarked, isDirectory == false {
+          if let change = Self.checkContent(of: change, at: absolute, store: store) {
+            kept.append(change)
+          } else {
+            drops.append((.unchanged, change.path))
+          }
+        } else {
+          if change.kind == .removed || change.kind == .renamed { Self.forget(change, in: store) }
+          kept.append(change)
+        }
+      }
+
+      if let store, isMarked {
+        baseline?.cancel()
+        baseline = startBaseline(rules: rules, store: store)
+      }
+      let result = Batch(kept, isStartup: batch.isStartup, isRescan: batch.isRescan)
+      if result.isEmpty {
+        context.emit(.batchDropped, FilterDropReason.message(for: drops), paths: batch.paths)
       } else {
-        output.send(kept)
+        output.send(result)
       }
     }
+    baseline?.cancel()
+    await baseline?.value
   }
-}
 
-extension GlobPattern {
-  /// Whether the pattern matches the file `path` — or, for a directory pattern such as
-  /// `tmp/`, one of the folders `path` is in (as in `.gitignore`).
-  func covers(_ path: String) -> Bool {
-    guard matchesDirectoriesOnly else { return matches(path) }
-    var folder = path[...]
-    while let slash = folder.lastIndex(of: "/") {
-      folder = folder[..<slash]
-      if matches(String(folder), isDirectory: true) { return true }
+  /// The change as it should go on, or `nil` when the file's content is what the filter
+  /// last let through. Records the file's new fingerprint.
+  private static func checkContent(of change: Change, at path: String, store: FingerprintStore) -> Change? {
+    switch change.kind {
+    case .removed, .renamed:
+      forget(change, in: store)
+      if change.kind == .renamed { store.record(FileFingerprint.read(path)?.fingerprint, for: change.path) }
+      return change
+    case .created, .modified:
+      let known = store.fingerprint(for: change.path)
+      let current = FileFingerprint.read(path)?.fingerprint
+      store.record(current, for: change.path)
+      if let known, current == known { return nil }
+      var result = change
+      // A file created where the filter knew content: an atomic save replaced it.
+      if known != nil { result.kind = .modified }
+      return result
     }
-    return false
+  }
+
+  /// Forgets the fingerprint of a removed path, or of the old path of a rename.
+  private static func forget(_ change: Change, in store: FingerprintStore?) {
+    guard let store else { return }
+    if change.kind == .removed { store.record(nil, for: change.path) }
+    if let previous = change.previousPath { store.record(nil, for: previous) }
+  }
+
+  /// Starts fingerprinting the tree in the background, replacing what the store knew.
+  private func startBaseline(rules: FilterRules, store: FingerprintStore) -> Task<Void, Never> {
+    let generation = store.startBaseline()
+    let context = self.context
+    return Task.detached(priority: .background) {
+      let clock = ContinuousClock()
+      let started = clock.now
+      var baseline = FingerprintBaseline(root: context.root, rules: rules, store: store, generation: generation)
+      let (files, ending) = await baseline.run()
+      context.emit(
+        .filterBaseline,
+        metadata: ["files": String(files), "ending": ending.rawValue, "duration": String((clock.now - started).seconds)])
+    }
   }
 }

@@ -1,0 +1,75 @@
+import Glibc
+
+/// What the filter remembers of a file's content, to tell a real edit from a `touch` or a
+/// save without changes.
+///
+/// A file up to ``contentLimit`` is hashed: its bytes are read in chunks of
+/// ``chunkSize`` (never whole) into a `Hasher`, whose seed is fixed for the life of the
+/// process, which is as long as fingerprints are kept. A larger file is fingerprinted by
+/// its size and modification time instead, so a `touch` of it counts as a change.
+struct FileFingerprint: Sendable, Hashable {
+  /// Files larger than this (64 MiB) are fingerprinted by size and modification time.
+  static let contentLimit = 64 << 20
+  /// How much is read at a time.
+  static let chunkSize = 64 << 10
+
+  /// What identifies the content.
+  enum Summary: Sendable, Hashable {
+    /// The hash of every byte.
+    case contentHash(Int)
+    /// The modification time in nanoseconds since 1970, for a file above the limit.
+    case modificationTime(Int)
+  }
+
+  /// The file's size in bytes.
+  let size: Int
+  let summary: Summary
+
+  /// A fingerprint and the file's modification time, as read together.
+  struct Reading: Sendable {
+    var fingerprint: FileFingerprint
+    /// The modification time after the read, in nanoseconds since 1970.
+    var modificationTime: Int
+  }
+
+  /// Reads the regular file at `path` (following a symlink); `nil` when it is missing,
+  /// unreadable or not a regular file (a folder, a FIFO, a device).
+  ///
+  /// - Parameters:
+  ///   - contentLimit: Above this size, the modification time stands in for the content.
+  static func read(_ path: String, contentLimit: Int = FileFingerprint.contentLimit) -> Reading? {
+    // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused just below.
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+    guard descriptor >= 0 else { return nil }
+    defer { close(descriptor) }
+    var info = stat()
+    guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
+    guard info.st_size <= contentLimit else {
+      let time = modificationTime(info)
+      return Reading(fingerprint: FileFingerprint(size: Int(info.st_size), summary: .modificationTime(time)), modificationTime: time)
+    }
+    var hasher = Hasher()
+    var size = 0
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
+    defer { buffer.deallocate() }
+    while true {
+      let count = Glibc.read(descriptor, buffer.baseAddress, buffer.count)
+      if count < 0 {
+        if errno == EINTR { continue }
+        return nil
+      }
+      if count == 0 { break }
+      hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+      size += count
+    }
+    // The time after reading: a write during the read shows as a later time.
+    guard fstat(descriptor, &info) == 0 else { return nil }
+    return Reading(
+      fingerprint: FileFingerprint(size: size, summary: .contentHash(hasher.finalize())),
+      modificationTime: modificationTime(info))
+  }
+
+  private static func modificationTime(_ info: stat) -> Int {
+    info.st_mtim.tv_sec * 1_000_000_000 + info.st_mtim.tv_nsec
+  }
+}

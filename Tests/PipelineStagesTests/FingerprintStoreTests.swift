@@ -1,0 +1,32 @@
+@testable import PipelineStages
+import Testing
+
+@Suite struct FingerprintStoreTests {
+  private let old = FileFingerprint(size: 1, summary: .contentHash(1))
+  private let new = FileFingerprint(size: 1, summary: .contentHash(2))
+
+  @Test func theLoopsWordWinsOverTheBaseline() {
+    let store = FingerprintStore()
+    let generation = store.startBaseline()
+    store.record(new, for: "edited.go")
+    store.record(nil, for: "removed.go")
+    store.recordBaseline(old, for: "edited.go", generation: generation)
+    store.recordBaseline(old, for: "removed.go", generation: generation)
+    store.recordBaseline(old, for: "other.go", generation: generation)
+    store.finishBaseline(generation: generation)
+    #expect(store.fingerprint(for: "edited.go") == new)
+    #expect(store.fingerprint(for: "removed.go") == nil)
+    #expect(store.fingerprint(for: "other.go") == old)
+  }
+
+  @Test func aNewBaselineClearsTheStoreAndRetiresTheOldOne() {
+    let store = FingerprintStore()
+    let first = store.startBaseline()
+    store.recordBaseline(old, for: "a.go", generation: first)
+    let second = store.startBaseline()
+    #expect(store.count == 0)
+    #expect(!store.recordBaseline(old, for: "b.go", generation: first))
+    #expect(store.recordBaseline(new, for: "b.go", generation: second))
+    #expect(store.fingerprint(for: "b.go") == new)
+  }
+}
