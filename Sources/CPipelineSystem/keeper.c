@@ -35,6 +35,7 @@
 #define _GNU_SOURCE
 #include "CPipelineSystem.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -87,18 +88,56 @@ static long long now_ms(void) {
   return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 }
 
-/// `pipeline` is gone: stop the group as `pipeline` would have, then kill what is left.
+/// Whether a process other than the keeper, and not a zombie, is in the keeper's group.
+/// Read from /proc: the group's own members may have lost their parent (a shell wrapper
+/// that died first), so waiting for the command alone is not enough.
+static int group_has_other_living_member(void) {
+  pid_t self = getpid();
+  pid_t group = getpgrp();
+  DIR *proc = opendir("/proc");
+  if (proc == NULL) return 0;
+  int found = 0;
+  struct dirent *entry;
+  while (!found && (entry = readdir(proc)) != NULL) {
+    char *end;
+    long pid = strtol(entry->d_name, &end, 10);
+    if (*end != '\0' || pid <= 0 || pid == self) continue;
+    char path[64], text[512];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    ssize_t length = read(fd, text, sizeof text - 1);
+    close(fd);
+    if (length <= 0) continue;
+    text[length] = '\0';
+    // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses.
+    char *close_paren = strrchr(text, ')');
+    char state;
+    long parent, member_group;
+    if (close_paren == NULL || sscanf(close_paren + 1, " %c %ld %ld", &state, &parent, &member_group) != 3) continue;
+    if (member_group == group && state != 'Z' && state != 'X') found = 1;
+  }
+  closedir(proc);
+  return found;
+}
+
+/// `pipeline` is gone: stop the group as `pipeline` would have — the signal, then up to
+/// the grace period for every process of it to end — then kill what is left.
 static void stop_orphaned_group(pid_t command, int stop_signal, long grace_ms,
                                 const sigset_t *wait_mask) {
   kill(0, stop_signal);
   long long deadline = now_ms() + grace_ms;
+  long pause_ms = 1;
   for (;;) {
     int status;
-    if (waitpid(command, &status, WNOHANG) == command) break;
+    waitpid(command, &status, WNOHANG);
+    if (!group_has_other_living_member()) break;
     long long left = deadline - now_ms();
     if (left <= 0) break;
-    struct timespec pause = {left / 1000, (left % 1000) * 1000000};
+    long wait_ms = pause_ms < left ? pause_ms : (long)left;
+    struct timespec pause = {wait_ms / 1000, (wait_ms % 1000) * 1000000};
     ppoll(NULL, 0, &pause, wait_mask);
+    if (pause_ms < 20) pause_ms *= 2;
   }
   // The command may be gone while its children are not: whatever is left goes, us included.
   kill(0, SIGKILL);

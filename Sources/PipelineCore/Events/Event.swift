@@ -75,6 +75,9 @@ extension Event.Kind {
   /// A started app passed its `ready` check. Metadata: `pid`, `since_start`, and
   /// `since_change` (seconds from the first change of the batch) when known.
   public static let appReady: Self = "app-ready"
+  /// The built artifact did not change: the running app was kept, not restarted.
+  /// Metadata: `pid`, `artifact`.
+  public static let appKept: Self = "app-kept"
   /// The app is being stopped. Metadata: `pid`, `signal`.
   public static let appStopping: Self = "app-stopping"
   /// The app stopped because `pipeline` stopped it. Metadata: `pid`, `status`, `duration`.

@@ -63,9 +63,12 @@ final class AppSupervisor: Sendable {
     if let batch, !batch.isStartup, let fingerprint, let running = state.withLock({ $0.current }),
       running.process.status == nil, running.artifact == fingerprint
     {
+      let artifact = configuration.artifact ?? ""
       context.emit(
-        .stageSucceeded, "\(configuration.artifact ?? "") is unchanged: the running app (pid \(running.process.commandPID)) is kept",
-        metadata: ["duration": String(began.duration(to: clock.now).seconds), "kept": "true"])
+        .appKept, "\(artifact) is unchanged: the running app (pid \(running.process.commandPID)) is kept",
+        metadata: ["pid": String(running.process.commandPID), "artifact": artifact])
+      context.emit(
+        .stageSucceeded, "kept the running app", metadata: ["duration": String(began.duration(to: clock.now).seconds), "kept": "true"])
       return .kept
     }
 

@@ -99,7 +99,11 @@ struct WatchStage: Stage {
           if event.isDirectory && event.kind != .removed { return nil }
           return Change(path: PathText.relative(event.path, to: root), kind: event.kind)
         }
-        if !changes.isEmpty { continuation.yield(Batch(changes)) }
+        if !changes.isEmpty {
+          var batch = Batch(changes)
+          batch.detectedAt = ContinuousClock.now
+          continuation.yield(batch)
+        }
       case .rescanNeeded(let folder, let reason):
         context.emit(.warning, "\(reason): treating everything under \(PathText.relative(folder, to: root)) as changed")
         continuation.yield(Batch(isRescan: true))

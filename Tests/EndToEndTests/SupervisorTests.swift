@@ -1,0 +1,178 @@
+import Foundation
+import PipelineCore
+@preconcurrency import Glibc
+import Testing
+
+/// The supervisor's promises that need the real binary: nothing survives `kill -9` of
+/// `pipeline`, crash loops back off, and `ready`, `artifact` and `socket` do their jobs.
+@Suite(.serialized)
+struct SupervisorTests {
+  static func pid(_ project: TemporaryProject, _ file: String) -> Int32? {
+    Int32(project.read(file)?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "")
+  }
+
+  /// Waits up to `timeout` for every pid to be gone.
+  static func allGone(_ pids: [Int32], timeout: Duration = .seconds(10)) async -> Bool {
+    let clock = ContinuousClock()
+    let deadline = clock.now.advanced(by: timeout)
+    while clock.now < deadline {
+      if !pids.contains(where: processExists) { return true }
+      try? await Task.sleep(for: .milliseconds(20))
+    }
+    return !pids.contains(where: processExists)
+  }
+
+  @Test func sigkillOfPipelineLeavesNoProcessBehind() async throws {
+    let project = try AppFixture.make()
+    // A test stage that hangs, so a command is running too when pipeline dies.
+    try project.write("pipeline.yaml", AppFixture.pipeline() + """
+
+        - stage: test
+          after: restart
+          run: sh -c 'echo $$ > tmp/test.pid; sleep 1000 & echo $! > tmp/test-child.pid; wait'
+      """)
+    let run = try PipelineRun(["run"], in: project.root)
+    #expect(await run.waitForLine(containing: "app started: v1"), "\(run.transcript)")
+    #expect(await run.waitUntil { project.read("tmp/test-child.pid") != nil }, "\(run.transcript)")
+    let pids = ["tmp/app.pid", "tmp/child.pid", "tmp/test.pid", "tmp/test-child.pid"].compactMap { Self.pid(project, $0) }
+    #expect(pids.count == 4 && pids.allSatisfy(processExists), "\(pids)")
+
+    kill(run.process.commandPID, SIGKILL)
+    _ = await run.exitStatus()
+    #expect(await Self.allGone(pids, timeout: .seconds(6)), "left behind: \(pids.filter(processExists))")
+    #expect(project.read("tmp/lifecycle.log") == "start v1\nstop v1\n", "the app got its graceful signal first")
+  }
+
+  @Test func anAppThatCrashesAtStartIsBackedOffNotRestartedInATightLoop() async throws {
+    let crashing = "echo \"app started: crash\"; echo start >> tmp/lifecycle.log; exit 3\n"
+    let project = try AppFixture.make(app: crashing)
+    try project.write("pipeline.yaml", AppFixture.pipeline() + "    on_exit: restart\n    backoff: 100ms\n    max_backoff: 400ms\n")
+    let run = try PipelineRun(["run"], in: project.root)
+    #expect(await run.waitForLine(containing: "app started: crash", count: 5, timeout: .seconds(20)), "\(run.transcript)")
+    let delays = run.events("app-exited").compactMap { Double($0["restart_in"] as? String ?? "") }
+    #expect(delays.prefix(4) == [0.1, 0.2, 0.4, 0.4], "the delay doubles up to max_backoff: \(delays)")
+    #expect(run.output.contains { $0.contains("app exited with status 3") && $0.contains("restarting in 400ms (4 exits in a row)") }, "\(run.transcript)")
+    #expect(await run.interrupt() == .exited(0), "\(run.transcript)")
+  }
+
+  @Test func byDefaultAnAppThatExitsWaitsForTheNextChange() async throws {
+    let project = try AppFixture.make(app: "echo \"app started: $(cat tmp/message.txt)\"; exit 3\n")
+    let run = try PipelineRun(["run"], in: project.root)
+    #expect(await run.waitForLine(containing: "app exited with status 3"), "\(run.transcript)")
+    #expect(run.output.contains { $0.contains("waiting for the next change") }, "\(run.transcript)")
+    try await Task.sleep(for: .milliseconds(600))
+    #expect(run.output.filter { $0.contains("app started:") }.count == 1, "no restart without a change: \(run.transcript)")
+    try project.write("src/message.txt", "v2")
+    #expect(await run.waitForLine(containing: "app started: v2"), "\(run.transcript)")
+    #expect(await run.interrupt() == .exited(0))
+  }
+
+  @Test func readyWaitsForTheOutputLineAndReportsTheTimeFromTheChange() async throws {
+    let slow = """
+      echo "app started: $(cat tmp/message.txt)"
+      sleep 0.3
+      echo "now listening"
+      exec sleep 1000
+      """
+    let project = try AppFixture.make(app: slow)
+    try project.write("pipeline.yaml", AppFixture.pipeline() + "    ready: {output: \"now listen\", timeout: 10s}\n")
+    let run = try PipelineRun(["run"], in: project.root)
+    #expect(await run.waitForLine(containing: "ready "), "\(run.transcript)")
+    try project.write("src/message.txt", "v2")
+    #expect(await run.waitForLine(containing: "app started: v2"), "\(run.transcript)")
+    #expect(await run.waitForLine(containing: "ready ", count: 2), "\(run.transcript)")
+    let ready = try #require(run.events("app-ready").last)
+    let sinceStart = Double(ready["since_start"] as? String ?? "") ?? 0
+    let sinceChange = Double(ready["since_change"] as? String ?? "") ?? 0
+    #expect(sinceStart >= 0.3, "ready only after the line: \(ready)")
+    #expect(sinceChange >= sinceStart, "the change came before the start: \(ready)")
+    #expect(await run.interrupt() == .exited(0))
+  }
+
+  @Test func anUnchangedArtifactKeepsTheRunningApp() async throws {
+    let project = try AppFixture.make()
+    try project.write("pipeline.yaml", AppFixture.pipeline() + "    artifact: tmp/message.txt\n")
+    try project.write("src/notes.txt", "a")
+    let run = try PipelineRun(["run"], in: project.root)
+    #expect(await run.waitForLine(containing: "app started: v1"), "\(run.transcript)")
+    let first = try #require(Self.pid(project, "tmp/app.pid"))
+
+    try project.write("src/notes.txt", "b")  // rebuilt, but the built file is the same
+    #expect(await run.waitForLine(containing: "is unchanged: the running app"), "\(run.transcript)")
+    #expect(processExists(first))
+    #expect(run.output.filter { $0.contains("app started:") }.count == 1)
+
+    try project.write("src/message.txt", "v2")
+    #expect(await run.waitForLine(containing: "app started: v2"), "\(run.transcript)")
+    #expect(!processExists(first))
+    #expect(await run.interrupt() == .exited(0))
+  }
+
+  @Test func theSocketIsHeldAcrossRestartsSoNoConnectionIsRefused() async throws {
+    let port = try #require(freePort())
+    // The app accepts on the socket pipeline hands it as fd 3 and answers with its message.
+    let server = """
+      message=$(cat tmp/message.txt)
+      echo "start $message" >> tmp/lifecycle.log
+      echo "app started: $message fds=$LISTEN_FDS"
+      exec perl -MIO::Socket::INET -e '
+        $SIG{TERM} = sub { exit 0 };
+        my $listener = IO::Socket::INET->new_from_fd(3, "r+") or die "no fd 3: $!";
+        while (my $client = $listener->accept) { print $client "'"$message"'\\n"; close $client }'
+      """
+    let project = try AppFixture.make(app: server)
+    try project.write("pipeline.yaml", AppFixture.pipeline() + "    socket: 127.0.0.1:\(port)\n")
+    let run = try PipelineRun(["run"], in: project.root)
+    #expect(await run.waitForLine(containing: "app started: v1 fds=1"), "\(run.transcript)")
+    #expect(fetch(port: port) == "v1")
+
+    try project.write("src/message.txt", "v2")
+    var answers: [String] = []
+    let clock = ContinuousClock()
+    let deadline = clock.now.advanced(by: .seconds(20))
+    while answers.last != "v2", clock.now < deadline {
+      answers.append(fetch(port: port) ?? "refused")
+    }
+    #expect(answers.last == "v2", "\(run.transcript)")
+    #expect(!answers.contains("refused"), "every connection during the restart was served: \(Set(answers))")
+    #expect(await run.interrupt() == .exited(0))
+  }
+}
+
+/// A loopback port that nothing listens on now.
+func freePort() -> UInt16? {
+  let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+  defer { close(fd) }
+  var address = sockaddr_in()
+  address.sin_family = sa_family_t(AF_INET)
+  address.sin_addr.s_addr = inet_addr("127.0.0.1")
+  var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+  let bound = withUnsafeMutablePointer(to: &address) {
+    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+  }
+  return bound ? UInt16(bigEndian: address.sin_port) : nil
+}
+
+/// Connects to the loopback port and reads one line; `nil` when refused.
+func fetch(port: UInt16) -> String? {
+  let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+  defer { close(fd) }
+  var address = sockaddr_in()
+  address.sin_family = sa_family_t(AF_INET)
+  address.sin_port = port.bigEndian
+  address.sin_addr.s_addr = inet_addr("127.0.0.1")
+  let connected = withUnsafePointer(to: &address) {
+    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+  }
+  guard connected == 0 else { return nil }
+  var timeout = timeval(tv_sec: 10, tv_usec: 0)
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+  var bytes: [UInt8] = []
+  var buffer = [UInt8](repeating: 0, count: 256)
+  while true {
+    let count = read(fd, &buffer, buffer.count)
+    if count <= 0 { break }
+    bytes += buffer[..<count]
+  }
+  return String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+}
