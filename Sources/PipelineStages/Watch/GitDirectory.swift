@@ -60,12 +60,13 @@ struct GitDirectory: Sendable, Hashable {
   /// The git dir named by the text of a `.git` file (`gitdir: ../.git/modules/lib`), made absolute
   /// against the folder holding the file; `nil` when the text does not start with `gitdir:`.
   static func gitDirectory(fromDotGitFile text: String, in folder: String) -> String? {
-    guard let line = text.split(separator: "\n", omittingEmptySubsequences: false).first,
+    // Split on any line end: "\r\n" is one Character, not a "\n".
+    guard let line = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).first,
       line.hasPrefix("gitdir:")
     else { return nil }
     var target = line.dropFirst("gitdir:".count)
     while target.first == " " || target.first == "\t" { target = target.dropFirst() }
-    while target.last == " " || target.last == "\t" || target.last == "\r" { target = target.dropLast() }
+    while target.last == " " || target.last == "\t" { target = target.dropLast() }
     guard !target.isEmpty else { return nil }
     let joined = target.hasPrefix("/") ? String(target) : DirectoryWalker.join(folder, String(target))
     return DirectoryWalker.absolutePath(joined)

@@ -12,8 +12,9 @@ import PipelineCore
 ///   is quiet then, so your edits are not held.
 /// - A batch that arrives while git is busy is held; later batches join it.
 /// - The held changes go on as one batch at the first check where git is no longer busy and
-///   neither the git dir nor the watched tree changed for ``settle`` (a command such as
-///   `git stash` takes the lock several times in a row).
+///   neither the git dir nor the watched tree changed for `settle`: 100ms (a command such as
+///   `git stash` takes the lock several times in a row), plus the polling interval when
+///   changes come from scans (a scan may report git's last writes after the lock is gone).
 ///
 /// What git does is learnt two ways: ``observe(entry:kind:at:)`` for each change of an entry of the
 /// git dir, from the watcher's own queue (so it is ordered with the tree's changes), or
@@ -23,8 +24,9 @@ struct GitHoldStateMachine {
 
   /// How long after the git dir last changed an operation marker still means git is at work.
   static let activeWindow = Duration.seconds(1)
-  /// How long git and the tree must be quiet before the held changes go on.
-  static let settle = Duration.milliseconds(100)
+  /// How long git and the tree must be quiet before the held changes go on, when every change
+  /// comes as an event.
+  static let eventSettle = Duration.milliseconds(100)
   /// How often a hold is checked while git is busy.
   static let checkInterval = Duration.milliseconds(100)
   /// How long an `index.lock` that stays is believed.
@@ -71,8 +73,13 @@ struct GitHoldStateMachine {
   private var lastChange: Instant?
   /// The changes held now, if any.
   private(set) var held: Batch?
+  /// How long git and the tree must be quiet before the held changes go on.
+  let settle: Duration
 
-  init() {}
+  /// - Parameter pollingInterval: The interval of the scans that report some changes, if any.
+  init(pollingInterval: Duration? = nil) {
+    settle = Self.eventSettle + (pollingInterval ?? .zero)
+  }
 
   // MARK: What git does
 
@@ -141,8 +148,8 @@ struct GitHoldStateMachine {
   mutating func check(at now: Instant) -> [Action] {
     guard let pending = held else { return [] }
     if busyReason(at: now) != nil { return [.checkAgain(at: now + Self.checkInterval)] }
-    if let lastActivity = [lastChange, lastGitActivity].compactMap({ $0 }).max(), now < lastActivity + Self.settle {
-      return [.checkAgain(at: lastActivity + Self.settle)]
+    if let lastActivity = [lastChange, lastGitActivity].compactMap({ $0 }).max(), now < lastActivity + settle {
+      return [.checkAgain(at: lastActivity + settle)]
     }
     held = nil
     lastChange = nil

@@ -195,7 +195,7 @@ struct WatchStage: Stage {
     let output: StageOutput
     let gitEvents: Bool
     let continuation: AsyncStream<Message>.Continuation
-    var machine = GitHoldStateMachine()
+    var machine: GitHoldStateMachine
     var timer: Task<Void, Never>?
     var timerDue: ContinuousClock.Instant?
     let clock = ContinuousClock()
@@ -205,6 +205,12 @@ struct WatchStage: Stage {
       self.output = output
       self.gitEvents = gitEvents
       self.continuation = continuation
+      let pollingInterval: Duration? = switch stage.configuration.polling {
+      case .every(let interval): interval
+      case .auto: stage.polledMounts.isEmpty ? nil : WatchPolling.defaultInterval
+      case .off: nil
+      }
+      machine = GitHoldStateMachine(pollingInterval: pollingInterval)
       if let git = stage.gitDirectory, gitEvents { machine.observe(git.snapshot(), at: clock.now) }
     }
 
