@@ -42,8 +42,8 @@ struct WatchStage: Stage {
       pathsLocation = options.location(of: "paths") ?? options.location
       polling = try options.value(
         "poll", default: .auto,
-        help: "auto: inotify, but folders on mounts that deliver no events (9p, virtiofs, NFS, SMB, sshfs, Docker Desktop and VirtualBox shares…) are scanned every 500ms. "
-          + "true or an interval (1s) scans the whole tree instead; false never scans.")
+        help: "auto: inotify, and folders on mounts that deliver no inotify events (9p, virtiofs, NFS, SMB, sshfs, Docker Desktop and VirtualBox shares…) are scanned every 500ms. "
+          + "true or an interval (1s): scan the whole tree instead of using inotify. false: inotify everywhere.")
       let extra = try options.value(
         "exclude_dirs", default: [String](),
         help: "More folder names or paths (relative to the pipeline's folder) never to watch.")
