@@ -134,7 +134,7 @@ struct WatchStage: Stage {
 
   func run(input: StageInput, output: StageOutput) async throws {
     let watcher: any FileWatcher
-    var backend: String
+    let backend: String
     switch configuration.polling {
     case .off, .auto:
       watcher = InotifyWatcher(
@@ -241,7 +241,6 @@ struct WatchStage: Stage {
       case .warning(let message):
         context.emit(.warning, message)
       }
-      if gitEvents && machine.held != nil { perform(machine.check(at: clock.now)) }
     }
 
     private mutating func flush(_ changes: inout [Change]) {
