@@ -10,11 +10,13 @@ struct InotifyWatcherTests {
   /// Starts a watcher on `root`, runs `body`, and stops the watcher.
   private func watching(
     _ root: TemporaryFolder, exclusion: WatchExclusion = WatchExclusion(), maxWatches: Int? = nil,
+    polledSubtrees: [String] = [], shallowFolders: [String] = [],
     _ body: (InotifyWatcher, NoticeRecorder) async throws -> Void
   ) async throws {
     let recorder = NoticeRecorder()
     let watcher = InotifyWatcher(
-      roots: [root.path], exclusion: exclusion, maxWatches: maxWatches, fallbackInterval: .milliseconds(50))
+      roots: [root.path], exclusion: exclusion, maxWatches: maxWatches, fallbackInterval: .milliseconds(50),
+      polledSubtrees: polledSubtrees, shallowFolders: shallowFolders)
     try watcher.start(recorder.sink)
     defer { watcher.stop() }
     try await body(watcher, recorder)
@@ -210,7 +212,8 @@ struct InotifyWatcherTests {
       try Disk.makeFolders(root.path + "/node_modules/pkg")
       try Disk.makeFolders(root.path + "/build")
       let exclusion = WatchExclusion(directoryNames: ["node_modules"], directoryPaths: [root.path + "/build"])
-      try await watching(root, exclusion: exclusion) { _, recorder in
+      try await watching(root, exclusion: exclusion) { watcher, recorder in
+        #expect(watcher.status.watchedFolderCount == 1, "only the root: no watch inside excluded folders")
         try Disk.write(root.path + "/node_modules/pkg/index.js", "x")
         try Disk.write(root.path + "/build/out.o", "x")
         // Made once `src` is watched, so that the excluded folder's creation is an event.
@@ -222,6 +225,7 @@ struct InotifyWatcherTests {
         try Disk.write(root.path + "/src/sentinel", "x")
         #expect(await recorder.waitUntil { $0.contains(.created, root.path + "/src/sentinel") }, "\(recorder)")
         #expect(!recorder.events.contains { $0.path.contains("/node_modules") || $0.path.contains("/build") }, "\(recorder)")
+        #expect(watcher.status.watchedFolderCount == 2, "the root and src, not src/node_modules")
       }
     }
   }
@@ -247,13 +251,119 @@ struct InotifyWatcherTests {
     }
   }
 
+  /// Files (not folders) moved in from outside are created; moved out, removed.
+  @Test func reportsFilesMovedIntoAndOutOfTheTree() async throws {
+    try await withTemporaryFolder { root in
+      try await withTemporaryFolder { outside in
+        try Disk.makeFolder(root.path + "/src")
+        try Disk.write(outside.path + "/incoming.txt", "x")
+        try Disk.write(root.path + "/src/leaving.txt", "x")
+        try await watching(root) { _, recorder in
+          try Disk.rename(outside.path + "/incoming.txt", root.path + "/src/incoming.txt")
+          try Disk.rename(root.path + "/src/leaving.txt", outside.path + "/leaving.txt")
+          #expect(await recorder.waitUntil { $0.contains(.created, root.path + "/src/incoming.txt") }, "\(recorder)")
+          #expect(await recorder.waitUntil { $0.contains(.removed, root.path + "/src/leaving.txt") }, "\(recorder)")
+          try Disk.write(root.path + "/src/incoming.txt", "edited")
+          #expect(await recorder.waitUntil { $0.contains(.modified, root.path + "/src/incoming.txt") }, "\(recorder)")
+          #expect(!recorder.events.contains { $0.path.hasPrefix(outside.path) }, "\(recorder)")
+        }
+      }
+    }
+  }
+
+  /// A watched subfolder deleted with its contents: all reported removed; a folder made again
+  /// with the same name is watched (its old watch is gone with it).
+  @Test func reportsADeletedFolderAndWatchesItsReplacement() async throws {
+    try await withTemporaryFolder { root in
+      try Disk.makeFolders(root.path + "/lib/inner")
+      try Disk.write(root.path + "/lib/inner/a.txt", "x")
+      try await watching(root) { watcher, recorder in
+        #expect(watcher.status.watchedFolderCount == 3)
+        try Disk.remove(root.path + "/lib")
+        #expect(await recorder.waitUntil { $0.contains(.removed, root.path + "/lib", isDirectory: true) }, "\(recorder)")
+        #expect(recorder.contains(.removed, root.path + "/lib/inner/a.txt"), "\(recorder)")
+        #expect(await recorder.waitUntil { _ in watcher.status.watchedFolderCount == 1 }, "the watches went with the folders")
+
+        try Disk.makeFolder(root.path + "/lib")
+        try Disk.write(root.path + "/lib/b.txt", "x")
+        #expect(await recorder.waitUntil { $0.contains(.created, root.path + "/lib/b.txt") }, "\(recorder)")
+        try Disk.write(root.path + "/lib/b.txt", "edited")
+        #expect(await recorder.waitUntil { $0.contains(.modified, root.path + "/lib/b.txt") }, "\(recorder)")
+      }
+    }
+  }
+
+  /// `poll: auto` hands the subtrees on mounts without events to the fallback poller, from the
+  /// start: no inotify watch below them, and a same-size edit there is seen by a scan.
+  @Test func pollsTheSubtreesItIsGiven() async throws {
+    try await withTemporaryFolder { root in
+      try Disk.makeFolders(root.path + "/slow/deep")
+      try Disk.makeFolders(root.path + "/src")
+      let file = root.path + "/slow/deep/same-size.txt"
+      try Disk.write(file, "aaaa")
+      try Disk.setModificationTime(file, secondsAgo: 3600)
+      try await watching(root, polledSubtrees: [root.path + "/slow"]) { watcher, recorder in
+        #expect(watcher.status.polledFolders == [root.path + "/slow"])
+        #expect(watcher.status.watchedFolderCount == 2, "the root and src")
+        #expect(recorder.warnings.isEmpty, "\(recorder)")
+
+        try Disk.write(file, "bbbb")
+        #expect(await recorder.waitUntil { $0.contains(.modified, file) }, "\(recorder)")
+        try Disk.write(root.path + "/slow/deep/new.txt", "x")
+        #expect(await recorder.waitUntil { $0.contains(.created, root.path + "/slow/deep/new.txt") }, "\(recorder)")
+        try Disk.write(root.path + "/src/main.swift", "x")
+        #expect(await recorder.waitUntil { $0.contains(.created, root.path + "/src/main.swift") }, "\(recorder)")
+      }
+    }
+  }
+
+  /// A root on a mount without events is polled as a whole, its own removal reported.
+  @Test func pollsARootItIsGiven() async throws {
+    try await withTemporaryFolder { root in
+      try await watching(root, polledSubtrees: [root.path]) { watcher, recorder in
+        #expect(watcher.status.polledFolders == [root.path])
+        #expect(watcher.status.watchedFolderCount == 0)
+        try Disk.makeFolder(root.path + "/sub")
+        try Disk.write(root.path + "/sub/file.txt", "x")
+        #expect(await recorder.waitUntil { $0.contains(.created, root.path + "/sub/file.txt") }, "\(recorder)")
+      }
+    }
+  }
+
+  /// The git dir's entries, outside the tree: reported in the queue's order, nothing below them.
+  @Test func reportsTheEntriesOfAShallowFolderInOrder() async throws {
+    try await withTemporaryFolder { root in
+      try await withTemporaryFolder { git in
+        try Disk.makeFolder(git.path + "/objects")
+        try await watching(root, shallowFolders: [git.path]) { watcher, recorder in
+          #expect(watcher.status.shallowFolders == [git.path])
+          #expect(watcher.status.watchedFolderCount == 1, "the shallow folder is not counted")
+          try Disk.write(root.path + "/before.txt", "x")
+          try Disk.write(git.path + "/index.lock", "x")
+          try Disk.write(git.path + "/objects/ab", "x")
+          try Disk.write(root.path + "/during.txt", "x")
+          try Disk.rename(git.path + "/index.lock", git.path + "/index")
+          try Disk.write(root.path + "/after.txt", "x")
+          #expect(await recorder.waitUntil { $0.contains(.created, root.path + "/after.txt") }, "\(recorder)")
+          let order = recorder.events.filter { $0.kind != .modified }.map { "\($0.kind) \($0.path)" }
+          #expect(order == [
+            "created \(root.path)/before.txt", "created \(git.path)/index.lock", "created \(root.path)/during.txt",
+            "removed \(git.path)/index.lock", "created \(git.path)/index", "created \(root.path)/after.txt",
+          ], "\(recorder)")
+        }
+      }
+    }
+  }
+
   /// With room for 2 watches in a tree of 5 folders, the rest is polled after one warning.
   @Test func pollsWhatItCannotWatchAfterOneWarning() async throws {
     try await withTemporaryFolder { root in
       try Disk.makeFolders(root.path + "/a/b/c/d")
-      try await watching(root, maxWatches: 2) { _, recorder in
+      try await watching(root, maxWatches: 2) { watcher, recorder in
         #expect(await recorder.waitUntil { !$0.warnings.isEmpty }, "\(recorder)")
         #expect(recorder.warnings.first?.contains("sudo sysctl fs.inotify.max_user_watches=") == true, "\(recorder)")
+        #expect(watcher.status.watchedFolderCount == 2)
+        #expect(watcher.status.polledFolders == [root.path + "/a/b"])
 
         let deep = root.path + "/a/b/c/d/deep.txt"
         try Disk.write(deep, "x")

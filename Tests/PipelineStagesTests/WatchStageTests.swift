@@ -41,4 +41,178 @@ import Testing
       try StageHarness(WatchStage.self, yaml: "paths: [does-not-exist]")
     }
   }
+
+  // MARK: poll
+
+  /// A made-up table: `/` on ext4 and a 9p mount over `folder/slow`.
+  private func tableWithNinePMount(over folder: String) -> MountTable {
+    MountTable(mountInfo: """
+      1 0 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw
+      2 1 0:50 / \(folder.replacingOccurrences(of: " ", with: "\\040"))/slow rw,noatime - 9p share rw,trans=virtio
+      """)
+  }
+
+  @Test func pollsASubfolderOnAMountWithoutEventsAndUsesInotifyElsewhere() async throws {
+    let scratch = try ScratchFolder()
+    let folder = try #require(MountTable.realPath(scratch.path))
+    try Disk.makeFolders(folder + "/slow/pkg")
+    try Disk.makeFolders(folder + "/src")
+    let file = folder + "/slow/pkg/same-size.txt"
+    try Disk.write(file, "aaaa")
+    try Disk.setModificationTime(file, secondsAgo: 3600)
+    let table = tableWithNinePMount(over: folder)
+    let harness = try StageHarness(WatchStage.self, yaml: "initial: false", root: folder) {
+      try WatchStage(configuration: $0, context: $1, mountTable: table)
+    }
+    #expect(await harness.waitUntil { !harness.events(.watchReady).isEmpty })
+    let ready = try #require(harness.events(.watchReady).first)
+    #expect(ready.message == "watching . (inotify; polling every 500ms under slow/ — 9p mount, events do not cross it)")
+    #expect(ready.metadata["polled"] == "slow/=9p")
+
+    try Disk.write(file, "bbbb")
+    try Disk.write(folder + "/src/main.go", "x")
+    #expect(await harness.waitUntil { harness.output.contains { $0.paths.contains("slow/pkg/same-size.txt") } })
+    #expect(await harness.waitUntil { harness.output.contains { $0.paths.contains("src/main.go") } })
+    try await harness.finish()
+  }
+
+  @Test(arguments: [("poll: false", "inotify"), ("poll: 100ms", "polling every 100ms"), ("poll: true", "polling every 500ms")])
+  func otherPollSettingsStillWork(yaml: String, backend: String) async throws {
+    let folder = try ScratchFolder()
+    // A 9p mount that `poll: false` and `poll: <interval>` must not consult.
+    let table = tableWithNinePMount(over: folder.path)
+    try Disk.makeFolder(folder.path + "/slow")
+    let harness = try StageHarness(WatchStage.self, yaml: "initial: false\n" + yaml, root: folder.path) {
+      try WatchStage(configuration: $0, context: $1, mountTable: table)
+    }
+    #expect(await harness.waitUntil { !harness.events(.watchReady).isEmpty })
+    #expect(harness.events(.watchReady).first?.message == "watching . (\(backend))")
+    try Disk.write(folder.path + "/slow/a.txt", "x")
+    #expect(await harness.waitUntil { harness.output.contains { $0.paths.contains("slow/a.txt") } })
+    try await harness.finish()
+  }
+
+  // MARK: Losing track
+
+  /// A watched folder removed and made again: a warning, a rescan batch, and its changes seen.
+  @Test func aWatchedFolderRemovedAndMadeAgainGivesARescanBatch() async throws {
+    let folder = try ScratchFolder()
+    try Disk.makeFolders(folder.path + "/src")
+    let harness = try StageHarness(WatchStage.self, yaml: "paths: [src]\ninitial: false", root: folder.path)
+    #expect(await harness.waitUntil { !harness.events(.watchReady).isEmpty })
+    try Disk.remove(folder.path + "/src")
+    #expect(await harness.waitUntil { harness.events(.warning).contains { $0.message?.contains("is gone") == true } })
+    try Disk.makeFolders(folder.path + "/src")
+    #expect(await harness.waitUntil { harness.output.contains(where: \.isRescan) })
+    try Disk.write(folder.path + "/src/later.go", "x")
+    #expect(await harness.waitUntil { harness.output.contains { $0.paths.contains("src/later.go") } })
+    try await harness.finish()
+  }
+
+  // MARK: hold_during_git
+
+  /// A repository whose branches `main` and `other` differ in 200 files.
+  private func repositoryWithTwoBranches() throws -> (ScratchFolder, [String]) {
+    let repo = try ScratchFolder()
+    try Git.run(["init", "-q"], in: repo.path)
+    try Disk.makeFolders(repo.path + "/files/nested")
+    let files = (0..<200).map { index in index < 100 ? "files/f\(index).txt" : "files/nested/f\(index).txt" }
+    for file in files { try Disk.write(repo.path + "/" + file, "main \(file)\n") }
+    try Git.commitAll("main", in: repo.path)
+    try Git.run(["checkout", "-q", "-b", "other"], in: repo.path)
+    for file in files { try Disk.write(repo.path + "/" + file, "other branch \(file)\n") }
+    try Git.commitAll("other", in: repo.path)
+    try Git.run(["checkout", "-q", "main"], in: repo.path)
+    return (repo, files)
+  }
+
+  @Test(.timeLimit(.minutes(1)))
+  func aCheckoutOf200FilesIsOneBatch() async throws {
+    let (repo, files) = try repositoryWithTwoBranches()
+    let harness = try StageHarness(WatchStage.self, yaml: "initial: false", root: repo.path)
+    #expect(await harness.waitUntil { !harness.events(.watchReady).isEmpty })
+    #expect(harness.events(.watchReady).first?.metadata["git_dir"] == repo.path + "/.git")
+
+    try Git.run(["checkout", "-q", "other"], in: repo.path)
+    #expect(await harness.waitUntil { !harness.output.isEmpty })
+    // Nothing more comes: give a second batch the time to show up.
+    try await Task.sleep(for: .milliseconds(500))
+    #expect(harness.output.count == 1, "\(harness.output)")
+    #expect(Set(harness.output.first?.paths ?? []) == Set(files))
+    #expect(harness.events(.changesHeld).count == 1)
+    #expect(harness.events(.changesHeld).first?.message == "git is updating the work tree (index.lock exists): holding changes until it is done")
+    #expect(harness.events(.changesReleased).first?.message == "git is done: sending 200 held changes as one batch")
+
+    // Then an edit goes on at once, alone (its events may span two reads: two batches).
+    try Disk.write(repo.path + "/files/f1.txt", "edited")
+    #expect(await harness.waitUntil { harness.output.count >= 2 })
+    #expect(harness.output.dropFirst().allSatisfy { $0.paths == ["files/f1.txt"] }, "\(harness.output)")
+    try await harness.finish()
+  }
+
+  /// A merge that stops on a conflict leaves MERGE_HEAD while the user resolves it by hand:
+  /// the merge's own changes go on once git is quiet, and the user's edits are not held.
+  @Test(.timeLimit(.minutes(1)))
+  func aConflictedMergeDoesNotHoldLaterEdits() async throws {
+    let repo = try ScratchFolder()
+    try Git.run(["init", "-q"], in: repo.path)
+    try Disk.write(repo.path + "/conflict.txt", "base\n")
+    try Git.commitAll("base", in: repo.path)
+    try Git.run(["checkout", "-q", "-b", "other"], in: repo.path)
+    try Disk.write(repo.path + "/conflict.txt", "other\n")
+    try Disk.write(repo.path + "/clean.txt", "from other\n")
+    try Git.commitAll("other", in: repo.path)
+    try Git.run(["checkout", "-q", "main"], in: repo.path)
+    try Disk.write(repo.path + "/conflict.txt", "main\n")
+    try Git.commitAll("main", in: repo.path)
+
+    let harness = try StageHarness(WatchStage.self, yaml: "initial: false", root: repo.path)
+    #expect(await harness.waitUntil { !harness.events(.watchReady).isEmpty })
+    #expect(try Git.run(["merge", "-q", "other"], in: repo.path, check: false) != 0)
+    #expect(FileManager.default.fileExists(atPath: repo.path + "/.git/MERGE_HEAD"))
+    #expect(await harness.waitUntil { harness.output.contains { $0.paths.contains("conflict.txt") } })
+    #expect(harness.output.first.map { Set($0.paths) } == ["conflict.txt", "clean.txt"], "\(harness.output)")
+    #expect(harness.events(.changesReleased).first?.message?.hasPrefix("git merge is waiting for you (MERGE_HEAD is left)") == true)
+
+    // Resolving by hand: each save goes on, with MERGE_HEAD still there.
+    let clock = ContinuousClock()
+    let saved = clock.now
+    try Disk.write(repo.path + "/conflict.txt", "resolved\n")
+    #expect(await harness.waitUntil { harness.output.count >= 2 })
+    #expect(saved.duration(to: clock.now) < .seconds(1), "not held")
+    #expect(harness.output.dropFirst().allSatisfy { $0.paths == ["conflict.txt"] }, "\(harness.output)")
+    #expect(harness.events(.changesHeld).count == 1)
+    #expect(FileManager.default.fileExists(atPath: repo.path + "/.git/MERGE_HEAD"))
+    try await harness.finish()
+  }
+
+  @Test func holdDuringGitFalseSendsAtOnce() async throws {
+    let (repo, _) = try repositoryWithTwoBranches()
+    let harness = try StageHarness(WatchStage.self, yaml: "initial: false\nhold_during_git: false", root: repo.path)
+    #expect(await harness.waitUntil { !harness.events(.watchReady).isEmpty })
+    #expect(harness.events(.watchReady).first?.metadata["git_dir"] == nil)
+    try Disk.write(repo.path + "/.git/index.lock", "")
+    try Disk.write(repo.path + "/files/f1.txt", "edited")
+    #expect(await harness.waitUntil { !harness.output.isEmpty })
+    #expect(harness.events(.changesHeld).isEmpty)
+    try await harness.finish()
+  }
+
+  /// With polling, git's state is read with stat(): a lock held by hand holds the changes until
+  /// it goes.
+  @Test func pollingHoldsChangesWhileTheLockExists() async throws {
+    let (repo, _) = try repositoryWithTwoBranches()
+    let harness = try StageHarness(WatchStage.self, yaml: "initial: false\npoll: 50ms", root: repo.path)
+    #expect(await harness.waitUntil { !harness.events(.watchReady).isEmpty })
+    try Disk.write(repo.path + "/.git/index.lock", "")
+    try Disk.write(repo.path + "/files/f1.txt", "edited")
+    #expect(await harness.waitUntil { !harness.events(.changesHeld).isEmpty })
+    try Disk.write(repo.path + "/files/f2.txt", "edited")
+    try await Task.sleep(for: .milliseconds(300))
+    #expect(harness.output.isEmpty)
+    try Disk.remove(repo.path + "/.git/index.lock")
+    #expect(await harness.waitUntil { !harness.output.isEmpty })
+    #expect(Set(harness.output.first?.paths ?? []) == ["files/f1.txt", "files/f2.txt"])
+    try await harness.finish()
+  }
 }

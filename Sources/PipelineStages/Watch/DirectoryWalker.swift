@@ -74,6 +74,22 @@ enum DirectoryWalker {
   static func join(_ path: String, _ child: String) -> String {
     path == "/" ? "/" + child : path + "/" + child
   }
+
+  /// The whole content of a file, read until its end (`stat` gives no size for `/proc` files).
+  static func contents(of path: String) -> String? {
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else { return nil }
+    defer { close(descriptor) }
+    var content: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 16 * 1024)
+    while true {
+      let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+      if count < 0 && errno == EINTR { continue }
+      guard count > 0 else { break }
+      content += chunk[..<count]
+    }
+    return String(decoding: content, as: UTF8.self)
+  }
 }
 
 /// A folder opened with `open` + `fdopendir`; it is closed when this value goes away.

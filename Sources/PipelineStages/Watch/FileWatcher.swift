@@ -36,6 +36,16 @@ struct WatchExclusion: Sendable {
   func excludes(directory path: String, name: Substring) -> Bool {
     directoryNames.contains(String(name)) || directoryPaths.contains(path)
   }
+
+  /// Whether the walk from `root` down the folders of `relative` (`a/b/c`) meets an excluded one.
+  func excludes(anyFolderOf relative: Substring, under root: String) -> Bool {
+    var path = root
+    for name in relative.split(separator: "/") {
+      path = DirectoryWalker.join(path, String(name))
+      if excludes(directory: path, name: name) { return true }
+    }
+    return false
+  }
 }
 
 /// A source of file-system observations for a set of root folders.

@@ -29,6 +29,11 @@ import Synchronization
 /// - The kernel queue overflowed: the watches are rebuilt, then `.rescanNeeded` for each root.
 /// - The watch limit (`fs.inotify.max_user_watches`) or the open-file limit reached: one
 ///   `.warning` saying how to raise it, and the folders that could not be watched are polled.
+/// - Folders given as `polledSubtrees` (mounts that deliver no events, see ``MountTable``) are
+///   polled from the start by the same fallback poller, and their changes reported alike.
+/// - The entries of each `shallowFolder` (the git dir, see ``GitHoldStateMachine``): their
+///   creation, change and removal, in the same queue, so in order with the tree's events; nothing
+///   below them.
 ///
 /// Not seen: a root's *parent* being renamed (no inotify event reaches the root's watch), and
 /// changes made through another mount of the same files (inotify watches one mount's view).
@@ -51,14 +56,23 @@ final class InotifyWatcher: FileWatcher {
   ///   - exclusion: Folders never watched, read or reported.
   ///   - maxWatches: For tests: behave as if `inotify_add_watch` failed with ENOSPC once this
   ///     many watches exist. `nil` uses the real limit.
-  ///   - fallbackInterval: The polling interval for folders that could not be watched.
+  ///   - fallbackInterval: The polling interval for folders that could not be watched, and for
+  ///     `polledSubtrees`.
+  ///   - polledSubtrees: Absolute folders inside the roots (or roots) to poll instead of watching:
+  ///     those on mounts that deliver no inotify events.
+  ///   - shallowFolders: Absolute folders whose entries (not their subfolders) are watched too,
+  ///     even when they lie outside the roots or in an excluded folder. Their events come in
+  ///     order with the others; a shallow folder that goes away is silently forgotten.
   init(
     roots: [String], exclusion: WatchExclusion, maxWatches: Int? = nil,
-    fallbackInterval: Duration = .milliseconds(500)
+    fallbackInterval: Duration = .milliseconds(500), polledSubtrees: [String] = [],
+    shallowFolders: [String] = []
   ) {
     configuration = InotifyConfiguration(
       roots: DirectoryWalker.outermostRoots(roots), exclusion: exclusion, maxWatches: maxWatches,
-      fallbackInterval: fallbackInterval)
+      fallbackInterval: fallbackInterval,
+      polledSubtrees: Set(polledSubtrees.map(DirectoryWalker.absolutePath)),
+      shallowFolders: shallowFolders.map(DirectoryWalker.absolutePath))
   }
 
   deinit { stop() }
@@ -100,6 +114,20 @@ final class InotifyWatcher: FileWatcher {
     guard let control = running.withLock({ $0?.control }) else { return }
     control.setPaused(paused)
   }
+
+  /// What a started watcher does now: how many folders have an inotify watch (shallow folders
+  /// not counted), which folders are polled, and which shallow folders are watched. Updated
+  /// after each read of the queue; for tests and for the stage's start message.
+  var status: InotifyWatcherStatus {
+    running.withLock { $0?.control.status } ?? InotifyWatcherStatus()
+  }
+}
+
+/// See ``InotifyWatcher/status``.
+struct InotifyWatcherStatus: Sendable, Hashable {
+  var watchedFolderCount = 0
+  var polledFolders: [String] = []
+  var shallowFolders: Set<String> = []
 }
 
 /// What the watcher was created with.
@@ -108,6 +136,8 @@ private struct InotifyConfiguration: Sendable {
   var exclusion: WatchExclusion
   var maxWatches: Int?
   var fallbackInterval: Duration
+  var polledSubtrees: Set<String>
+  var shallowFolders: [String]
 }
 
 /// What the caller's threads share with the inotify thread: the wake pipe, notices relayed from
@@ -120,6 +150,9 @@ private final class InotifyControl: Sendable {
     var relayed: [WatchNotice] = []
     var isPaused = false
     var isPauseObserved = false
+    var watchedFolderCount = 0
+    var shallowFolders: Set<String> = []
+    var fallback: PollingWatcher?
   }
 
   init() throws(WatchSystemError) { wake = try WakePipe() }
@@ -143,6 +176,22 @@ private final class InotifyControl: Sendable {
       shared.isPauseObserved = shared.isPaused
       return shared.isPaused
     }
+  }
+
+  /// The reader thread publishes what it watches.
+  func publish(watchedFolderCount: Int, shallowFolders: Set<String>) {
+    shared.withLock {
+      $0.watchedFolderCount = watchedFolderCount
+      $0.shallowFolders = shallowFolders
+    }
+  }
+
+  func publish(fallback: PollingWatcher) { shared.withLock { $0.fallback = fallback } }
+
+  var status: InotifyWatcherStatus {
+    let (count, shallow, fallback) = shared.withLock { ($0.watchedFolderCount, $0.shallowFolders, $0.fallback) }
+    return InotifyWatcherStatus(
+      watchedFolderCount: count, polledFolders: fallback?.polledPaths.sorted() ?? [], shallowFolders: shallow)
   }
 
   func setPaused(_ paused: Bool) {
@@ -227,6 +276,10 @@ private final class InotifyReader {
   private var descriptor: Int32 = -1
   private var nodes: [Int32: WatchNode] = [:]
   private var rootNodes: [String: WatchNode] = [:]
+  /// The watches of the shallow folders, by watch, with their paths.
+  private var shallowWatches: [Int32: String] = [:]
+  /// Shallow folders that the tree watches already.
+  private var shallowFoldersInTree: Set<String> = []
   /// Roots that are gone, checked every 250 ms.
   private var missingRoots: [String] = []
   private var pendingMoves: [PendingMove] = []
@@ -284,6 +337,25 @@ private final class InotifyReader {
         notices.append(.warning(WatchMessage.rootMissing(root)))
       }
     }
+    for folder in configuration.shallowFolders {
+      // The same mask as a root's: adding a watch to a folder the tree watches already returns
+      // its watch and sets its mask, which must stay what the tree needs.
+      let watch = inotify_add_watch(descriptor, folder, Self.rootMask)
+      // Failing is not worth a warning: the stage then checks the folder with stat().
+      guard watch >= 0 else { continue }
+      if nodes[watch] == nil {
+        shallowWatches[watch] = folder
+      } else {
+        // Inside the tree and not excluded: its events come through the tree's watch.
+        shallowFoldersInTree.insert(folder)
+      }
+    }
+    publishStatus()
+  }
+
+  private func publishStatus() {
+    control.publish(
+      watchedFolderCount: nodes.count, shallowFolders: shallowFoldersInTree.union(shallowWatches.values))
   }
 
   /// The thread's loop: wait for events, a wake-up or the next root check; until stopped.
@@ -309,6 +381,7 @@ private final class InotifyReader {
         nextRootCheck = clock.now + Self.rootCheckInterval
       }
       send(report)
+      publishStatus()
     }
   }
 
@@ -348,8 +421,11 @@ private final class InotifyReader {
       rebuild(into: &report)
       return
     }
-    // Unknown: an event queued before its folder was dropped (IN_IGNORED, mostly).
-    guard let node = nodes[watch] else { return }
+    guard let node = nodes[watch] else {
+      if let folder = shallowWatches[watch] { handleShallow(folder, watch: watch, mask: mask, name: name, report: &report) }
+      // Unknown: an event queued before its folder was dropped (IN_IGNORED, mostly).
+      return
+    }
     if name.isEmpty {
       let isGone = mask & (UInt32(IN_DELETE_SELF) | UInt32(IN_MOVE_SELF) | UInt32(IN_IGNORED)) != 0
       if isGone && node.isRoot {
@@ -394,6 +470,21 @@ private final class InotifyReader {
         fallback?.removeSubtrees(atOrUnder: path)
       }
     }
+    if mask & UInt32(IN_MODIFY | IN_CLOSE_WRITE | IN_ATTRIB) != 0 && !isDirectory {
+      report.append(path, .modified, isDirectory: false)
+    }
+  }
+
+  /// An entry of a shallow folder changed: report it, never descend.
+  private func handleShallow(_ folder: String, watch: Int32, mask: UInt32, name: String, report: inout ChunkReport) {
+    if name.isEmpty {
+      if mask & UInt32(IN_IGNORED) != 0 { shallowWatches[watch] = nil }
+      return
+    }
+    let path = DirectoryWalker.join(folder, name)
+    let isDirectory = mask & UInt32(IN_ISDIR) != 0
+    if mask & UInt32(IN_CREATE | IN_MOVED_TO) != 0 { report.append(path, .created, isDirectory: isDirectory) }
+    if mask & UInt32(IN_DELETE | IN_MOVED_FROM) != 0 { report.append(path, .removed, isDirectory: isDirectory) }
     if mask & UInt32(IN_MODIFY | IN_CLOSE_WRITE | IN_ATTRIB) != 0 && !isDirectory {
       report.append(path, .modified, isDirectory: false)
     }
@@ -472,7 +563,7 @@ private final class InotifyReader {
         report.notices.append(.warning(WatchMessage.rootGone(root)))
       }
     }
-    for watch in previous.keys where nodes[watch] == nil {
+    for watch in previous.keys where nodes[watch] == nil && shallowWatches[watch] == nil {
       inotify_rm_watch(descriptor, watch)
     }
     if let polled = polledDuringRebuild { fallback?.retainSubtrees(polled) }
@@ -522,6 +613,11 @@ private final class InotifyReader {
     at path: String, parent: WatchNode?, name: String, reporting: Bool, into events: inout [FileEvent]
   ) -> WatchNode? {
     let isRoot = parent == nil
+    if configuration.polledSubtrees.contains(path) {
+      // On a mount that delivers no events: a watch would stay silent.
+      poll(path, isRoot: isRoot, reporting: reporting, into: &events)
+      return nil
+    }
     var watch: Int32 = -1
     var code = ENOSPC
     if configuration.maxWatches.map({ nodes.count < $0 }) ?? true {
@@ -561,7 +657,7 @@ private final class InotifyReader {
       pending.append(contentsOf: current.children.values)
       if nodes[current.watch] === current {
         nodes[current.watch] = nil
-        inotify_rm_watch(descriptor, current.watch)
+        if shallowWatches[current.watch] == nil { inotify_rm_watch(descriptor, current.watch) }
       }
     }
     if let parent = node.parent, parent.children[node.name] === node {
@@ -586,6 +682,7 @@ private final class InotifyReader {
       notices.append(.warning("cannot poll the folders inotify could not watch: \(error)"))
     }
     fallback = poller
+    control.publish(fallback: poller)
     return poller
   }
 

@@ -13,6 +13,42 @@ enum WatchMessage {
   }
 
   static let queueOverflowed = "event queue overflowed"
+
+  /// The part of the watch-ready message about the folders `poll: auto` polls.
+  static func mountsPolled(_ mounts: [(path: String, type: String)], interval: Duration) -> String {
+    if mounts.count == 1, let mount = mounts.first {
+      return "polling every \(interval.pipelineText) under \(mount.path) — \(mount.type) mount, events do not cross it"
+    }
+    let list = mounts.map { "\($0.path) (\($0.type))" }.joined(separator: ", ")
+    return "polling every \(interval.pipelineText) under \(list) — mounts events do not cross"
+  }
+
+  /// A git hold began.
+  static func holding(_ reason: GitHoldStateMachine.Reason) -> String {
+    if let operation = reason.operation {
+      return "git \(operation) in progress (\(reason.evidence)): holding changes until git is done"
+    }
+    return "git is updating the work tree (\(reason.evidence) exists): holding changes until it is done"
+  }
+
+  /// The held changes go on.
+  static func released(_ release: GitHoldStateMachine.Release, count: Int) -> String {
+    let changes = count == 1 ? "1 held change" : "\(count) held changes"
+    switch release {
+    case .done, .staleLock:
+      return "git is done: sending \(changes) as one batch"
+    case .waiting(let reason):
+      return "git \(reason.operation ?? "") is waiting for you (\(reason.evidence) is left): sending \(changes); "
+        + "edits are not held while git is quiet"
+    }
+  }
+
+  /// The lock outlived ``GitHoldStateMachine/staleLockAfter``.
+  static func staleLock(in gitDirectory: String, count: Int) -> String {
+    "\(gitDirectory)index.lock has existed for \(GitHoldStateMachine.staleLockAfter.pipelineText): sending "
+      + "\(count == 1 ? "1 held change" : "\(count) held changes") without waiting for git\n"
+      + "  help: if no git command is running, a git that crashed left it: delete \(gitDirectory)index.lock"
+  }
   static let rootCameBack = "watched folder came back"
 
   /// `inotify_add_watch` failed with ENOSPC: the per-user watch count is used up.

@@ -7,11 +7,20 @@ import PipelineCore
 /// ```yaml
 /// - stage: watch
 ///   paths: [src, templates]   # relative to the pipeline's folder
-///   poll: 500ms               # for mounts that deliver no events (Docker on macOS/Windows)
+///   poll: auto                # inotify, but folders on mounts without events are polled
+///   hold_during_git: true     # a checkout or rebase becomes one batch
 /// ```
 ///
 /// Folders named in `exclude_dirs` (and the defaults: `.git`, `node_modules`, `.build`, `tmp`,
 /// `vendor`…) are never watched at all.
+///
+/// ```
+///  InotifyWatcher ─┬─ tree: one watch per folder; mounts without events ─▶ fallback poller
+///  (or Polling…)   └─ git dir: its entries only (index.lock, MERGE_HEAD…)
+///        │ notices, in the kernel's order
+///        ▼
+///  WatchBatcher ── changes ──▶ GitHoldStateMachine ── send / hold / release ──▶ output
+/// ```
 struct WatchStage: Stage {
   /// Folders that are never worth watching: version control, dependencies, build output.
   static let defaultExcludedDirectories = [
@@ -25,14 +34,16 @@ struct WatchStage: Stage {
     var polling: WatchPolling
     var excludedDirectories: [String]
     var emitsStartupBatch: Bool
+    var holdsDuringGit: Bool
 
     init(options: StageOptions) throws {
       paths = try options.value(
         "paths", default: ["."], help: "Folders to watch, relative to the pipeline's folder.")
       pathsLocation = options.location(of: "paths") ?? options.location
       polling = try options.value(
-        "poll", default: .off,
-        help: "true or an interval (500ms) scans the tree instead of using native events: for Docker bind mounts on macOS/Windows.")
+        "poll", default: .auto,
+        help: "auto: inotify, and folders on mounts that deliver no inotify events (9p, virtiofs, NFS, SMB, sshfs, Docker Desktop and VirtualBox shares…) are scanned every 500ms. "
+          + "true or an interval (1s): scan the whole tree instead of using inotify. false: inotify everywhere.")
       let extra = try options.value(
         "exclude_dirs", default: [String](),
         help: "More folder names or paths (relative to the pipeline's folder) never to watch.")
@@ -42,6 +53,10 @@ struct WatchStage: Stage {
       excludedDirectories = (useDefaults ? WatchStage.defaultExcludedDirectories : []) + extra
       emitsStartupBatch = try options.value(
         "initial", default: true, help: "Emit a startup batch, so the app is built and started at once.")
+      holdsDuringGit = try options.value(
+        "hold_during_git", default: true,
+        help: "While git rewrites the work tree (index.lock exists, or a rebase, merge, cherry-pick, revert or bisect is under way and git is active), "
+          + "hold the changes and send them as one batch when git is done. A stopped rebase or merge does not hold your edits.")
       if paths.isEmpty {
         throw options.invalid("paths", "'paths' is empty", help: "list at least one folder, like [.]")
       }
@@ -56,8 +71,24 @@ struct WatchStage: Stage {
   let context: StageContext
   let roots: [String]
   let exclusion: WatchExclusion
+  /// The folders `poll: auto` polls (mounts without events).
+  let polledMounts: [PolledMount]
+  /// Where git keeps its state, when `hold_during_git` is on and there is a repository.
+  let gitDirectory: GitDirectory?
+  /// Whether the git dir can be watched with inotify (it is not on a mount without events).
+  let watchesGitDirectory: Bool
+  /// Whether the git dir is part of the watched tree (`default_excludes: false`): then its
+  /// entries are reported as changes too.
+  let reportsGitDirectory: Bool
 
   init(configuration: Configuration, context: StageContext) throws {
+    try self.init(
+      configuration: configuration, context: context,
+      mountTable: configuration.polling == .auto ? .current() : MountTable(mounts: []))
+  }
+
+  /// - Parameter mountTable: The mounts `poll: auto` consults; tests pass a made-up one.
+  init(configuration: Configuration, context: StageContext, mountTable: MountTable) throws {
     self.configuration = configuration
     self.context = context
     roots = configuration.paths.map { context.absolutePath($0) }
@@ -75,63 +106,216 @@ struct WatchStage: Stage {
       if entry.contains("/") { paths.insert(context.absolutePath(entry)) } else { names.insert(entry) }
     }
     exclusion = WatchExclusion(directoryNames: names, directoryPaths: paths)
+    polledMounts = configuration.polling == .auto
+      ? mountTable.subtreesWithoutEvents(under: roots, exclusion: exclusion) : []
+    gitDirectory = configuration.holdsDuringGit ? GitDirectory.find(above: context.root) : nil
+    if let gitDirectory {
+      // On a mount without events, inotify would not see the lock: stat it instead.
+      let real = MountTable.realPath(gitDirectory.path) ?? gitDirectory.path
+      let type = mountTable.mount(containing: real)?.fileSystemType ?? ""
+      watchesGitDirectory = !MountTable.fileSystemsWithoutEvents.contains(type)
+    } else {
+      watchesGitDirectory = false
+    }
+    let (roots, exclusion) = (roots, exclusion)
+    reportsGitDirectory = gitDirectory.map { git in
+      roots.contains { root in
+        DirectoryWalker.isPath(git.path, atOrUnder: root)
+          && !exclusion.excludes(anyFolderOf: git.path.dropFirst(root.count), under: root)
+      }
+    } ?? false
+  }
+
+  private enum Message: Sendable {
+    case notice(WatchNotice)
+    /// A check of a git hold is due.
+    case due
   }
 
   func run(input: StageInput, output: StageOutput) async throws {
     let watcher: any FileWatcher
     let backend: String
     switch configuration.polling {
-    case .off:
-      watcher = InotifyWatcher(roots: roots, exclusion: exclusion)
+    case .off, .auto:
+      watcher = InotifyWatcher(
+        roots: roots, exclusion: exclusion, fallbackInterval: WatchPolling.defaultInterval,
+        polledSubtrees: polledMounts.map(\.path),
+        shallowFolders: watchesGitDirectory ? gitDirectory.map { [$0.path] } ?? [] : [])
       backend = "inotify"
     case .every(let interval):
       watcher = PollingWatcher(roots: roots, exclusion: exclusion, interval: interval)
       backend = "polling every \(interval.pipelineText)"
     }
 
-    let (batches, continuation) = AsyncStream<Batch>.makeStream()
-    let root = context.root
-    let context = self.context
-    try watcher.start { notice in
+    let (messages, continuation) = AsyncStream<Message>.makeStream()
+    try watcher.start { notice in continuation.yield(.notice(notice)) }
+    defer { watcher.stop() }
+
+    var shown = "watching \(configuration.paths.joined(separator: ", ")) (\(backend)"
+    var metadata = ["watched": configuration.paths.joined(separator: ","), "backend": backend]
+    if !polledMounts.isEmpty {
+      let mounts = polledMounts.map { (path: displayed($0.path), type: $0.fileSystemType) }
+      shown += "; " + WatchMessage.mountsPolled(mounts, interval: WatchPolling.defaultInterval)
+      metadata["polled"] = mounts.map { "\($0.path)=\($0.type)" }.joined(separator: ",")
+    }
+    if let gitDirectory { metadata["git_dir"] = gitDirectory.path }
+    context.emit(.watchReady, shown + ")", metadata: metadata)
+    if configuration.emitsStartupBatch { output.send(.startup) }
+
+    // Whether the git dir's entries come as events, in order with the tree's (otherwise each
+    // decision stats them).
+    let gitEvents = gitDirectory.map { (watcher as? InotifyWatcher)?.status.shallowFolders.contains($0.path) == true } ?? false
+    let reader = Task {
+      // A source's input yields nothing; it ends when the pipeline stops.
+      for await _ in input {}
+      watcher.stop()
+      continuation.finish()
+    }
+    defer { reader.cancel() }
+
+    var batcher = WatchBatcher(stage: self, output: output, gitEvents: gitEvents, continuation: continuation)
+    for await message in messages {
+      switch message {
+      case .notice(let notice): batcher.handle(notice)
+      case .due: batcher.checkHold()
+      }
+    }
+    batcher.stopTimer()
+  }
+
+  /// A watched folder as the messages show it: relative to the root, with a `/`.
+  fileprivate func displayed(_ path: String) -> String {
+    let relative = PathText.relative(path, to: context.root)
+    return relative == "." ? "./" : relative + "/"
+  }
+
+  /// Turns the watcher's notices into batches and sends them on, holding them while git works.
+  private struct WatchBatcher {
+    let stage: WatchStage
+    let output: StageOutput
+    let gitEvents: Bool
+    let continuation: AsyncStream<Message>.Continuation
+    var machine: GitHoldStateMachine
+    var timer: Task<Void, Never>?
+    var timerDue: ContinuousClock.Instant?
+    let clock = ContinuousClock()
+
+    init(stage: WatchStage, output: StageOutput, gitEvents: Bool, continuation: AsyncStream<Message>.Continuation) {
+      self.stage = stage
+      self.output = output
+      self.gitEvents = gitEvents
+      self.continuation = continuation
+      let pollingInterval: Duration? = switch stage.configuration.polling {
+      case .every(let interval): interval
+      case .auto: stage.polledMounts.isEmpty ? nil : WatchPolling.defaultInterval
+      case .off: nil
+      }
+      machine = GitHoldStateMachine(pollingInterval: pollingInterval)
+      if let git = stage.gitDirectory, gitEvents { machine.observe(git.snapshot(), at: clock.now) }
+    }
+
+    private var context: StageContext { stage.context }
+
+    mutating func handle(_ notice: WatchNotice) {
       switch notice {
       case .changed(let events):
-        let changes = events.compactMap { event -> Change? in
-          if event.isDirectory && event.kind != .removed { return nil }
-          return Change(path: PathText.relative(event.path, to: root), kind: event.kind)
+        var changes: [Change] = []
+        for event in events {
+          if let git = stage.gitDirectory, let name = Self.entryName(event.path, in: git.path) {
+            if gitEvents {
+              // Ordered: the changes before this one were made before git's step.
+              flush(&changes)
+              machine.observe(entry: name, kind: event.kind, at: clock.now)
+            }
+            if !stage.reportsGitDirectory { continue }
+          }
+          if event.isDirectory && event.kind != .removed { continue }
+          changes.append(Change(path: PathText.relative(event.path, to: context.root), kind: event.kind))
         }
-        if !changes.isEmpty {
-          var batch = Batch(changes)
-          batch.detectedAt = ContinuousClock.now
-          continuation.yield(batch)
-        }
+        flush(&changes)
       case .rescanNeeded(let folder, let reason):
-        context.emit(.warning, "\(reason): treating everything under \(PathText.relative(folder, to: root)) as changed")
-        continuation.yield(Batch(isRescan: true))
+        context.emit(.warning, "\(reason): treating everything under \(PathText.relative(folder, to: context.root)) as changed")
+        // Events were lost, the git dir's maybe too.
+        if let git = stage.gitDirectory { machine.observe(git.snapshot(), at: clock.now) }
+        receive(Batch(isRescan: true))
       case .warning(let message):
         context.emit(.warning, message)
       }
     }
-    defer { watcher.stop() }
 
-    let shown = configuration.paths.joined(separator: ", ")
-    context.emit(
-      .watchReady, "watching \(shown) (\(backend))",
-      metadata: ["watched": configuration.paths.joined(separator: ","), "backend": backend])
-    if configuration.emitsStartupBatch { output.send(.startup) }
+    private mutating func flush(_ changes: inout [Change]) {
+      guard !changes.isEmpty else { return }
+      var batch = Batch(changes)
+      batch.detectedAt = ContinuousClock.now  // the start of "change → app ready"
+      receive(batch)
+      changes = []
+    }
 
-    await withTaskGroup(of: Void.self) { group in
-      group.addTask {
-        // A source's input yields nothing; it ends when the pipeline stops.
-        for await _ in input {}
-        watcher.stop()
-        continuation.finish()
-      }
-      group.addTask {
-        for await batch in batches {
-          context.emit(.changesDetected, batch.description, paths: batch.paths)
-          output.send(batch)
+    private mutating func receive(_ batch: Batch) {
+      guard let git = stage.gitDirectory else { return send(batch) }
+      if !gitEvents && machine.held == nil { machine.observe(git.snapshot(), at: clock.now) }
+      perform(machine.receive(batch, at: clock.now))
+    }
+
+    mutating func checkHold() {
+      timerDue = nil
+      if let git = stage.gitDirectory, !gitEvents { machine.observe(git.snapshot(), at: clock.now) }
+      perform(machine.check(at: clock.now))
+    }
+
+    private mutating func perform(_ actions: [GitHoldStateMachine.Action]) {
+      for action in actions {
+        switch action {
+        case .send(let batch):
+          send(batch)
+        case .startedHolding(let reason):
+          context.emit(.changesHeld, WatchMessage.holding(reason))
+        case .release(let batch, let release):
+          let count = batch.changes.count
+          if release == .staleLock {
+            context.emit(.warning, WatchMessage.staleLock(in: stage.displayed(stage.gitDirectory?.path ?? ".git"), count: count))
+          } else {
+            context.emit(.changesReleased, WatchMessage.released(release, count: count), metadata: ["count": String(count)])
+          }
+          send(batch)
+        case .checkAgain(let instant):
+          schedule(at: instant)
         }
       }
     }
+
+    private func send(_ batch: Batch) {
+      context.emit(.changesDetected, batch.description, paths: batch.paths)
+      output.send(batch)
+    }
+
+    private mutating func schedule(at instant: ContinuousClock.Instant) {
+      if let timerDue, timerDue <= instant { return }  // It fires first and checks again.
+      timer?.cancel()
+      timerDue = instant
+      let continuation = self.continuation
+      let clock = self.clock
+      timer = Task {
+        try? await Task.sleep(until: instant, clock: clock)
+        if !Task.isCancelled { continuation.yield(.due) }
+      }
+    }
+
+    func stopTimer() { timer?.cancel() }
+
+    /// The name of `path` when it is an entry of the folder `folder` itself.
+    static func entryName(_ path: String, in folder: String) -> String? {
+      guard path.hasPrefix(folder), path.utf8.count > folder.utf8.count + 1 else { return nil }
+      let rest = path.utf8.dropFirst(folder.utf8.count)
+      guard rest.first == UInt8(ascii: "/"), !rest.dropFirst().contains(UInt8(ascii: "/")) else { return nil }
+      return String(rest.dropFirst())
+    }
   }
+}
+
+extension Event.Kind {
+  /// The watch stage began to hold changes while git rewrites the work tree. `message`: why.
+  static let changesHeld: Self = "changes-held"
+  /// The watch stage sends the changes it held as one batch. Metadata: `count`.
+  static let changesReleased: Self = "changes-released"
 }

@@ -15,7 +15,13 @@ final class StageHarness<S: Stage>: Sendable {
 
   /// Reads `yaml` (the stage's keys, without `stage:`) as the stage's configuration and
   /// starts the stage with `root` as the pipeline folder.
-  init(_ type: S.Type, yaml: String = "", root: String = FileManager.default.temporaryDirectory.path) throws {
+  ///
+  /// - Parameter make: Creates the stage, for a test that injects something (a fake mount
+  ///   table); by default `S(configuration:context:)`.
+  init(
+    _ type: S.Type, yaml: String = "", root: String = FileManager.default.temporaryDirectory.path,
+    make: ((S.Configuration, StageContext) throws -> S)? = nil
+  ) throws {
     let entries: [ConfigNode.Entry]
     if yaml.isEmpty {
       entries = []
@@ -38,7 +44,7 @@ final class StageHarness<S: Stage>: Sendable {
     context = StageContext(
       name: S.typeName, typeName: S.typeName, root: root,
       environment: ProcessInfo.processInfo.environment, events: sink, work: work)
-    let stage = try S(configuration: configuration, context: context)
+    let stage = try make?(configuration, context) ?? S(configuration: configuration, context: context)
     let stageInput = StageInput(stream: stream, work: work)
     let stageOutput = StageOutput(downstream: [outContinuation], work: work)
     task = Task { try await stage.run(input: stageInput, output: stageOutput) }
