@@ -108,6 +108,25 @@ struct SupervisorTests {
     #expect(await run.interrupt() == .exited(0))
   }
 
+  @Test func withStdinWhatIsTypedReachesTheAppAcrossRestarts() async throws {
+    let echo = """
+      message=$(cat tmp/message.txt)
+      echo "app started: $message"
+      while read line; do echo "$message got $line"; done
+      """
+    let project = try AppFixture.make(app: echo)
+    try project.write("pipeline.yaml", AppFixture.pipeline() + "    stdin: true\n")
+    let run = try PipelineRun(["run"], in: project.root, typing: true)
+    #expect(await run.waitForLine(containing: "app started: v1"), "\(run.transcript)")
+    run.type("hello\n")
+    #expect(await run.waitForLine(containing: "v1 got hello"), "\(run.transcript)")
+    try project.write("src/message.txt", "v2")
+    #expect(await run.waitForLine(containing: "app started: v2"), "\(run.transcript)")
+    run.type("again\n")
+    #expect(await run.waitForLine(containing: "v2 got again"), "\(run.transcript)")
+    #expect(await run.interrupt() == .exited(0))
+  }
+
   @Test func theSocketIsHeldAcrossRestartsSoNoConnectionIsRefused() async throws {
     let port = try #require(freePort())
     // The app accepts on the socket pipeline hands it as fd 3 and answers with its message.

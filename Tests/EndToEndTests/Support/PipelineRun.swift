@@ -24,16 +24,22 @@ final class PipelineRun: Sendable {
   }
 
   /// Starts `pipeline ARGUMENTS` in `directory`, with `--events` added for `run`.
-  init(_ arguments: [String], in directory: String, addEvents: Bool = true) throws {
+  /// - Parameter typing: give `pipeline` a standard input that ``type(_:)`` writes to.
+  init(_ arguments: [String], in directory: String, addEvents: Bool = true, typing: Bool = false) throws {
     eventsPath = directory + "/.events-\(UUID().uuidString.prefix(6)).jsonl"
     var argv = [Self.binary] + arguments
     if addEvents, arguments.first == "run" { argv += ["--events", eventsPath] }
     var environment = ProcessInfo.processInfo.environment
     environment["NO_COLOR"] = "1"
-    let launch = ProcessLaunch(executable: Self.binary, arguments: argv, environment: environment, workingDirectory: directory)
+    let launch = ProcessLaunch(
+      executable: Self.binary, arguments: argv, environment: environment, workingDirectory: directory,
+      standardInput: typing ? .pipe : .null)
     let lines = self.lines
     process = try ChildProcess.launch(launch) { _, line in lines.append(line) }
   }
+
+  /// Writes `text` to `pipeline`'s standard input, as if typed.
+  func type(_ text: String) { process.writeInput(Array(text.utf8)) }
 
   /// Everything printed so far, stdout and stderr interleaved.
   var output: [String] { lines.all }
