@@ -8,6 +8,8 @@ import Synchronization
 final class PipelineRun: Sendable {
   let process: ChildProcess
   let eventsPath: String
+  /// The project folder it runs in.
+  let directory: String
   private let lines = LineStore()
 
   /// The `pipeline` executable next to the test bundle (swift test builds both).
@@ -25,6 +27,7 @@ final class PipelineRun: Sendable {
 
   /// Starts `pipeline ARGUMENTS` in `directory`, with `--events` added for `run`.
   init(_ arguments: [String], in directory: String, addEvents: Bool = true) throws {
+    self.directory = directory
     eventsPath = directory + "/.events-\(UUID().uuidString.prefix(6)).jsonl"
     var argv = [Self.binary] + arguments
     if addEvents, arguments.first == "run" { argv += ["--events", eventsPath] }
@@ -85,6 +88,9 @@ final class PipelineRun: Sendable {
 
   deinit {
     if process.status == nil { kill(process.pid, SIGKILL) }
+    // A test that ended early killed pipeline, which leaves its commands and app running
+    // (see Semantics.md, Known limits); do not leave them on the machine.
+    for left in ProcessProbe.processes(inProject: directory) { kill(left.pid, SIGKILL) }
   }
 }
 
