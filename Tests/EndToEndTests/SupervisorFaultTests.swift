@@ -63,7 +63,7 @@ struct SupervisorFaultTests {
     let oldTicks = log.filter { $0.pid == old.pid }.map(\.seconds)
     let lastOldTick = try #require(oldTicks.max())
     #expect(
-      lastOldTick > signalled + 0.4,
+      lastOldTick > signalled + 0.2,
       "the old app stopped ticking \(lastOldTick - signalled)s after SIGTERM: did it really ignore it? \(report(run, project, "tmp/lifecycle.log"))"
     )
     #expect(
@@ -333,6 +333,7 @@ struct SupervisorFaultTests {
     #expect(!processExists(firstApp))
 
     #expect(await run.interrupt() == .exited(0), report(run, project))
+    #expect(await ProcessProbe.waitUntilNoneLeft(inProject: project.root).isEmpty, report(run, project))
   }
 
   @Test func withoutContinueOnErrorAFailingLintBlocksTheRestart() async throws {
@@ -362,6 +363,7 @@ struct SupervisorFaultTests {
     #expect(project.lines("tmp/lifecycle.log") == ["start v1", "stop v1", "start v3"])
 
     #expect(await run.interrupt() == .exited(0), report(run, project))
+    #expect(await ProcessProbe.waitUntilNoneLeft(inProject: project.root).isEmpty, report(run, project))
   }
 
   /// A project whose `lint` (a `test` stage) runs before the build and fails on
