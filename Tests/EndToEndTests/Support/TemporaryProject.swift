@@ -10,7 +10,10 @@ final class TemporaryProject {
     try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
   }
 
-  deinit { try? FileManager.default.removeItem(atPath: root) }
+  deinit {
+    try? FileManager.default.removeItem(atPath: root)
+    try? FileManager.default.removeItem(atPath: root + ".staging")
+  }
 
   /// Writes `content` to `relative`, creating folders; the write replaces the file in place.
   func write(_ relative: String, _ content: String, executable: Bool = false) throws {
@@ -21,8 +24,29 @@ final class TemporaryProject {
     if executable { try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path) }
   }
 
+  /// Writes `content` to a file outside the project, then renames it to `relative`: a watcher
+  /// sees the whole new content at once, never an emptied file, as with an editor that saves
+  /// by renaming.
+  func replace(_ relative: String, _ content: String) throws {
+    let staging = root + ".staging"
+    try content.write(toFile: staging, atomically: false, encoding: .utf8)
+    guard rename(staging, path(relative)) == 0 else {
+      throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path(relative)])
+    }
+  }
+
   func read(_ relative: String) -> String? {
     try? String(contentsOfFile: path(relative), encoding: .utf8)
+  }
+
+  /// The lines of a log a fixture writes; empty while it does not exist.
+  func lines(_ relative: String) -> [String] {
+    (read(relative) ?? "").split(separator: "\n").map(String.init)
+  }
+
+  /// The pid a fixture wrote to `relative`.
+  func pid(_ relative: String) -> Int32? {
+    read(relative).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
   }
 
   func path(_ relative: String) -> String { root + "/" + relative }
