@@ -26,10 +26,10 @@ final class PipelineRun: Sendable {
   }
 
   /// Starts `pipeline ARGUMENTS` in `directory`, with `--events` added for `run`.
-    if process.status == nil { kill(process.commandPID, SIGKILL) }
-    // The keeper stops what pipeline started when pipeline dies; a test that failed early
-    // must not leave anything on the machine even so.
-    for left in ProcessProbe.processes(inProject: directory) { kill(left.pid, SIGKILL) }
+  ///
+  /// - Parameter typing: give `pipeline` a standard input that ``type(_:)`` writes to.
+  init(_ arguments: [String], in directory: String, addEvents: Bool = true, typing: Bool = false) throws {
+    self.directory = directory
     eventsPath = directory + "/.events-\(UUID().uuidString.prefix(6)).jsonl"
     var argv = [Self.binary] + arguments
     if addEvents, arguments.first == "run" { argv += ["--events", eventsPath] }
@@ -94,14 +94,10 @@ final class PipelineRun: Sendable {
   var transcript: String { output.joined(separator: "\n") }
 
   deinit {
-<<<<<<< HEAD
     if process.status == nil { kill(process.commandPID, SIGKILL) }
-=======
-    if process.status == nil { kill(process.pid, SIGKILL) }
-    // A test that ended early killed pipeline, which leaves its commands and app running
-    // (see Semantics.md, Known limits); do not leave them on the machine.
+    // The keeper stops what pipeline started when pipeline dies; a test that failed early
+    // must not leave anything on the machine even so.
     for left in ProcessProbe.processes(inProject: directory) { kill(left.pid, SIGKILL) }
->>>>>>> faults
   }
 }
 
