@@ -133,7 +133,11 @@ public final class ChildProcess: Sendable {
 
   /// Whether any living (not zombie) process of the group is left.
   public var isGroupAlive: Bool {
-    ProcessTable.groupHasLivingMember(pid)
+    let alive = ProcessTable.groupHasLivingMember(pid)
+    // Once the leader is reaped and the group is empty, the id may be reused: forget it,
+    // so that a final killAll() cannot hit a stranger's group.
+    if !alive, status != nil { LiveProcessGroups.shared.remove(pid) }
+    return alive
   }
 
   /// Stops the whole group: `signal` first, then `SIGKILL` for whatever is left after
