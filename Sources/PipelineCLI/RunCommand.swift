@@ -45,7 +45,7 @@ struct RunCommand: AsyncParsableCommand {
     let engine = Engine(definition: definition, events: EventBus(sinks))
     if !ProcessKeeper.isAvailable {
       terminal.line(
-        "warning: no keeper program (\(ProcessKeeper.expectedLocation) is missing): if pipeline is killed with SIGKILL, the processes it started keep running\n  help: install pipeline-keeper next to pipeline (both are built by `swift build`)",
+        "warning: processes run without a keeper (\(ProcessKeeper.environmentVariable) is 'none', or \(ProcessKeeper.expectedLocation) is missing): if pipeline is killed with SIGKILL, what it started keeps running\n  help: unset \(ProcessKeeper.environmentVariable), or install pipeline-keeper next to pipeline (`swift build` builds both)",
         error: true)
     }
     let signals = SignalHandling(engine: engine, terminal: terminal)

@@ -82,7 +82,8 @@ extension Event.Kind {
   public static let appStopping: Self = "app-stopping"
   /// The app stopped because `pipeline` stopped it. Metadata: `pid`, `status`, `duration`.
   public static let appStopped: Self = "app-stopped"
-  /// The app exited on its own. Metadata: `pid`, `status`.
+  /// The app exited on its own. Metadata: `pid`, `status`, `ran` (seconds), and with
+  /// `on_exit: restart` also `restart_in` (seconds) and `streak` (exits in a row).
   public static let appExited: Self = "app-exited"
   /// Something a person should know that is not an error.
   public static let warning: Self = "warning"

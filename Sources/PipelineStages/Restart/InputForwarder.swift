@@ -11,6 +11,8 @@ final class InputForwarder: Sendable {
   private struct State {
     var target: ChildProcess?
     var pending: [UInt8] = []
+    /// `pipeline`'s input ended (Ctrl-D): each instance's input is closed once drained.
+    var ended = false
   }
   private static let pendingLimit = 64 * 1024
   private let state = Mutex(State())
@@ -22,7 +24,10 @@ final class InputForwarder: Sendable {
       while true {
         let count = buffer.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
         if count < 0 && errno == EINTR { continue }
-        if count <= 0 { return }
+        if count <= 0 {
+          end()
+          return
+        }
         deliver(Array(buffer[..<count]))
       }
     }
@@ -36,6 +41,15 @@ final class InputForwarder: Sendable {
       return state.pending
     }
     if !pending.isEmpty { process.writeInput(pending) }
+    if state.withLock({ $0.ended }) { process.closeInput() }
+  }
+
+  private func end() {
+    let target = state.withLock { state -> ChildProcess? in
+      state.ended = true
+      return state.target
+    }
+    target?.closeInput()
   }
 
   /// No instance runs until the next ``attach(_:)``.
