@@ -1,26 +1,15 @@
 import PipelineCore
 
 /// What a command stage does when a batch arrives while its command is still running.
-enum BusyPolicy: String, Sendable, CaseIterable, OptionValue {
+enum BusyPolicy: String, Sendable, CaseIterable, KeywordOption {
+  static let optionKey = "on_busy"
+
   /// Stop the running command (its whole process group) and start again with the merged batch.
   case restart
   /// Let it finish, then run once more with everything that came in meanwhile.
   case queue
   /// Drop what comes while busy.
   case ignore
-
-  static var optionTypeName: String { "one of restart, queue, ignore" }
-  static var optionPlaceholder: BusyPolicy { .restart }
-  init(option node: ConfigNode) throws(Diagnostic) {
-    let text = try String(option: node)
-    guard let policy = BusyPolicy(rawValue: text) else {
-      throw Diagnostic(
-        at: node.location, "'on_busy' must be restart, queue or ignore, got '\(text)'",
-        help: Suggestions.hint(for: text, known: BusyPolicy.allCases.map(\.rawValue)))
-    }
-    self = policy
-  }
-  var optionDescription: String { rawValue }
 }
 
 /// The keys shared by the command stages (`build`, `test`, `run`).
