@@ -420,7 +420,8 @@ private func eventSeconds(_ event: [String: Any]) -> Double? {
 
 /// The transcript and the fixture's logs, for failure messages.
 private func report(_ run: PipelineRun, _ project: TemporaryProject, _ logs: String...) -> Comment {
-  var text = "\n--- pipeline output\n" + run.transcript
+  let status = run.process.status.map { "\($0)" } ?? "still running"
+  var text = "\n--- pipeline output (pipeline \(status))\n" + run.transcript
   for log in logs { text += "\n--- \(log)\n" + (project.read(log) ?? "(missing)") }
   return Comment(rawValue: text)
 }
