@@ -7,19 +7,10 @@ import Testing
 /// `pipeline`, crash loops back off, and `ready`, `artifact` and `socket` do their jobs.
 @Suite(.serialized)
 struct SupervisorTests {
-  static func pid(_ project: TemporaryProject, _ file: String) -> Int32? {
-    Int32(project.read(file)?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "")
-  }
-
   /// Waits up to `timeout` for every pid to be gone.
-  static func allGone(_ pids: [Int32], timeout: Duration = .seconds(10)) async -> Bool {
-    let clock = ContinuousClock()
-    let deadline = clock.now.advanced(by: timeout)
-    while clock.now < deadline {
-      if !pids.contains(where: processExists) { return true }
-      try? await Task.sleep(for: .milliseconds(20))
-    }
-    return !pids.contains(where: processExists)
+  static func allGone(_ pids: [Int32], timeout: Duration) async -> Bool {
+    for pid in pids where !(await waitUntilGone(pid, timeout: timeout)) { return false }
+    return true
   }
 
   @Test func sigkillOfPipelineLeavesNoProcessBehind() async throws {
@@ -34,7 +25,7 @@ struct SupervisorTests {
     let run = try PipelineRun(["run"], in: project.root)
     #expect(await run.waitForLine(containing: "app started: v1"), "\(run.transcript)")
     #expect(await run.waitUntil { project.read("tmp/test-child.pid") != nil }, "\(run.transcript)")
-    let pids = ["tmp/app.pid", "tmp/child.pid", "tmp/test.pid", "tmp/test-child.pid"].compactMap { Self.pid(project, $0) }
+    let pids = ["tmp/app.pid", "tmp/child.pid", "tmp/test.pid", "tmp/test-child.pid"].compactMap(project.pid)
     #expect(pids.count == 4 && pids.allSatisfy(processExists), "\(pids)")
 
     kill(run.process.commandPID, SIGKILL)
@@ -89,13 +80,34 @@ struct SupervisorTests {
     #expect(await run.interrupt() == .exited(0))
   }
 
+  @Test func readyWaitsForThePortToAcceptConnections() async throws {
+    let port = try Loopback.freePort()
+    let slow = """
+      echo "app started: $(cat tmp/message.txt)"
+      sleep 0.3
+      exec perl -MIO::Socket::INET -e '
+        my $listener = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => \(port), Listen => 5, ReuseAddr => 1) or die "listen: $!";
+        while (my $client = $listener->accept) { print $client "up\\n"; close $client }'
+      """
+    let project = try AppFixture.make(app: slow)
+    try project.write("pipeline.yaml", AppFixture.pipeline() + "    ready: {port: \(port), timeout: 10s}\n")
+    let run = try PipelineRun(["run"], in: project.root)
+    #expect(await run.waitForLine(containing: "ready "), "\(run.transcript)")
+    // The restart counts as done only once the port accepts: it does at that moment.
+    #expect(Loopback.fetch(port: port, timeout: .seconds(5))?.hasPrefix("up") == true, "\(run.transcript)")
+    let ready = try #require(run.events("app-ready").first)
+    #expect((Double(ready["since_start"] as? String ?? "") ?? 0) >= 0.3, "ready only once the port listens: \(ready)")
+    #expect(run.output.contains { $0.contains("port \(port) accepts connections") }, "\(run.transcript)")
+    #expect(await run.interrupt() == .exited(0))
+  }
+
   @Test func anUnchangedArtifactKeepsTheRunningApp() async throws {
     let project = try AppFixture.make()
     try project.write("pipeline.yaml", AppFixture.pipeline() + "    artifact: tmp/message.txt\n")
     try project.write("src/notes.txt", "a")
     let run = try PipelineRun(["run"], in: project.root)
     #expect(await run.waitForLine(containing: "app started: v1"), "\(run.transcript)")
-    let first = try #require(Self.pid(project, "tmp/app.pid"))
+    let first = try #require(project.pid("tmp/app.pid"))
 
     try project.write("src/notes.txt", "b")  // rebuilt, but the built file is the same
     #expect(await run.waitForLine(containing: "is unchanged: the running app"), "\(run.transcript)")
@@ -128,7 +140,7 @@ struct SupervisorTests {
   }
 
   @Test func theSocketIsHeldAcrossRestartsSoNoConnectionIsRefused() async throws {
-    let port = try #require(freePort())
+    let port = try Loopback.freePort()
     // The app accepts on the socket pipeline hands it as fd 3 and answers with its message.
     let server = """
       message=$(cat tmp/message.txt)
@@ -143,55 +155,17 @@ struct SupervisorTests {
     try project.write("pipeline.yaml", AppFixture.pipeline() + "    socket: 127.0.0.1:\(port)\n")
     let run = try PipelineRun(["run"], in: project.root)
     #expect(await run.waitForLine(containing: "app started: v1 fds=1"), "\(run.transcript)")
-    #expect(fetch(port: port) == "v1")
+    #expect(Loopback.fetch(port: port, timeout: .seconds(10))?.trimmingCharacters(in: .whitespacesAndNewlines) == "v1")
 
     try project.write("src/message.txt", "v2")
     var answers: [String] = []
     let clock = ContinuousClock()
     let deadline = clock.now.advanced(by: .seconds(20))
     while answers.last != "v2", clock.now < deadline {
-      answers.append(fetch(port: port) ?? "refused")
+      answers.append(Loopback.fetch(port: port, timeout: .seconds(10))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "refused")
     }
     #expect(answers.last == "v2", "\(run.transcript)")
     #expect(!answers.contains("refused"), "every connection during the restart was served: \(Set(answers))")
     #expect(await run.interrupt() == .exited(0))
   }
-}
-
-/// A loopback port that nothing listens on now.
-func freePort() -> UInt16? {
-  let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-  defer { close(fd) }
-  var address = sockaddr_in()
-  address.sin_family = sa_family_t(AF_INET)
-  address.sin_addr.s_addr = inet_addr("127.0.0.1")
-  var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-  let bound = withUnsafeMutablePointer(to: &address) {
-    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-  }
-  return bound ? UInt16(bigEndian: address.sin_port) : nil
-}
-
-/// Connects to the loopback port and reads one line; `nil` when refused.
-func fetch(port: UInt16) -> String? {
-  let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-  defer { close(fd) }
-  var address = sockaddr_in()
-  address.sin_family = sa_family_t(AF_INET)
-  address.sin_port = port.bigEndian
-  address.sin_addr.s_addr = inet_addr("127.0.0.1")
-  let connected = withUnsafePointer(to: &address) {
-    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-  }
-  guard connected == 0 else { return nil }
-  var timeout = timeval(tv_sec: 10, tv_usec: 0)
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-  var bytes: [UInt8] = []
-  var buffer = [UInt8](repeating: 0, count: 256)
-  while true {
-    let count = read(fd, &buffer, buffer.count)
-    if count <= 0 { break }
-    bytes += buffer[..<count]
-  }
-  return String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
 }

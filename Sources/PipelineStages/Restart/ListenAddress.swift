@@ -16,21 +16,7 @@ struct ListenAddress: Sendable, Hashable, OptionValue, CustomStringConvertible {
   }
 
   init(option node: ConfigNode) throws(Diagnostic) {
-    let text = try String(option: node)
-    var host = "0.0.0.0"
-    var portText = Substring(text)
-    if let colon = text.lastIndex(of: ":") {
-      host = String(text[..<colon])
-      portText = text[text.index(after: colon)...]
-    }
-    var address = in_addr()
-    guard let port = UInt16(portText), port > 0, inet_pton(AF_INET, host, &address) == 1 else {
-      throw Diagnostic(
-        at: node.location, "'\(text)' is not a port or an IPv4 host:port",
-        help: "write it like 8080 (every interface) or 127.0.0.1:8080")
-    }
-    self.host = host
-    self.port = port
+    (host, port) = try IPv4Endpoint.parse(node, defaultHost: "0.0.0.0")
   }
 
   var optionDescription: String { description }
@@ -42,13 +28,7 @@ struct ListenAddress: Sendable, Hashable, OptionValue, CustomStringConvertible {
     guard fd >= 0 else { throw Diagnostic(at: nil, "cannot create a socket: \(String(cString: strerror(errno)))") }
     var yes: Int32 = 1
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = port.bigEndian
-    inet_pton(AF_INET, host, &address.sin_addr)
-    let bound = withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
+    let bound = IPv4Endpoint.withSocketAddress(host: host, port: port) { bind(fd, $0, $1) }
     guard bound == 0, Glibc.listen(fd, 128) == 0 else {
       let reason = String(cString: strerror(errno))
       let inUse = errno == EADDRINUSE

@@ -69,17 +69,7 @@ struct ReadyCheck: Sendable, Hashable, OptionValue, CustomStringConvertible {
   }
 
   private static func port(_ node: ConfigNode) throws(Diagnostic) -> Condition {
-    let text = try String(option: node)
-    var host = "127.0.0.1"
-    var portText = Substring(text)
-    if let colon = text.lastIndex(of: ":") {
-      host = String(text[..<colon])
-      portText = text[text.index(after: colon)...]
-    }
-    var address = in_addr()
-    guard let port = UInt16(portText), port > 0, inet_pton(AF_INET, host, &address) == 1 else {
-      throw Diagnostic(at: node.location, "'\(text)' is not a port or an IPv4 host:port", help: "write it like 8080 or 127.0.0.1:8080")
-    }
+    let (host, port) = try IPv4Endpoint.parse(node, defaultHost: "127.0.0.1")
     return .port(host: host, port: port)
   }
 
@@ -102,12 +92,6 @@ struct ReadyCheck: Sendable, Hashable, OptionValue, CustomStringConvertible {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
     guard fd >= 0 else { return false }
     defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = port.bigEndian
-    inet_pton(AF_INET, host, &address.sin_addr)
-    return withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    } == 0
+    return IPv4Endpoint.withSocketAddress(host: host, port: port) { connect(fd, $0, $1) } == 0
   }
 }
