@@ -18,7 +18,9 @@ struct ShutdownTests {
     #expect(await run.interrupt(signal) == .exited(0), "\(run.transcript)")
     #expect(!processExists(app), "the app outlived pipeline")
     #expect(!processExists(child), "the app's child outlived pipeline")
-    #expect(project.read("tmp/lifecycle.log") == "start v1\nstop v1\n", "the app got its graceful signal")
+    #expect(
+      project.read("tmp/lifecycle.log") == "start v1\nstop v1\n",
+      "the app got its graceful signal; events: \(run.events.map { "\($0["event"] ?? "") \($0["stage"] ?? ""): \($0["message"] ?? "")" })")
   }
 
   @Test func anAppThatIgnoresTheSignalIsKilledAfterKillAfter() async throws {

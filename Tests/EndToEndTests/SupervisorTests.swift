@@ -24,8 +24,10 @@ struct SupervisorTests {
       """)
     let run = try PipelineRun(["run"], in: project.root)
     #expect(await run.waitForLine(containing: "app started: v1"), "\(run.transcript)")
-    #expect(await run.waitUntil { project.read("tmp/test-child.pid") != nil }, "\(run.transcript)")
-    let pids = ["tmp/app.pid", "tmp/child.pid", "tmp/test.pid", "tmp/test-child.pid"].compactMap(project.pid)
+    let files = ["tmp/app.pid", "tmp/child.pid", "tmp/test.pid", "tmp/test-child.pid"]
+    // A pid file exists, empty, a moment before its pid is in it.
+    #expect(await run.waitUntil { files.allSatisfy { project.pid($0) != nil } }, "\(run.transcript)")
+    let pids = files.compactMap(project.pid)
     #expect(pids.count == 4 && pids.allSatisfy(processExists), "\(pids)")
 
     kill(run.process.commandPID, SIGKILL)
