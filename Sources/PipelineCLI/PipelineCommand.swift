@@ -19,7 +19,7 @@ public struct PipelineCommand: AsyncParsableCommand {
     commandName: "pipeline",
     abstract: "Hot reload as a pipeline: watch → debounce → filter → build → test → restart.",
     discussion: "Runs the stages a pipeline.yaml declares. See Documentation/ in the repository.",
-    subcommands: [RunCommand.self, ValidateCommand.self, StagesCommand.self],
+    subcommands: [RunCommand.self, ValidateCommand.self, StagesCommand.self, InitCommand.self],
     defaultSubcommand: RunCommand.self)
 
   public init() {}

@@ -3,7 +3,9 @@ import Dispatch
 import PipelineCore
 @preconcurrency import Glibc
 
-/// `pipeline run [FILE]`: loads the pipeline and runs it until SIGINT or SIGTERM.
+/// `pipeline run [FILE]`: loads the pipeline and runs it until SIGINT or SIGTERM. Without a
+/// file and without `pipeline.yaml`, it runs the built-in pipeline for the project found in
+/// the current folder (see ``PipelineChoice``).
 struct RunCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "run",
@@ -14,8 +16,8 @@ struct RunCommand: AsyncParsableCommand {
       second SIGINT while stopping kills everything at once.
       """)
 
-  @Argument(help: "The pipeline file.")
-  var file: String = "pipeline.yaml"
+  @Argument(help: "The pipeline file. Default: pipeline.yaml, or without one the built-in pipeline for the project found here (go.mod, Package.swift, package.json, Cargo.toml, pyproject.toml, requirements.txt, Makefile).")
+  var file: String?
 
   @Option(name: .long, help: ArgumentHelp("Write every event as a JSON object per line to this file.", valueName: "path"))
   var events: String?
@@ -27,7 +29,9 @@ struct RunCommand: AsyncParsableCommand {
     let terminal = TerminalWriter()
     let definition: PipelineDefinition
     do {
-      definition = try PipelineLoader(registry: RegistryHolder.registry).load(file: file)
+      let choice = try PipelineChoice.load(file: file, registry: RegistryHolder.registry)
+      if let notice = choice.notice { terminal.line(notice, error: true) }
+      definition = choice.definition
     } catch {
       terminal.line(error.description, error: true)
       throw ExitCode(2)

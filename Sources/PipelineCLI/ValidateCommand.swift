@@ -1,19 +1,24 @@
 import ArgumentParser
 import PipelineCore
 
-/// `pipeline validate [FILE]`: checks a pipeline file without running anything.
+/// `pipeline validate [FILE]`: checks a pipeline file without running anything; without a
+/// file and without `pipeline.yaml`, the built-in pipeline `pipeline run` would run.
 struct ValidateCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "validate",
     abstract: "Check a pipeline file and print its errors; runs nothing.")
 
-  @Argument(help: "The pipeline file.")
-  var file: String = "pipeline.yaml"
+  @Argument(help: "The pipeline file. Default: pipeline.yaml, or without one the built-in pipeline that pipeline run would run here.")
+  var file: String?
 
   func run() async throws {
     let terminal = TerminalWriter()
+    var file = PipelineChoice.displayName(file: self.file, folder: .current)
     do {
-      let definition = try PipelineLoader(registry: RegistryHolder.registry).load(file: file)
+      let choice = try PipelineChoice.load(file: self.file, registry: RegistryHolder.registry)
+      if let notice = choice.notice { terminal.line(notice, error: true) }
+      let definition = choice.definition
+      file = definition.file
       let flow = definition.stages.map { stage in
         stage.inputs.count > 1 || (stage.inputs.count == 1 && stage.inputs[0] != previousName(of: stage, in: definition))
           ? "\(stage.name) (after \(stage.inputs.joined(separator: ", ")))" : stage.name

@@ -18,6 +18,8 @@ struct CommandConfiguration: StageConfiguration {
   var onBusy: BusyPolicy
   var timeout: Duration?
   var continueOnError: Bool
+  /// The stage runs only for a batch with a path matching one of these; empty: for every batch.
+  var when: CommandCondition
 
   init(options: StageOptions) throws {
     process = try ProcessOptions(
@@ -33,6 +35,10 @@ struct CommandConfiguration: StageConfiguration {
     continueOnError = try options.value(
       "continue_on_error", default: false,
       help: "Pass the batch on even when the command fails (for linters and formatters).")
+    when = CommandCondition(
+      try options.value(
+        "when", default: [GlobPattern](),
+        help: "Globs: run only for a batch with a changed path matching one (`[Package.swift]`, `[package.json]`); any other batch passes on untouched, after a run in progress. A rescan matches, the startup batch does not. Empty: run for every batch."))
     if let timeout, timeout <= .zero {
       throw options.invalid("timeout", "'timeout' must be longer than 0", help: "leave it out for no timeout")
     }

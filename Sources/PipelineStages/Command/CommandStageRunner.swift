@@ -15,6 +15,10 @@ import PipelineCore
 ///
 /// A failed run's batch is merged into the next run, so the changes of a broken build are
 /// not lost when the fix arrives.
+///
+/// A batch that `when:` does not match is passed on without a run; while a run is in
+/// progress (or about to restart) it is held back and passed on once no run is left, so it
+/// never overtakes the run of the batch before it.
 struct CommandStageRunner: Sendable {
   let configuration: CommandConfiguration
   let context: StageContext
@@ -49,7 +53,16 @@ struct CommandStageRunner: Sendable {
     var pending: Batch?
     var pendingTokens = 0
     var failedBatch: Batch?
+    var held: Batch?
+    var heldTokens = 0
     var nextID = 0
+
+    func passOn(_ batch: Batch, tokens: Int) {
+      context.emit(
+        .batchDropped, "skipped: no change matches when: [\(configuration.when.description)]", paths: batch.paths)
+      output.send(batch)
+      work.end(tokens)
+    }
 
     func start(_ incoming: Batch, tokens: Int) {
       let batch = failedBatch.map { $0.merging(incoming) } ?? incoming
@@ -78,6 +91,15 @@ struct CommandStageRunner: Sendable {
     for await message in messages {
       switch message {
       case .batch(let batch):
+        if !configuration.when.matches(batch) {
+          if running == nil {
+            passOn(batch, tokens: 1)
+          } else {
+            held = held.map { $0.merging(batch) } ?? batch
+            heldTokens += 1
+          }
+          continue
+        }
         guard let current = running else {
           start(batch, tokens: 1)
           continue
@@ -100,6 +122,11 @@ struct CommandStageRunner: Sendable {
         running = nil
         report(outcome, duration: duration, batch: finished.batch, output: output, failedBatch: &failedBatch, pending: &pending)
         work.end(finished.tokens)
+        if pending == nil, let waiting = held {
+          held = nil
+          passOn(waiting, tokens: heldTokens)
+          heldTokens = 0
+        }
         if let next = pending {
           pending = nil
           let tokens = pendingTokens
@@ -114,6 +141,7 @@ struct CommandStageRunner: Sendable {
           work.end(current.tokens)
         }
         if pendingTokens > 0 { work.end(pendingTokens) }
+        if heldTokens > 0 { work.end(heldTokens) }
         return
       }
     }

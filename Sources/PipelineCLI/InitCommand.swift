@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import PipelineCore
+
+/// `pipeline init [--template NAME] [--force]`: writes the built-in pipeline for the project
+/// as a commented `pipeline.yaml` to edit — the very text `pipeline run` runs without one.
+struct InitCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "init",
+    abstract: "Write a commented pipeline.yaml for the project in the current folder.",
+    discussion: """
+      Without --template, the project is detected as pipeline run does without a file \
+      (the first found of \(PipelineTemplate.allMarkers.joined(separator: ", "))). The file is \
+      what pipeline run runs when there is none, with comments on each key and its default.
+      """)
+
+  @Option(name: .long, help: ArgumentHelp("The stack: \(PipelineTemplate.names).", valueName: "name"))
+  var template: String?
+
+  @Flag(name: .long, help: "Overwrite an existing pipeline.yaml.")
+  var force = false
+
+  func run() async throws {
+    let terminal = TerminalWriter()
+    do throws(Diagnostic) {
+      let written = try write(in: .current)
+      terminal.line(written)
+    } catch {
+      terminal.line(error.description, error: true)
+      throw ExitCode(2)
+    }
+  }
+
+  /// Writes the file in `folder`; returns what to tell the user.
+  func write(in folder: ProjectFolder) throws(Diagnostic) -> String {
+    let file = PipelineChoice.defaultFile
+    let chosen: PipelineTemplate
+    let reason: String
+    if let template {
+      guard let named = PipelineTemplate.named(template) else {
+        throw Diagnostic(
+          at: nil, "unknown template '\(template)'",
+          help: Suggestions.hint(for: template, known: PipelineTemplate.all.map(\.name)))
+      }
+      chosen = named
+      reason = "--template \(template)"
+    } else {
+      guard let detection = ProjectDetection.detect(in: folder) else {
+        throw Diagnostic(
+          at: nil,
+          "no project found to write a pipeline for: looked for \(PipelineTemplate.allMarkers.joined(separator: ", "))",
+          help: "name the stack: pipeline init --template NAME (one of \(PipelineTemplate.names))")
+      }
+      chosen = detection.template
+      reason = "found \(detection.marker)"
+    }
+    if folder.exists(file), !force {
+      throw Diagnostic(
+        at: nil, "\(file) already exists; not overwriting it",
+        help: "pass --force to replace it with the \(chosen.name) template, or move it away first")
+    }
+    let path = folder.path + "/" + file
+    do {
+      try chosen.text(for: folder).write(toFile: path, atomically: true, encoding: .utf8)
+    } catch {
+      throw Diagnostic(at: nil, "cannot write \(file): \(error.localizedDescription)", help: "check the folder's permissions")
+    }
+    return "wrote \(file): the \(chosen.name) pipeline (\(reason)): \(chosen.summary)\n  run it with: pipeline run"
+  }
+}

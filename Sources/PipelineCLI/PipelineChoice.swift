@@ -1,0 +1,64 @@
+import Foundation
+import PipelineCore
+
+/// The pipeline `run` and `validate` act on: the file named on the command line, else
+/// `pipeline.yaml` in the current folder, else the built-in pipeline for the project the
+/// current folder holds (see ``ProjectDetection``).
+struct PipelineChoice {
+  /// The file name `run` and `validate` look for, and `init` writes.
+  static let defaultFile = "pipeline.yaml"
+
+  /// The loaded pipeline.
+  let definition: PipelineDefinition
+  /// How it was chosen, for standard error, when it is a built-in one.
+  let notice: String?
+
+  /// Loads the pipeline for `file`, or chooses one when `file` is `nil`.
+  static func load(file: String?, registry: StageRegistry, folder: ProjectFolder = .current) throws(DiagnosticList)
+    -> PipelineChoice
+  {
+    let loader = PipelineLoader(registry: registry)
+    if let file { return PipelineChoice(definition: try loader.load(file: file), notice: nil) }
+    if folder.exists(defaultFile) {
+      return PipelineChoice(definition: try loader.load(file: defaultFile), notice: nil)
+    }
+    guard let detection = ProjectDetection.detect(in: folder) else {
+      throw DiagnosticList([nothingDetected])
+    }
+    let template = detection.template
+    let definition = try loader.load(
+      text: template.text(for: folder), file: builtInName(template), root: folder.path)
+    return PipelineChoice(definition: definition, notice: notice(for: detection))
+  }
+
+  /// How the pipeline that ``load(file:registry:folder:)`` would load is named in messages.
+  static func displayName(file: String?, folder: ProjectFolder) -> String {
+    if let file { return file }
+    if folder.exists(defaultFile) { return defaultFile }
+    return ProjectDetection.detect(in: folder).map { builtInName($0.template) } ?? defaultFile
+  }
+
+  /// How built-in pipeline text is named in messages: `<built-in go pipeline>`.
+  static func builtInName(_ template: PipelineTemplate) -> String { "<built-in \(template.name) pipeline>" }
+
+  /// The error when there is no file and no project to choose a pipeline for.
+  static var nothingDetected: Diagnostic {
+    Diagnostic(
+      at: nil,
+      "no \(defaultFile) here, and no project to run a built-in pipeline for: looked for \(PipelineTemplate.allMarkers.joined(separator: ", "))",
+      help: "write a pipeline (`pipeline init --template NAME` writes a commented one; templates: \(PipelineTemplate.names)), or name one: pipeline run path/to/pipeline.yaml")
+  }
+
+  /// What `run` and `validate` say when they use a built-in pipeline.
+  static func notice(for detection: ProjectDetection) -> String {
+    let template = detection.template
+    var text =
+      "no \(defaultFile) here: using the built-in \(template.name) pipeline (found \(detection.marker)): \(template.summary)\n"
+      + "  help: `pipeline init` writes it to \(defaultFile), commented, to customise"
+    if !detection.alsoFound.isEmpty {
+      let others = detection.alsoFound.map { "\($0.marker) (\($0.template))" }.joined(separator: ", ")
+      text += "; also found \(others): `pipeline init --template NAME` picks another"
+    }
+    return text
+  }
+}

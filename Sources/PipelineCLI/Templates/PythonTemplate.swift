@@ -1,0 +1,52 @@
+extension PipelineTemplate {
+  /// A Python project: restart the app when a `.py` file changes.
+  static let python = PipelineTemplate(
+    name: "python", markers: ["pyproject.toml", "requirements.txt"],
+    summary: "restart python3 on a change to a .py file"
+  ) { folder in
+    let app: String
+    let origin: String
+    if folder.exists("manage.py") {
+      app = "[python3, manage.py, runserver, --noreload]"
+      origin = "Django's development server, with its own reloader off (pipeline is the reloader)"
+    } else if let script = ["main.py", "app.py", "server.py"].first(where: folder.exists) {
+      app = "[python3, \(script)]"
+      origin = script
+    } else {
+      app = "[python3, main.py]"
+      origin = "main.py (none of main.py, app.py, server.py exists yet: change it to your entry point)"
+    }
+    return """
+      # pipeline.yaml for a Python project (written by `pipeline init --template python`).
+      # `pipeline run` runs it; every stage and key, with its default: `pipeline stages`.
+      version: 1
+      env:
+        PYTHONUNBUFFERED: "1"           # print() lines show up at once, not when a buffer fills
+      stages:
+        # Watches this folder and below. .venv, __pycache__, .git, .pytest_cache and other
+        # build folders are never watched (default_excludes: true, the default).
+        - stage: watch
+          paths: [.]                    # default [.]: the folder of this file
+
+        # A burst of saves (an editor's "save all", a git checkout) becomes one batch.
+        - stage: debounce
+          window: 100ms                 # default 100ms: quiet time before the batch goes on
+
+        # Keeps the sources; .gitignore'd files are dropped (gitignore: true, the default),
+        # and so are editors' swap files.
+        - stage: filter
+          extensions: [py]              # default []: every file; add html, toml…
+
+        # To run the tests before each restart (a failure then keeps the running app):
+        # - stage: test
+        #   run: [python3, -m, pytest, -q]
+
+        # Stops the old app, then starts the new one: \(origin).
+        - stage: restart
+          run: \(app)
+          signal: SIGINT                # default SIGTERM; SIGINT raises KeyboardInterrupt
+          kill_after: 2s                # default 2s: then SIGKILL to the whole process group
+
+      """
+  }
+}

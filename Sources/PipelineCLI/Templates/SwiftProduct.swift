@@ -1,0 +1,31 @@
+import Foundation
+
+/// The executable a Swift package builds, read from its `Package.swift`: the first
+/// `.executable(name: "…")` product, else the first `.executableTarget(name: "…")`.
+///
+/// The manifest is Swift code, so this is a reading of its text, not an evaluation: a name
+/// computed in code is not found, and the template then falls back to `swift run`.
+enum SwiftProduct {
+  static func name(in folder: ProjectFolder) -> String? {
+    guard let manifest = folder.text(of: "Package.swift") else { return nil }
+    for call in [".executable(", ".executableTarget("] {
+      if let name = firstName(after: call, in: manifest) { return name }
+    }
+    return nil
+  }
+
+  /// The string literal of `name:` right after the first `call` in `text`.
+  private static func firstName(after call: String, in text: String) -> String? {
+    var searchRange = text.startIndex..<text.endIndex
+    while let found = text.range(of: call, range: searchRange) {
+      searchRange = found.upperBound..<text.endIndex
+      let rest = text[found.upperBound...].drop(while: \.isWhitespace)
+      guard rest.hasPrefix("name:") else { continue }
+      let value = rest.dropFirst(5).drop(while: \.isWhitespace)
+      guard value.hasPrefix("\"") else { continue }
+      let name = value.dropFirst().prefix(while: { $0 != "\"" && $0 != "\n" && $0 != "\\" })
+      if !name.isEmpty, value.dropFirst(name.count + 1).hasPrefix("\"") { return String(name) }
+    }
+    return nil
+  }
+}
