@@ -34,6 +34,7 @@ let package = Package(
     .executableTarget(name: "pipeline", dependencies: ["PipelineCLI", "PipelineStages", "PipelineKeeper"]),
     .testTarget(name: "PipelineCoreTests", dependencies: ["PipelineCore"]),
     .testTarget(name: "PipelineStagesTests", dependencies: ["PipelineStages", "PipelineCore"]),
+    .testTarget(name: "PipelineCLITests", dependencies: ["PipelineCLI", "PipelineStages", "PipelineCore"]),
     .testTarget(name: "EndToEndTests", dependencies: ["PipelineCore"]),
   ]
 )

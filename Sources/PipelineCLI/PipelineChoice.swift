@@ -20,7 +20,9 @@ struct PipelineChoice {
     let loader = PipelineLoader(registry: registry)
     if let file { return PipelineChoice(definition: try loader.load(file: file), notice: nil) }
     if folder.exists(defaultFile) {
-      return PipelineChoice(definition: try loader.load(file: defaultFile), notice: nil)
+      let isCurrent = folder.path == FileManager.default.currentDirectoryPath
+      return PipelineChoice(
+        definition: try loader.load(file: isCurrent ? defaultFile : folder.path + "/" + defaultFile), notice: nil)
     }
     guard let detection = ProjectDetection.detect(in: folder) else {
       throw DiagnosticList([nothingDetected])

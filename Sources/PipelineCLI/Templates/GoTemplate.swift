@@ -55,7 +55,7 @@ extension PipelineTemplate {
       # Stops the old app, then starts the new binary. SIGINT is os.Interrupt: cancel the
       # root context with signal.NotifyContext and call http.Server.Shutdown.
       - stage: restart
-        run: ./tmp/main
+        run: [./tmp/main]             # an argv: no shell between pipeline and the app
         signal: SIGINT                # default SIGTERM
         kill_after: 500ms             # default 2s: then SIGKILL to the whole process group
         artifact: ./tmp/main          # default none: a byte-identical binary keeps the app running

@@ -7,7 +7,7 @@ extension PipelineTemplate {
     summary: "cargo build, cargo test, restart target/debug/NAME"
   ) { folder in
     let binary = CargoPackage.name(in: folder)
-    let app = binary.map { "./target/debug/\($0)" } ?? "[cargo, run, --quiet]"
+    let app = binary.map { "[./target/debug/\($0)]" } ?? "[cargo, run, --quiet]"
     let appComment = binary.map { "the binary of package \($0), from Cargo.toml" }
       ?? "no [package] name was found in Cargo.toml, so `cargo run` picks the binary"
     return """

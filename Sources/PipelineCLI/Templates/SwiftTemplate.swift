@@ -8,7 +8,7 @@ extension PipelineTemplate {
     let product = SwiftProduct.name(in: folder)
     let build = product.map { "[swift, build, --scratch-path, .build-pipeline, --product, \($0)]" }
       ?? "[swift, build, --scratch-path, .build-pipeline]"
-    let app = product.map { "./.build-pipeline/debug/\($0)" }
+    let app = product.map { "[./.build-pipeline/debug/\($0)]" }
       ?? "[swift, run, --scratch-path, .build-pipeline, --skip-build]"
     let appComment = product == nil
       ? "# No executable product was found in Package.swift by name: `swift run` picks it."
