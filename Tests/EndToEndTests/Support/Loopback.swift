@@ -21,9 +21,9 @@ enum Loopback {
     return UInt16(bigEndian: address.sin_port)
   }
 
-  /// Connects to `port` and reads until the server closes the connection.
+  /// Connects to `port`, sends `request` if any, and reads until the server closes the connection.
   /// - Returns: what it sent, or `nil` when nothing listens (or it does not answer within `timeout`).
-  static func fetch(port: UInt16, timeout: Duration = .seconds(3)) -> String? {
+  static func fetch(port: UInt16, request: String? = nil, timeout: Duration = .seconds(3)) -> String? {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { return nil }
     defer { close(fd) }
@@ -35,6 +35,10 @@ enum Loopback {
       $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
     }
     guard connected == 0 else { return nil }
+    if let request {
+      let bytes = Array(request.utf8)
+      guard bytes.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == bytes.count else { return nil }
+    }
     var bytes: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 1024)
     while true {

@@ -1,0 +1,35 @@
+import Foundation
+import PipelineCore
+import Testing
+
+/// pipelines/swift-server with the real Swift toolchain: built into its own scratch path,
+/// restarted on an edit, resolved first when Package.swift changes.
+@Suite(.serialized)
+struct SwiftServerExampleTests {
+  @Test func anEditedGreetingIsServedAndAManifestChangeResolvesFirst() async throws {
+    let project = try ExampleProject.copy("swift-server")
+    let port = try Loopback.freePort()
+    let run = try PipelineRun(["run"], in: project.root, environment: ["PORT": "\(port)"])
+    #expect(
+      await run.waitForAnswer(port: port, containing: "Hello from Swift!", timeout: .seconds(300)), "\(run.transcript)")
+    #expect(FileManager.default.fileExists(atPath: project.path(".build-pipeline")), "built in its own scratch path")
+    #expect(!FileManager.default.fileExists(atPath: project.path(".build")), "the editor's .build is left alone")
+    #expect(run.count("stage-started", stage: "resolve") == 0, "nothing to resolve at startup")
+
+    try project.replace("Sources/HelloServer/Greeting.swift", #"let greeting = "Hello again""# + "\n")
+    #expect(await run.waitForAnswer(port: port, containing: "Hello again", timeout: .seconds(180)), "\(run.transcript)")
+    #expect(run.count("stage-started", stage: "resolve") == 0, "a source change does not resolve")
+
+    let manifest = try #require(project.read("Package.swift"))
+    try project.replace("Package.swift", manifest + "// a manifest edit\n")
+    #expect(
+      await run.waitUntil(timeout: .seconds(180)) { run.count("stage-succeeded", stage: "resolve") == 1 }, "\(run.transcript)")
+    #expect(
+      await run.waitUntil(timeout: .seconds(180)) { run.count("stage-succeeded", stage: "build") == 3 },
+      "the build follows the resolve: \(run.transcript)")
+    #expect(run.answer(port: port) == "Hello again\n")
+
+    #expect(await run.interrupt() == .exited(0), "\(run.transcript)")
+    #expect(await ProcessProbe.waitUntilNoneLeft(inProject: project.root).isEmpty)
+  }
+}

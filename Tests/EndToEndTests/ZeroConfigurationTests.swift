@@ -1,0 +1,87 @@
+import Foundation
+import PipelineCore
+import Testing
+
+/// `pipeline run` and `validate` without a pipeline file, and `pipeline init`.
+@Suite(.serialized)
+struct ZeroConfigurationTests {
+  @Test func runWithoutAFileServesAGoProject() async throws {
+    try ExampleProject.requireTool("go", install: "apt-get install -y golang-go")
+    let project = try ExampleProject.copy("go", leaving: ["pipeline.yaml"])
+    let port = try Loopback.freePort()
+    let run = try PipelineRun(["run"], in: project.root, environment: ["PORT": "\(port)"])
+    #expect(await run.waitForLine(containing: "using the built-in go pipeline (found go.mod)"), "\(run.transcript)")
+    #expect(await run.waitForAnswer(port: port, containing: "Hello from Go!", timeout: .seconds(240)), "\(run.transcript)")
+    try project.replace("handler.go", try #require(project.read("handler.go")).replacingOccurrences(of: "Hello from Go!", with: "Zero"))
+    #expect(await run.waitForAnswer(port: port, containing: "Zero", timeout: .seconds(120)), "\(run.transcript)")
+    #expect(await run.interrupt() == .exited(0), "\(run.transcript)")
+  }
+
+  @Test func runWithoutAFileServesANodeProject() async throws {
+    try ExampleProject.requireTool("node", install: "install Node.js 18 or newer")
+    let project = try ExampleProject.copy("node", leaving: ["pipeline.yaml"])
+    let port = try Loopback.freePort()
+    let run = try PipelineRun(["run"], in: project.root, environment: ["PORT": "\(port)"])
+    #expect(await run.waitForLine(containing: "using the built-in node pipeline (found package.json)"), "\(run.transcript)")
+    #expect(await run.waitForLine(containing: "help: `pipeline init` writes it to pipeline.yaml"), "\(run.transcript)")
+    #expect(await run.waitForAnswer(port: port, containing: "Hello from Node!"), "\(run.transcript)")
+    try project.replace("server.js", try #require(project.read("server.js")).replacingOccurrences(of: "Hello from Node!", with: "Zero"))
+    #expect(await run.waitForAnswer(port: port, containing: "Zero"), "\(run.transcript)")
+    #expect(await run.interrupt() == .exited(0), "\(run.transcript)")
+  }
+
+  @Test func runWithoutAFileServesASwiftPackage() async throws {
+    let project = try ExampleProject.copy("swift-server", leaving: ["pipeline.yaml"])
+    let port = try Loopback.freePort()
+    let run = try PipelineRun(["run"], in: project.root, environment: ["PORT": "\(port)"])
+    #expect(await run.waitForLine(containing: "using the built-in swift pipeline (found Package.swift)"), "\(run.transcript)")
+    #expect(await run.waitForAnswer(port: port, containing: "Hello from Swift!", timeout: .seconds(300)), "\(run.transcript)")
+    try project.replace("Sources/HelloServer/Greeting.swift", #"let greeting = "Zero""# + "\n")
+    #expect(await run.waitForAnswer(port: port, containing: "Zero", timeout: .seconds(180)), "\(run.transcript)")
+    #expect(await run.interrupt() == .exited(0), "\(run.transcript)")
+  }
+
+  @Test func runWithNothingToDetectSaysWhatItLookedFor() async throws {
+    let project = try TemporaryProject("empty")
+    try project.write("notes.txt", "nothing to build\n")
+    let run = try PipelineRun(["run"], in: project.root)
+    #expect(await run.exitStatus() == .exited(2))
+    #expect(
+      run.output.contains(
+        "error: no pipeline.yaml here, and no project to run a built-in pipeline for: looked for go.mod, Package.swift, package.json, Cargo.toml, pyproject.toml, requirements.txt, Makefile, makefile, GNUmakefile"),
+      "\(run.transcript)")
+  }
+
+  @Test func validateWithoutAFileChecksTheBuiltInPipeline() async throws {
+    let project = try TemporaryProject("validate")
+    try project.write("package.json", #"{"scripts": {"start": "node app.js"}}"#)
+    let run = try PipelineRun(["validate"], in: project.root)
+    #expect(await run.exitStatus() == .exited(0), "\(run.transcript)")
+    #expect(run.output.contains("<built-in node pipeline>: ok — 5 stages: watch → debounce → filter → install → restart"), "\(run.transcript)")
+    #expect(!FileManager.default.fileExists(atPath: project.path("pipeline.yaml")), "validate writes nothing")
+  }
+
+  @Test(arguments: ["go", "swift", "node", "rust", "python", "make"])
+  func initWritesAFileThatValidates(template: String) async throws {
+    let project = try TemporaryProject("init")
+    let initRun = try PipelineRun(["init", "--template", template], in: project.root)
+    #expect(await initRun.exitStatus() == .exited(0), "\(initRun.transcript)")
+    #expect(project.read("pipeline.yaml")?.contains("pipeline init --template \(template)") == true)
+    let validate = try PipelineRun(["validate", "pipeline.yaml"], in: project.root)
+    #expect(await validate.exitStatus() == .exited(0), "\(validate.transcript)")
+  }
+
+  @Test func initRefusesToOverwriteAndNamesTheTemplates() async throws {
+    let project = try TemporaryProject("init")
+    try project.write("pipeline.yaml", "mine\n")
+    try project.write("go.mod", "module x\n")
+    let again = try PipelineRun(["init"], in: project.root)
+    #expect(await again.exitStatus() == .exited(2))
+    #expect(again.output.contains("error: pipeline.yaml already exists; not overwriting it"), "\(again.transcript)")
+    #expect(project.read("pipeline.yaml") == "mine\n")
+    let unknown = try PipelineRun(["init", "--template", "java", "--force"], in: project.root)
+    #expect(await unknown.exitStatus() == .exited(2))
+    #expect(unknown.output.contains("  help: Known: go, make, node, python, rust, swift"), "\(unknown.transcript)")
+    #expect(project.read("pipeline.yaml") == "mine\n")
+  }
+}
