@@ -10,7 +10,8 @@ extension PipelineTemplate {
     # pipeline.yaml for a Go module (written by `pipeline init --template go`).
     # `pipeline run` runs it; every stage and key, with its default: `pipeline stages`.
     # Needs the go toolchain on PATH. A toolchain older than go.mod's `go` line fails the
-    # build with "go.mod requires go >= X": update Go, or lower that line.
+    # build with "go.mod requires go >= X" (Go 1.21 and newer; older ones print "note: module
+    # requires Go X" under the compile errors): update Go, or lower that line.
     version: 1
     stages:
       # Watches this folder and below. .git, tmp, vendor, node_modules and other build
