@@ -34,9 +34,11 @@ struct LoadingErrorTests {
     #expect(run.output.contains { $0.contains("did you mean 'kill_after'?") }, "\(run.transcript)")
   }
 
+  /// A named file that is not there (without a name, `run` looks for a project instead: see
+  /// ZeroConfigurationTests).
   @Test func aMissingFileSaysWhatToDo() async throws {
     let project = try TemporaryProject("empty")
-    let run = try PipelineRun(["run"], in: project.root)
+    let run = try PipelineRun(["run", "pipeline.yaml"], in: project.root)
     #expect(await run.exitStatus() == .exited(2))
     #expect(run.output.first == "error: no pipeline file at pipeline.yaml", "\(run.transcript)")
   }
