@@ -9,6 +9,7 @@ extension StageRegistry {
     try! registry.register(BuildStage.self)
     try! registry.register(DebounceStage.self)
     try! registry.register(FilterStage.self)
+    try! registry.register(FormatStage.self)
     try! registry.register(RestartStage.self)
     try! registry.register(RunStage.self)
     try! registry.register(TestStage.self)
