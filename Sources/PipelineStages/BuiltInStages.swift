@@ -12,6 +12,7 @@ extension StageRegistry {
     try! registry.register(FormatStage.self)
     try! registry.register(RestartStage.self)
     try! registry.register(RunStage.self)
+    try! registry.register(SyncStage.self)
     try! registry.register(TestStage.self)
     try! registry.register(WatchStage.self)
     return registry
