@@ -27,14 +27,20 @@ final class PipelineRun: Sendable {
 
   /// Starts `pipeline ARGUMENTS` in `directory`, with `--events` added for `run`.
   ///
-  /// - Parameter typing: give `pipeline` a standard input that ``type(_:)`` writes to.
-  init(_ arguments: [String], in directory: String, addEvents: Bool = true, typing: Bool = false) throws {
+  /// - Parameters:
+  ///   - typing: give `pipeline` a standard input that ``type(_:)`` writes to.
+  ///   - environment: variables added to the test's own environment.
+  init(
+    _ arguments: [String], in directory: String, addEvents: Bool = true, typing: Bool = false,
+    environment extra: [String: String] = [:]
+  ) throws {
     self.directory = directory
     eventsPath = directory + "/.events-\(UUID().uuidString.prefix(6)).jsonl"
     var argv = [Self.binary] + arguments
     if addEvents, arguments.first == "run" { argv += ["--events", eventsPath] }
     var environment = ProcessInfo.processInfo.environment
     environment["NO_COLOR"] = "1"
+    environment.merge(extra) { _, new in new }
     let launch = ProcessLaunch(
       executable: Self.binary, arguments: argv, environment: environment, workingDirectory: directory,
       standardInput: typing ? .pipe : .null)
