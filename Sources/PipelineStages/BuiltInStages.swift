@@ -9,8 +9,10 @@ extension StageRegistry {
     try! registry.register(BuildStage.self)
     try! registry.register(DebounceStage.self)
     try! registry.register(FilterStage.self)
+    try! registry.register(FormatStage.self)
     try! registry.register(RestartStage.self)
     try! registry.register(RunStage.self)
+    try! registry.register(SyncStage.self)
     try! registry.register(TestStage.self)
     try! registry.register(WatchStage.self)
     return registry

@@ -12,7 +12,8 @@ import Testing
     let enumerator = FileManager.default.enumerator(atPath: folder)
     var found: [String] = []
     while let item = enumerator?.nextObject() as? String {
-      if item.hasSuffix(".yaml") || item.hasSuffix(".yml") { found.append(folder + "/" + item) }
+      // compose.yaml files live there too; pipelines are the files named pipeline.yaml.
+      if item.hasSuffix("pipeline.yaml") { found.append(folder + "/" + item) }
     }
     return found.sorted()
   }

@@ -64,10 +64,11 @@ public final class Engine: Sendable {
     if alreadyStopping { finishAll() }
 
     var runners: [(StageDefinition, StageRunner)] = []
+    let ownWrites = OwnWrites(root: definition.root)
     for stage in stages {
       let context = StageContext(
         name: stage.name, typeName: stage.descriptor.typeName, root: definition.root,
-        environment: environment, events: events, work: work)
+        environment: environment, events: events, work: work, ownWrites: ownWrites)
       do {
         runners.append((stage, try stage.descriptor.instantiate(stage.configuration, context)))
       } catch {
@@ -94,7 +95,8 @@ public final class Engine: Sendable {
         let cycles = self.cycles
         let output = StageOutput(
           downstream: consumers.compactMap { allContinuations[$0.name] }, work: work,
-          onSend: { batch in if reachesActions { cycles.batchReachesActions(batch) } })
+          onSend: { batch in if reachesActions { cycles.batchReachesActions(batch) } },
+          screeningWith: stage.descriptor.role == .source ? ownWrites : nil)
         let input = StageInput(stream: streams[stage.name]!, work: work)
         group.addTask {
           do {

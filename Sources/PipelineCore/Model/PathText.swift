@@ -43,6 +43,13 @@ public enum PathText {
     return (ups + pathParts[common...].map(String.init)).joined(separator: "/")
   }
 
+  /// The folder part: `src` for `src/main.go`, `.` for `main.go`, `/` for `/main.go`.
+  public static func parent(_ path: String) -> String {
+    guard let slash = path.lastIndex(of: "/") else { return "." }
+    if slash == path.startIndex { return "/" }
+    return String(path[..<slash])
+  }
+
   /// The last segment: `main.go` for `src/main.go`.
   public static func lastComponent(_ path: String) -> Substring {
     path.split(separator: "/").last ?? Substring(path)

@@ -13,10 +13,14 @@ public struct StageContext: Sendable {
   public var events: EventSink
   /// Tells the engine when the stage holds work that is not visible in its input.
   public var work: WorkTracker
+  /// The files the pipeline's own stages write: a stage that writes into the watched tree
+  /// (a formatter, a sync, a generator) announces them here, so that the changes it causes
+  /// do not start another cycle.
+  public var ownWrites: OwnWrites
 
   public init(
     name: String, typeName: String, root: String, environment: [String: String],
-    events: EventSink, work: WorkTracker
+    events: EventSink, work: WorkTracker, ownWrites: OwnWrites? = nil
   ) {
     self.name = name
     self.typeName = typeName
@@ -24,6 +28,7 @@ public struct StageContext: Sendable {
     self.environment = environment
     self.events = events
     self.work = work
+    self.ownWrites = ownWrites ?? OwnWrites(root: root)
   }
 
   /// Emits an event from this stage.

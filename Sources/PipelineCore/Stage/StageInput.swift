@@ -43,18 +43,39 @@ public struct StageOutput: Sendable {
   let downstream: [AsyncStream<Batch>.Continuation]
   let work: WorkTracker
   let onSend: @Sendable (Batch) -> Void
+  /// For a source: where the changes its own stages wrote are taken out.
+  let ownWrites: OwnWrites?
 
   package init(
     downstream: [AsyncStream<Batch>.Continuation], work: WorkTracker,
-    onSend: @escaping @Sendable (Batch) -> Void = { _ in }
+    onSend: @escaping @Sendable (Batch) -> Void = { _ in }, screeningWith ownWrites: OwnWrites? = nil
   ) {
     self.downstream = downstream
     self.work = work
     self.onSend = onSend
+    self.ownWrites = ownWrites
   }
 
   /// Passes `batch` on. An empty batch (no changes, not the startup batch) is dropped.
+  ///
+  /// A source's batches first lose the changes that the pipeline's own stages made (see
+  /// ``OwnWrites``); a batch touching a file a stage is writing right now goes on once the
+  /// stage is done with it.
   public func send(_ batch: Batch) {
+    guard let ownWrites, !batch.isEmpty else { return deliver(batch) }
+    let unscreened = StageOutput(downstream: downstream, work: work, onSend: onSend)
+    let work = self.work
+    work.begin()
+    let screened = ownWrites.screen(batch) { released in
+      unscreened.deliver(released)
+      work.end()
+    }
+    guard let screened else { return }
+    deliver(screened)
+    work.end()
+  }
+
+  private func deliver(_ batch: Batch) {
     guard !batch.isEmpty, !work.isShuttingDown else { return }
     // Counted before the cycle opens, so the previous cycle cannot close in between.
     for _ in downstream { work.batchSent() }

@@ -21,11 +21,17 @@ struct CommandConfiguration: StageConfiguration {
   /// The stage runs only for a batch with a path matching one of these; empty: for every batch.
   var when: CommandCondition
 
+  static let runHelp =
+    "The command: a string runs under /bin/sh -c, a list is an argv. {files} expands to the changed paths."
+
   init(options: StageOptions) throws {
-    process = try ProcessOptions(
-      options, subject: "command",
-      runHelp: "The command: a string runs under /bin/sh -c, a list is an argv. {files} expands to the changed paths.",
-      defaultKillAfter: .seconds(1))
+    try self.init(options: options, runHelp: Self.runHelp)
+  }
+
+  /// - Parameter runHelp: what the reference says about `run` (a stage that requires
+  ///   `{files}` says so).
+  init(options: StageOptions, runHelp: String) throws {
+    process = try ProcessOptions(options, subject: "command", runHelp: runHelp, defaultKillAfter: .seconds(1))
     onBusy = try options.value(
       "on_busy", default: .restart,
       help: "When a batch arrives while the command runs: restart it, queue one more run, or ignore the batch.")

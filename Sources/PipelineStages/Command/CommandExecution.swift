@@ -8,6 +8,9 @@ enum CommandOutcome: Sendable {
   case failed(TerminationStatus)
   case timedOut
   case couldNotStart(String)
+  /// The command ran, but what it did fails the stage (a format check found unformatted
+  /// files). The text says what, after the stage's name.
+  case rejected(String)
   /// Stopped because a newer batch arrived or the pipeline is stopping.
   case cancelled
 }

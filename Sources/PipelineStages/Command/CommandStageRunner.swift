@@ -22,6 +22,25 @@ import PipelineCore
 struct CommandStageRunner: Sendable {
   let configuration: CommandConfiguration
   let context: StageContext
+  /// One run of the stage's work for a batch.
+  let perform: @Sendable (Batch) async -> CommandOutcome
+
+  /// A runner whose work is running the configured command.
+  init(configuration: CommandConfiguration, context: StageContext) {
+    let execution = CommandExecution(configuration: configuration, context: context)
+    self.init(configuration: configuration, context: context, perform: { await execution.run(for: $0) })
+  }
+
+  /// A runner whose work is `perform` (which usually runs the command too), with the same
+  /// `on_busy`, timeout and failure handling.
+  init(
+    configuration: CommandConfiguration, context: StageContext,
+    perform: @escaping @Sendable (Batch) async -> CommandOutcome
+  ) {
+    self.configuration = configuration
+    self.context = context
+    self.perform = perform
+  }
 
   private enum Message: Sendable {
     case batch(Batch)
@@ -48,7 +67,7 @@ struct CommandStageRunner: Sendable {
     }
     defer { reader.cancel() }
 
-    let execution = CommandExecution(configuration: configuration, context: context)
+    let perform = self.perform
     var running: Run?
     var pending: Batch?
     var pendingTokens = 0
@@ -82,7 +101,7 @@ struct CommandStageRunner: Sendable {
       let task = Task {
         let clock = ContinuousClock()
         let started = clock.now
-        let outcome = await execution.run(for: batch)
+        let outcome = await perform(batch)
         continuation.yield(.finished(run: id, outcome, started.duration(to: clock.now)))
       }
       running = Run(id: id, batch: batch, tokens: tokens, task: task)
@@ -175,6 +194,10 @@ struct CommandStageRunner: Sendable {
     case .couldNotStart(let reason):
       fail(
         "stage '\(context.name)' could not start: \(reason)", status: "not-started", seconds: seconds,
+        batch: batch, output: output, failedBatch: &failedBatch)
+    case .rejected(let reason):
+      fail(
+        "stage '\(context.name)' \(reason)", status: "rejected", seconds: seconds,
         batch: batch, output: output, failedBatch: &failedBatch)
     }
   }

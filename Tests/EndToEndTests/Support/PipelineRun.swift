@@ -29,7 +29,7 @@ final class PipelineRun: Sendable {
   ///
   /// - Parameters:
   ///   - typing: give `pipeline` a standard input that ``type(_:)`` writes to.
-  ///   - environment: variables added to the test's own environment (`PORT` for an app).
+  ///   - environment: variables added to the test's own environment.
   init(
     _ arguments: [String], in directory: String, addEvents: Bool = true, typing: Bool = false,
     environment extra: [String: String] = [:]

@@ -1,0 +1,50 @@
+import Glibc
+
+/// What a path holds, as far as telling "the same bytes" from "something else" goes: the
+/// size and a hash of the content of a regular file, or that nothing is there.
+///
+/// Used to recognise a file that still holds what a stage wrote into it. The hash comes
+/// from `Hasher`, whose seed is fixed for the life of the process, so readings compare
+/// within one run only.
+public enum FileContent: Sendable, Hashable {
+  /// A regular file: its size and the hash of its bytes.
+  case file(size: Int, hash: Int)
+  /// Nothing at the path.
+  case absent
+  /// Something that is not a regular file (a folder, a socket), or a file that could not
+  /// be read. It never equals another reading.
+  case unreadable
+
+  /// How much is read at a time.
+  static let chunkSize = 64 << 10
+
+  /// Reads what `path` holds now (a symlink is followed).
+  public static func read(_ path: String) -> FileContent {
+    // O_NONBLOCK: opening a FIFO must not wait for a writer.
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+    guard descriptor >= 0 else { return errno == ENOENT || errno == ENOTDIR ? .absent : .unreadable }
+    defer { close(descriptor) }
+    var info = stat()
+    guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return .unreadable }
+    var hasher = Hasher()
+    var size = 0
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
+    defer { buffer.deallocate() }
+    while true {
+      let count = Glibc.read(descriptor, buffer.baseAddress, buffer.count)
+      if count < 0 {
+        if errno == EINTR { continue }
+        return .unreadable
+      }
+      if count == 0 { break }
+      hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+      size += count
+    }
+    return .file(size: size, hash: hasher.finalize())
+  }
+
+  /// `true` when both readings say the same bytes, or both say nothing is there.
+  public func isSame(as other: FileContent) -> Bool {
+    self != .unreadable && self == other
+  }
+}

@@ -1,0 +1,65 @@
+import Glibc
+import PipelineCore
+
+/// A file's content before a formatter runs, to tell what the formatter changed and, for
+/// a check, to put the file back as it was.
+struct FileSnapshot: Sendable {
+  let path: String
+  let content: FileContent
+  /// The bytes, when the file may have to be put back.
+  let bytes: [UInt8]?
+
+  init(path: String, keepingBytes: Bool) {
+    self.path = path
+    content = FileContent.read(path)
+    bytes = keepingBytes ? Self.readBytes(path) : nil
+  }
+
+  /// `true` when the file still holds what it held at the snapshot.
+  func matchesFile() -> Bool {
+    FileContent.read(path).isSame(as: content)
+  }
+
+  /// Writes the snapshot's bytes back into the file, in place, so that its inode, owner and
+  /// mode stay as they are. Returns what went wrong, if anything.
+  func restore() -> String? {
+    guard let bytes else { return "its content was not kept" }
+    let descriptor = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW)
+    guard descriptor >= 0 else { return String(cString: strerror(errno)) }
+    defer { close(descriptor) }
+    var written = 0
+    while written < bytes.count {
+      let count = bytes.withUnsafeBytes { buffer in
+        write(descriptor, buffer.baseAddress! + written, buffer.count - written)
+      }
+      if count < 0 {
+        if errno == EINTR { continue }
+        return String(cString: strerror(errno))
+      }
+      written += count
+    }
+    return nil
+  }
+
+  static func isRegularFile(_ path: String) -> Bool {
+    var info = stat()
+    return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFREG
+  }
+
+  private static func readBytes(_ path: String) -> [UInt8]? {
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+    guard descriptor >= 0 else { return nil }
+    defer { close(descriptor) }
+    var result: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 64 << 10)
+    while true {
+      let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+      if count < 0 {
+        if errno == EINTR { continue }
+        return nil
+      }
+      if count == 0 { return result }
+      result.append(contentsOf: buffer[..<count])
+    }
+  }
+}

@@ -1,0 +1,34 @@
+import Foundation
+import Testing
+
+/// The sync stage on the real binary, with its target inside the watched tree: what it
+/// writes there is the pipeline's own work and starts no cycle.
+@Suite(.serialized)
+struct SyncTests {
+  @Test func writesIntoTheWatchedTreeStartNoCycle() async throws {
+    let project = try TemporaryProject("sync")
+    try project.write("src/a.txt", "one")
+    try project.write("mirror/.keep", "")
+    try project.write(
+      "pipeline.yaml",
+      """
+      stages:
+        - stage: watch
+          paths: [src, mirror]
+        - stage: debounce
+          window: 30ms
+        - stage: sync
+          from: src
+          target: mirror
+        - stage: run
+          run: echo "synced $(cat mirror/a.txt)"
+      """)
+    let run = try PipelineRun(["run"], in: project.root)
+    #expect(await run.waitForLine(containing: "synced one"), "\(run.transcript)")
+    try project.write("src/a.txt", "two")
+    #expect(await run.waitForLine(containing: "synced two"), "\(run.transcript)")
+    try await Task.sleep(for: .milliseconds(1200))
+    #expect(run.events("cycle-started").count == 2, "the copies in mirror/ are not news: \(run.transcript)")
+    #expect(await run.interrupt() == .exited(0))
+  }
+}
