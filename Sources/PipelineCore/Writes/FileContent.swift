@@ -16,7 +16,7 @@ public enum FileContent: Sendable, Hashable {
   case unreadable
 
   /// How much is read at a time.
-  static let chunkSize = 64 << 10
+  public static let chunkSize = 64 << 10
 
   /// Reads what `path` holds now (a symlink is followed).
   public static func read(_ path: String) -> FileContent {
@@ -26,6 +26,13 @@ public enum FileContent: Sendable, Hashable {
     defer { close(descriptor) }
     var info = stat()
     guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return .unreadable }
+    guard let (size, hash) = hashContents(of: descriptor) else { return .unreadable }
+    return .file(size: size, hash: hash)
+  }
+
+  /// Reads an open file to its end in chunks (never whole) into a `Hasher`: how many bytes
+  /// were read and their hash, or `nil` when a read fails.
+  public static func hashContents(of descriptor: Int32) -> (size: Int, hash: Int)? {
     var hasher = Hasher()
     var size = 0
     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
@@ -34,13 +41,12 @@ public enum FileContent: Sendable, Hashable {
       let count = Glibc.read(descriptor, buffer.baseAddress, buffer.count)
       if count < 0 {
         if errno == EINTR { continue }
-        return .unreadable
+        return nil
       }
-      if count == 0 { break }
+      if count == 0 { return (size, hasher.finalize()) }
       hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: buffer[..<count]))
       size += count
     }
-    return .file(size: size, hash: hasher.finalize())
   }
 
   /// `true` when both readings say the same bytes, or both say nothing is there.

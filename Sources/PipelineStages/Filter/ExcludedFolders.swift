@@ -28,6 +28,22 @@ struct ExcludedFolders: Sendable, Hashable {
     self.paths = paths
   }
 
+  /// Reads an `exclude_dirs` key: folder names or paths below the pipeline's folder, each
+  /// checked by ``problem(with:)`` with the error located at the key's value.
+  static func option(
+    _ options: StageOptions, default defaultEntries: [String], example: String, help: String
+  ) throws -> ExcludedFolders {
+    let entries = try options.value("exclude_dirs", default: defaultEntries, help: help)
+    for entry in entries {
+      if let problem = problem(with: entry) {
+        throw options.invalid(
+          "exclude_dirs", "\(problem) in 'exclude_dirs'",
+          help: "write folder names (\(example)) or paths below the pipeline's folder (build/out)")
+      }
+    }
+    return ExcludedFolders(entries)
+  }
+
   /// What is wrong with an entry, or `nil` when it is fine: it must name a folder below the
   /// pipeline's folder.
   static func problem(with entry: String) -> String? {

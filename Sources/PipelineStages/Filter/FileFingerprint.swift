@@ -1,17 +1,18 @@
 import Glibc
+import PipelineCore
 
 /// What the filter remembers of a file's content, to tell a real edit from a `touch` or a
 /// save without changes.
 ///
 /// A file up to ``contentLimit`` is hashed: its bytes are read in chunks of
-/// ``chunkSize`` (never whole) into a `Hasher`, whose seed is fixed for the life of the
+/// ``chunkSize`` (never whole, by ``FileContent/hashContents(of:)``) into a `Hasher`, whose seed is fixed for the life of the
 /// process, which is as long as fingerprints are kept. A larger file is fingerprinted by
 /// its size and modification time instead, so a `touch` of it counts as a change.
 struct FileFingerprint: Sendable, Hashable {
   /// Files larger than this (64 MiB) are fingerprinted by size and modification time.
   static let contentLimit = 64 << 20
   /// How much is read at a time.
-  static let chunkSize = 64 << 10
+  static let chunkSize = FileContent.chunkSize
 
   /// What identifies the content.
   enum Summary: Sendable, Hashable {
@@ -48,24 +49,11 @@ struct FileFingerprint: Sendable, Hashable {
       let time = modificationTime(info)
       return Reading(fingerprint: FileFingerprint(size: Int(info.st_size), summary: .modificationTime(time)), modificationTime: time)
     }
-    var hasher = Hasher()
-    var size = 0
-    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
-    defer { buffer.deallocate() }
-    while true {
-      let count = Glibc.read(descriptor, buffer.baseAddress, buffer.count)
-      if count < 0 {
-        if errno == EINTR { continue }
-        return nil
-      }
-      if count == 0 { break }
-      hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: buffer[..<count]))
-      size += count
-    }
+    guard let (size, hash) = FileContent.hashContents(of: descriptor) else { return nil }
     // The time after reading: a write during the read shows as a later time.
     guard fstat(descriptor, &info) == 0 else { return nil }
     return Reading(
-      fingerprint: FileFingerprint(size: size, summary: .contentHash(hasher.finalize())),
+      fingerprint: FileFingerprint(size: size, summary: .contentHash(hash)),
       modificationTime: modificationTime(info))
   }
 

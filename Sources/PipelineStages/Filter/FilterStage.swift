@@ -55,8 +55,8 @@ struct FilterStage: Stage {
       exclude = try options.value(
         "exclude", default: [],
         help: "Globs of paths to drop, even when they match include or extensions.")
-      let folders = try options.value(
-        "exclude_dirs", default: [String](),
+      excludedFolders = try ExcludedFolders.option(
+        options, default: [], example: "tmp",
         help: "Folders whose contents are dropped: a bare name (`tmp`) at any depth, a name with a `/` (`build/out`) relative to the pipeline's folder.")
       honoursGitignore = try options.value(
         "gitignore", default: true,
@@ -73,14 +73,6 @@ struct FilterStage: Stage {
         throw options.invalid(
           "extensions", "'\(bad)' is not a file extension", help: "write extensions like go or .go")
       }
-      for entry in folders {
-        if let problem = ExcludedFolders.problem(with: entry) {
-          throw options.invalid(
-            "exclude_dirs", "\(problem) in 'exclude_dirs'",
-            help: "write folder names (tmp) or paths below the pipeline's folder (build/out)")
-        }
-      }
-      excludedFolders = ExcludedFolders(folders)
     }
   }
 

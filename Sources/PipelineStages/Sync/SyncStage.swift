@@ -38,15 +38,9 @@ struct SyncStage: Stage {
       copiesAtStartup = try options.value(
         "initial", default: true,
         help: "On the startup batch, copy every file of `from` whose size or modification time differs in the target (nothing is removed).")
-      let folders = try options.value(
-        "exclude_dirs", default: SyncStage.defaultExcludedFolders,
+      excludedFolders = try ExcludedFolders.option(
+        options, default: SyncStage.defaultExcludedFolders, example: "node_modules",
         help: "Folders never mirrored: a bare name at any depth, a name with a `/` relative to the pipeline's folder.")
-      for entry in folders {
-        if let problem = ExcludedFolders.problem(with: entry) {
-          throw options.invalid("exclude_dirs", "\(problem) in 'exclude_dirs'", help: "write folder names (node_modules) or paths below the pipeline's folder (build/out)")
-        }
-      }
-      excludedFolders = ExcludedFolders(folders)
       if options.contains("target"), target.isEmpty {
         throw options.invalid("target", "'target' is empty", help: "name the folder to mirror into")
       }
