@@ -36,7 +36,7 @@ public enum ExternalStageServer {
   /// Serves `type` until `pipeline` closes standard input, then lets the stage return.
   public static func serve<S: Stage>(_ type: S.Type) async {
     let writer = ProtocolWriter()
-    var served: ServedStage<S>?
+    var served: StageDriver<S>?
     for await line in StandardInputLines.stream() {
       if line.allSatisfy(\.isWhitespace) { continue }
       let message: ExternalMessage
@@ -54,7 +54,8 @@ public enum ExternalStageServer {
           continue
         }
         do {
-          served = try ServedStage<S>(name: stage, root: root, config: config, writer: writer)
+          served = try StageDriver<S>(
+            config: config, name: stage, root: root, events: ProtocolEventSink(writer: writer))
           writer.write(.ready(protocolVersion: ExternalProtocol.version))
         } catch let diagnostic as Diagnostic {
           writer.write(.error(message: diagnostic.message, help: diagnostic.help))
@@ -66,106 +67,18 @@ public enum ExternalStageServer {
           writer.write(.error(message: "a batch arrived before hello", help: nil))
           continue
         }
-        served.handle(id: id, batch: batch)
+        let passed = await served.handle(batch)
+        writer.write(.result(id: id, pass: passed != nil, changes: passed?.changes, message: nil))
       case .ready, .result, .event, .error:
         writer.write(.error(message: "pipeline sent a message only a stage sends: \(line)", help: nil))
       }
     }
-    await served?.finish()
-  }
-}
-
-/// One stage instance behind the protocol: its input fed by `batch` lines, its output and
-/// idle moments turned into `result` lines.
-private final class ServedStage<S: Stage>: Sendable {
-  private let continuation: AsyncStream<Batch>.Continuation
-  private let work: WorkTracker
-  private let pending: PendingResult
-  private let task: Task<Void, Never>
-
-  init(name: String, root: String, config: [String: JSONValue], writer: ProtocolWriter) throws {
-    let location = SourceLocation(file: "config of stage '\(name)'", line: 1, column: 1)
-    let entries = config.keys.sorted().map { key in
-      ConfigNode.Entry(key: key, keyLocation: location, value: config[key]!.configNode(at: location))
-    }
-    let options = StageOptions(stageName: name, entries: entries, location: nil)
-    let configuration = try S.Configuration(options: options)
-    if let unknown = options.unreadEntries.first {
-      let known = options.describedKeys.map(\.key)
-      throw Diagnostic(
-        at: nil, "unknown key '\(unknown.key)' in the config of stage '\(name)' (\(S.typeName))",
-        help: known.isEmpty ? "this stage takes no keys" : "known keys: " + known.joined(separator: ", "))
-    }
-    let pending = PendingResult()
-    let work = WorkTracker {
-      // The stage has handled the batch: answer with what it sent on, if anything.
-      let done = pending.state.withLock { state -> (Int, Batch?)? in
-        guard let id = state.id else { return nil }
-        defer { state = Pending() }
-        return (id, state.sent)
-      }
-      if let (id, sent) = done {
-        writer.write(.result(id: id, pass: sent != nil, changes: sent?.changes, message: nil))
-      }
-    }
-    let context = StageContext(
-      name: name, typeName: S.typeName, root: root, environment: ProcessInfo.processInfo.environment,
-      events: ProtocolEventSink(writer: writer), work: work)
-    let stage = try S(configuration: configuration, context: context)
-    let (stream, continuation) = AsyncStream<Batch>.makeStream()
-    let input = StageInput(stream: stream, work: work)
-    let output = StageOutput(downstream: [], work: work) { batch in
-      pending.state.withLock { state in
-        guard state.id != nil else { return }
-        state.sent = state.sent.map { $0.merging(batch) } ?? batch
-      }
-    }
-    self.continuation = continuation
-    self.work = work
-    self.pending = pending
-    self.task = Task {
-      var failure: String?
-      do {
-        try await stage.run(input: input, output: output)
-      } catch let diagnostic as Diagnostic {
-        failure = diagnostic.message
-      } catch {
-        failure = "\(error)"
-      }
-      // A batch still waiting for its answer gets one, so pipeline does not wait for nothing.
-      let left = pending.state.withLock { state -> Int? in
-        defer { state = Pending() }
-        return state.id
-      }
-      if let left {
-        writer.write(.result(id: left, pass: false, changes: nil, message: failure ?? "the stage returned before handling the batch"))
-      } else if let failure {
-        writer.write(.event(kind: .error, message: failure, paths: [], metadata: [:]))
-      }
+    do {
+      try await served?.finish()
+    } catch {
+      writer.write(.event(kind: .error, message: "\(error)", paths: [], metadata: [:]))
     }
   }
-
-  func handle(id: Int, batch: Batch) {
-    pending.state.withLock { $0 = Pending(id: id, sent: nil) }
-    work.batchSent()
-    continuation.yield(batch)
-  }
-
-  func finish() async {
-    continuation.finish()
-    await task.value
-  }
-}
-
-/// The batch being handled and what the stage sent on for it so far.
-private struct Pending {
-  var id: Int?
-  var sent: Batch?
-}
-
-/// ``Pending`` shared between the server loop, the stage's output and its idle callback.
-private final class PendingResult: Sendable {
-  let state = Mutex(Pending())
 }
 
 /// Writes protocol lines to the original standard output, one whole line per `write`.
