@@ -28,15 +28,19 @@ final class PipelineRun: Sendable {
   /// Starts `pipeline ARGUMENTS` in `directory`, with `--events` added for `run`.
   ///
   /// - Parameter typing: give `pipeline` a standard input that ``type(_:)`` writes to.
-  init(_ arguments: [String], in directory: String, addEvents: Bool = true, typing: Bool = false) throws {
+  /// - Parameter executable: another runner than `pipeline` (one with custom stages).
+  init(
+    _ arguments: [String], in directory: String, addEvents: Bool = true, typing: Bool = false,
+    executable: String = PipelineRun.binary
+  ) throws {
     self.directory = directory
     eventsPath = directory + "/.events-\(UUID().uuidString.prefix(6)).jsonl"
-    var argv = [Self.binary] + arguments
+    var argv = [executable] + arguments
     if addEvents, arguments.first == "run" { argv += ["--events", eventsPath] }
     var environment = ProcessInfo.processInfo.environment
     environment["NO_COLOR"] = "1"
     let launch = ProcessLaunch(
-      executable: Self.binary, arguments: argv, environment: environment, workingDirectory: directory,
+      executable: executable, arguments: argv, environment: environment, workingDirectory: directory,
       standardInput: typing ? .pipe : .null)
     let lines = self.lines
     process = try ChildProcess.launch(launch) { _, line in lines.append(line) }
