@@ -9,6 +9,8 @@ let package = Package(
     .library(name: "PipelineCore", targets: ["PipelineCore"]),
     .library(name: "PipelineStages", targets: ["PipelineStages"]),
     .library(name: "PipelineCLI", targets: ["PipelineCLI"]),
+    // `swift package --disable-sandbox pipeline run` in a package that depends on this one.
+    .plugin(name: "PipelinePlugin", targets: ["PipelinePlugin"]),
   ],
   dependencies: [
     .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
@@ -32,6 +34,11 @@ let package = Package(
     // command outlives it. `pipeline` depends on it so that building one builds both.
     .executableTarget(name: "PipelineKeeper", dependencies: ["CPipelineSystem"]),
     .executableTarget(name: "pipeline", dependencies: ["PipelineCLI", "PipelineStages", "PipelineKeeper"]),
+    .plugin(
+      name: "PipelinePlugin",
+      capability: .command(
+        intent: .custom(verb: "pipeline", description: "Run pipeline (run, validate, stages…) in this package's folder")),
+      dependencies: ["pipeline"]),
     .testTarget(name: "PipelineCoreTests", dependencies: ["PipelineCore"]),
     .testTarget(name: "PipelineStagesTests", dependencies: ["PipelineStages", "PipelineCore"]),
     .testTarget(name: "PipelineCLITests", dependencies: ["PipelineCLI", "PipelineStages", "PipelineCore"]),

@@ -1,16 +1,18 @@
 import ArgumentParser
+import Foundation
 import PipelineCore
 import Synchronization
 
 /// The `pipeline` command line. A package that adds its own stages builds its own runner
-/// with the same commands:
+/// with the same commands, in one call:
 ///
 /// ```swift
+/// import PipelineCLI
+/// import PipelineStages
+///
 /// @main struct Main {
 ///   static func main() async {
-///     var registry = StageRegistry.builtIn
-///     try! registry.register(LintStage.self)
-///     await PipelineCommand.main(registry: registry)
+///     await PipelineCommand.main(registry: .builtIn, adding: [LintStage.self])
 ///   }
 /// }
 /// ```
@@ -19,7 +21,9 @@ public struct PipelineCommand: AsyncParsableCommand {
     commandName: "pipeline",
     abstract: "Hot reload as a pipeline: watch → debounce → filter → build → test → restart.",
     discussion: "Runs the stages a pipeline.yaml declares. See Documentation/ in the repository.",
-    subcommands: [RunCommand.self, ValidateCommand.self, StagesCommand.self, InitCommand.self],
+    subcommands: [
+      RunCommand.self, ValidateCommand.self, StagesCommand.self, InitCommand.self, NewStageCommand.self,
+    ],
     defaultSubcommand: RunCommand.self)
 
   public init() {}
@@ -31,6 +35,23 @@ public struct PipelineCommand: AsyncParsableCommand {
     ProcessKeeper.enableSelfHosting()
     RegistryHolder.current.withLock { $0 = registry }
     await main()
+  }
+
+  /// Like ``main(registry:)``, with `stages` registered on top of `registry`.
+  ///
+  /// A name taken twice (a custom stage named like a built-in) is reported and the runner
+  /// exits with status 1.
+  public static func main(registry: StageRegistry, adding stages: [any Stage.Type]) async {
+    var registry = registry
+    for stage in stages {
+      do {
+        try registry.register(stage)
+      } catch {
+        TerminalWriter().line("\(error)", error: true)
+        Foundation.exit(1)
+      }
+    }
+    await main(registry: registry)
   }
 }
 

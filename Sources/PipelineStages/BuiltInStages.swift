@@ -8,6 +8,7 @@ extension StageRegistry {
     // The built-in names are distinct, so registering cannot fail.
     try! registry.register(BuildStage.self)
     try! registry.register(DebounceStage.self)
+    try! registry.register(ExternalStage.self)
     try! registry.register(FilterStage.self)
     try! registry.register(FormatStage.self)
     try! registry.register(RestartStage.self)

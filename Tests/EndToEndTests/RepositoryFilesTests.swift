@@ -12,7 +12,10 @@ import Testing
     let enumerator = FileManager.default.enumerator(atPath: folder)
     var found: [String] = []
     while let item = enumerator?.nextObject() as? String {
-      // compose.yaml files live there too; pipelines are the files named pipeline.yaml.
+      // Build folders hold the dependencies' files; custom-stage/ needs its own runner, and
+      // CustomStagePackageTests validates it with that. compose.yaml files live there too:
+      // pipelines are the files named pipeline.yaml.
+      if item.contains(".build/") || item.hasPrefix("custom-stage/") { continue }
       if item.hasSuffix("pipeline.yaml") { found.append(folder + "/" + item) }
     }
     return found.sorted()

@@ -15,11 +15,11 @@ enum ChangedFilesExpansion {
     return chunks(of: paths, limit: limit).map { chunk in
       switch command {
       case .shell(let line):
-        return .shell(line.replacingAll(CommandSpec.filesPlaceholder, with: chunk.map(ShellQuoting.quote).joined(separator: " ")))
+        return .shell(line.replacing(CommandSpec.filesPlaceholder, with: chunk.map(ShellQuoting.quote).joined(separator: " ")))
       case .argv(let words):
         return .argv(words.flatMap { word -> [String] in
           if word == CommandSpec.filesPlaceholder { return chunk }
-          return [word.replacingAll(CommandSpec.filesPlaceholder, with: chunk.joined(separator: " "))]
+          return [word.replacing(CommandSpec.filesPlaceholder, with: chunk.joined(separator: " "))]
         })
       }
     }

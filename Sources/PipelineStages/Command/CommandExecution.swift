@@ -39,39 +39,22 @@ struct CommandExecution: Sendable {
     return .succeeded
   }
 
+  /// Runs one command through the same public helper a custom stage uses
+  /// (``StageContext/run(_:timeout:onLine:)``).
   private func runOne(_ command: CommandSpec, environment: [String: String]) async -> CommandOutcome {
     if Task.isCancelled { return .cancelled }
-    let process: ChildProcess
+    let launch: ProcessLaunch
     do {
-      let launch = try configuration.process.launch(command, environment: environment, context: context)
-      let context = self.context
-      process = try ChildProcess.launch(launch) { channel, line in context.output(line, channel: channel) }
+      launch = try configuration.process.launch(command, environment: environment, context: context)
     } catch {
       return .couldNotStart(error.description)
     }
-
-    let timedOut = AtomicFlag()
-    let timer: Task<Void, Never>? = configuration.timeout.map { timeout in
-      Task {
-        try? await Task.sleep(for: timeout)
-        guard !Task.isCancelled else { return }
-        timedOut.set()
-        await process.stop(signal: configuration.process.signal, killAfter: configuration.process.killAfter)
-      }
+    switch await context.run(launch, timeout: configuration.timeout) {
+    case .succeeded: return .succeeded
+    case .failed(let status): return .failed(status)
+    case .timedOut: return .timedOut
+    case .cancelled: return .cancelled
+    case .couldNotStart(let error): return .couldNotStart(error.description)
     }
-    let status = await withTaskCancellationHandler {
-      await process.waitForExit()
-    } onCancel: {
-      Task { await process.stop(signal: configuration.process.signal, killAfter: configuration.process.killAfter) }
-    }
-    timer?.cancel()
-    // The command is done; whatever it left running in its group goes with it.
-    if process.isGroupAlive {
-      await process.stop(signal: configuration.process.signal, killAfter: configuration.process.killAfter)
-    }
-    await process.waitForOutput()
-    if timedOut.isSet { return .timedOut }
-    if Task.isCancelled { return .cancelled }
-    return status.isSuccess ? .succeeded : .failed(status)
   }
 }

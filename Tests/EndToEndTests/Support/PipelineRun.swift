@@ -30,19 +30,20 @@ final class PipelineRun: Sendable {
   /// - Parameters:
   ///   - typing: give `pipeline` a standard input that ``type(_:)`` writes to.
   ///   - environment: variables added to the test's own environment.
+  ///   - executable: another runner than `pipeline` (one with custom stages).
   init(
     _ arguments: [String], in directory: String, addEvents: Bool = true, typing: Bool = false,
-    environment extra: [String: String] = [:]
+    environment extra: [String: String] = [:], executable: String = PipelineRun.binary
   ) throws {
     self.directory = directory
     eventsPath = directory + "/.events-\(UUID().uuidString.prefix(6)).jsonl"
-    var argv = [Self.binary] + arguments
+    var argv = [executable] + arguments
     if addEvents, arguments.first == "run" { argv += ["--events", eventsPath] }
     var environment = ProcessInfo.processInfo.environment
     environment["NO_COLOR"] = "1"
     environment.merge(extra) { _, new in new }
     let launch = ProcessLaunch(
-      executable: Self.binary, arguments: argv, environment: environment, workingDirectory: directory,
+      executable: executable, arguments: argv, environment: environment, workingDirectory: directory,
       standardInput: typing ? .pipe : .null)
     let lines = self.lines
     process = try ChildProcess.launch(launch) { _, line in lines.append(line) }

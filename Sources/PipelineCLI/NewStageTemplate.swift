@@ -1,0 +1,224 @@
+/// The files of the package `pipeline new-stage` writes.
+///
+/// The stage it holds is small but real: an action that runs a command with the changed
+/// files, through the same ``StageContext/run(_:environment:workingDirectory:timeout:stopSignal:killAfter:onLine:)``
+/// the built-in stages use, and passes the batch on when it succeeds.
+struct NewStageTemplate {
+  enum Dependency {
+    case url(String, from: String)
+    case path(String)
+  }
+
+  let name: String
+  let dependency: Dependency
+
+  /// `http_check` → `HttpCheck`.
+  var module: String {
+    name.split(separator: "_").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+  }
+  var typeName: String { module + "Stage" }
+  var packageName: String { name.replacingAll("_", with: "-") }
+  var runnerProduct: String { packageName + "-pipeline" }
+  var serverProduct: String { packageName + "-stage" }
+
+  static func isValidName(_ name: String) -> Bool {
+    guard let first = name.unicodeScalars.first, ("a"..."z").contains(first) else { return false }
+    return name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }
+      && !name.hasSuffix("_") && !name.contains("__")
+  }
+
+  var files: [(String, String)] {
+    [
+      ("Package.swift", packageManifest),
+      (".gitignore", ".build/\n.swiftpm/\n"),
+      ("Sources/\(module)/\(typeName).swift", stageSource),
+      ("Sources/\(module)Pipeline/\(module)Pipeline.swift", runnerSource),
+      ("Sources/\(module)Server/\(module)Server.swift", serverSource),
+      ("Tests/\(module)Tests/\(typeName)Tests.swift", testSource),
+      ("pipeline.yaml", pipelineFile),
+    ]
+  }
+
+  private var dependencyLine: String {
+    switch dependency {
+    case .url(let url, let version): return ".package(url: \"\(url)\", from: \"\(version)\")"
+    case .path(let path): return ".package(name: \"pipeline\", path: \"\(path)\")"
+    }
+  }
+
+  private var packageManifest: String {
+    """
+    // swift-tools-version: 6.1
+    import PackageDescription
+
+    let package = Package(
+      name: "\(packageName)",
+      products: [
+        // `pipeline` with the built-in stages plus '\(name)'.
+        .executable(name: "\(runnerProduct)", targets: ["\(module)Pipeline"]),
+        // The same stage as a program, for `stage: external`.
+        .executable(name: "\(serverProduct)", targets: ["\(module)Server"]),
+      ],
+      dependencies: [
+        \(dependencyLine),
+      ],
+      targets: [
+        .target(name: "\(module)", dependencies: [.product(name: "PipelineCore", package: "pipeline")]),
+        .executableTarget(
+          name: "\(module)Pipeline",
+          dependencies: [
+            "\(module)",
+            .product(name: "PipelineCLI", package: "pipeline"),
+            .product(name: "PipelineStages", package: "pipeline"),
+          ]),
+        .executableTarget(
+          name: "\(module)Server",
+          dependencies: ["\(module)", .product(name: "PipelineCore", package: "pipeline")]),
+        .testTarget(
+          name: "\(module)Tests",
+          dependencies: ["\(module)", .product(name: "PipelineCore", package: "pipeline")]),
+      ]
+    )
+
+    """
+  }
+
+  private var stageSource: String {
+    """
+    import PipelineCore
+
+    /// The '\(name)' stage: runs a command with the changed files appended, and passes the
+    /// batch on when it succeeds. Make it yours: the keys are read in `Configuration`, the work
+    /// is done in `run`.
+    ///
+    /// ```yaml
+    /// - stage: \(name)
+    ///   command: [swift-format, lint, --strict]
+    /// ```
+    public struct \(typeName): Stage {
+      public struct Configuration: StageConfiguration {
+        public var command: [String]
+        public var timeout: Duration
+
+        public init(options: StageOptions) throws {
+          command = try options.required(
+            "command", as: [String].self, help: "The program and its arguments; the changed files are added at the end.")
+          timeout = try options.value("timeout", default: .seconds(60), help: "Stop the command when it runs longer.")
+          if !options.isDescribing, command.isEmpty {
+            throw options.invalid("command", "'command' must name a program", help: "write it like command: [echo]")
+          }
+        }
+      }
+
+      public static let role = StageRole.action
+      public static let summary = "Runs a command with the changed files; the batch goes on when it succeeds."
+      public static let example = "- stage: \(name)\\n  command: [echo, changed:]"
+
+      let configuration: Configuration
+      let context: StageContext
+
+      public init(configuration: Configuration, context: StageContext) throws {
+        self.configuration = configuration
+        self.context = context
+      }
+
+      public func run(input: StageInput, output: StageOutput) async throws {
+        for await batch in input {
+          let files = batch.changes.filter { $0.kind != .removed }.map(\\.path)
+          let result = await context.run(.argv(configuration.command + files), timeout: configuration.timeout)
+          if result.isSuccess {
+            context.emit(.stageSucceeded, "\\(context.name) succeeded")
+            output.send(batch)
+          } else {
+            context.emit(.stageFailed, "stage '\\(context.name)' \\(result)", paths: batch.paths)
+          }
+        }
+      }
+    }
+
+    """
+  }
+
+  private var runnerSource: String {
+    """
+    import \(module)
+    import PipelineCLI
+    import PipelineCore
+    import PipelineStages
+
+    /// `\(runnerProduct)`: the `pipeline` command line with the '\(name)' stage compiled in.
+    @main
+    struct \(module)Pipeline {
+      static func main() async {
+        await PipelineCommand.main(registry: .builtIn, adding: [\(typeName).self])
+      }
+    }
+
+    """
+  }
+
+  private var serverSource: String {
+    """
+    import \(module)
+    import PipelineCore
+
+    /// `\(serverProduct)`: the '\(name)' stage as a program, for `stage: external`.
+    @main
+    struct \(module)Server {
+      static func main() async {
+        await ExternalStageServer.serve(\(typeName).self)
+      }
+    }
+
+    """
+  }
+
+  private var testSource: String {
+    """
+    import \(module)
+    import PipelineCore
+    import Testing
+
+    @Suite struct \(typeName)Tests {
+      @Test func aSucceedingCommandPassesTheBatchOn() async throws {
+        let events = EventRecorder()
+        let driver = try StageDriver(\(typeName).self, config: ["command": .array([.string("true")])], events: events)
+        let batch = Batch([Change(path: "Sources/main.swift", kind: .modified)])
+        #expect(await driver.handle(batch) == batch)
+        try await driver.finish()
+      }
+
+      @Test func aFailingCommandStopsTheBatch() async throws {
+        let events = EventRecorder()
+        let driver = try StageDriver(\(typeName).self, config: ["command": .array([.string("false")])], events: events)
+        #expect(await driver.handle(Batch([Change(path: "a.txt", kind: .created)])) == nil)
+        try await driver.finish()
+        #expect(events.events(.stageFailed).first?.message == "stage '\(name)' exited with status 1")
+      }
+
+      @Test func theCommandIsRequired() {
+        #expect(throws: Diagnostic.self) {
+          _ = try StageDriver(\(typeName).self, config: [:], events: EventRecorder())
+        }
+      }
+    }
+
+    """
+  }
+
+  private var pipelineFile: String {
+    """
+    # Runs the '\(name)' stage on every change: swift run \(runnerProduct) run
+    version: 1
+    name: \(packageName)
+    stages:
+      - stage: watch
+        paths: [Sources]
+      - stage: debounce
+        window: 100ms
+      - stage: \(name)
+        command: [echo, "changed:"]
+
+    """
+  }
+}

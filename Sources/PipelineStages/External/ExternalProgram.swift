@@ -1,0 +1,186 @@
+import Dispatch
+import PipelineCore
+
+/// One running instance of an external stage's program: started under the keeper like
+/// every command, with its standard output read as protocol messages and its standard
+/// error shown under the stage's name.
+///
+/// Everything the program does arrives in one stream (messages, bad lines, its exit, the
+/// deadline of the current wait), so waiting for an answer is a single loop.
+final class ExternalProgram {
+  enum Outcome {
+    /// The batch goes on (with the program's changes, when it gave some).
+    case passed(Batch)
+    /// The batch stops here; the program's reason, if it gave one.
+    case stopped(String?)
+    case fault(ExternalFault)
+  }
+
+  private enum Incoming: Sendable {
+    case message(ExternalMessage)
+    case garbage(ExternalProtocolError)
+    case exited(TerminationStatus)
+    case deadline(Int)
+  }
+
+  private let process: ChildProcess
+  private let configuration: ExternalStage.Configuration
+  private var messages: AsyncStream<Incoming>.AsyncIterator
+  private let continuation: AsyncStream<Incoming>.Continuation
+  /// Writes go through one serial queue, so a program that stops reading blocks neither the
+  /// stage nor its timeout.
+  private let writer = DispatchQueue(label: "pipeline.external-stage.input")
+  private var waits = 0
+
+  private init(
+    process: ChildProcess, configuration: ExternalStage.Configuration,
+    stream: AsyncStream<Incoming>, continuation: AsyncStream<Incoming>.Continuation
+  ) {
+    self.process = process
+    self.configuration = configuration
+    self.messages = stream.makeAsyncIterator()
+    self.continuation = continuation
+  }
+
+  /// Starts the program and exchanges `hello` and `ready`.
+  static func start(_ configuration: ExternalStage.Configuration, context: StageContext) async -> Result<ExternalProgram, ExternalFault> {
+    var environment = context.environment.merging(configuration.process.environment) { _, stage in stage }
+    environment["PIPELINE_STAGE"] = context.name
+    environment["PIPELINE_ROOT"] = context.root
+    var launch: ProcessLaunch
+    do {
+      launch = try configuration.process.launch(configuration.process.command, environment: environment, context: context)
+    } catch {
+      return .failure(.couldNotStart(error.description))
+    }
+    launch.standardInput = .pipe
+    let (stream, continuation) = AsyncStream<Incoming>.makeStream()
+    let process: ChildProcess
+    do throws(LaunchError) {
+      process = try ChildProcess.launch(launch) { channel, line in
+        guard channel == .stdout else {
+          context.output(line, channel: channel)
+          return
+        }
+        do throws(ExternalProtocolError) {
+          let message = try ExternalMessage(line: line)
+          if case .event(let kind, let text, let paths, let metadata) = message {
+            context.events.emit(Event(kind: kind, stage: context.name, message: text, paths: paths, metadata: metadata))
+          } else {
+            continuation.yield(.message(message))
+          }
+        } catch {
+          continuation.yield(.garbage(error))
+        }
+      }
+    } catch {
+      return .failure(.couldNotStart(error.description))
+    }
+    Task {
+      let status = await process.waitForExit()
+      // Lines written just before the exit are handed over first.
+      await process.waitForOutput()
+      continuation.yield(.exited(status))
+    }
+    let program = ExternalProgram(
+      process: process, configuration: configuration, stream: stream, continuation: continuation)
+    program.send(.hello(
+      protocolVersion: ExternalProtocol.version, stage: context.name, root: context.root,
+      config: configuration.config))
+    let during = "while starting (before answering hello)"
+    switch await program.next() {
+    case .message(.ready(let version)):
+      guard version == ExternalProtocol.version else {
+        await program.stop()
+        return .failure(.wrongVersion(version))
+      }
+      return .success(program)
+    case .message(.error(let message, let help)):
+      await program.stop()
+      return .failure(.refused(message: message, help: help))
+    case .message(let other):
+      await program.stop()
+      return .failure(.garbage(ExternalProtocolError(line: other.line, reason: "expected a \"ready\" answer to hello")))
+    case .garbage(let error):
+      await program.stop()
+      return .failure(.garbage(error))
+    case .exited(let status):
+      await program.stop()
+      return .failure(.exited(status, during: during))
+    case .deadline, nil:
+      await program.stop()
+      return .failure(.timedOut(configuration.timeout, during: during))
+    }
+  }
+
+  /// Whether the program has exited.
+  var hasExited: Bool { process.status != nil }
+
+  /// Sends `batch` and waits for its `result`.
+  func handle(id: Int, batch: Batch) async -> Outcome {
+    send(.batch(id: id, batch))
+    let during = "while handling a batch"
+    switch await next() {
+    case .message(.result(let answered, let pass, let changes, let message)):
+      guard answered == id else {
+        return .fault(.garbage(ExternalProtocolError(
+          line: "result for batch \(answered)", reason: "expected the result of batch \(id)")))
+      }
+      guard pass else { return .stopped(message) }
+      guard let changes else { return .passed(batch) }
+      var rewritten = Batch(changes, isStartup: batch.isStartup, isRescan: batch.isRescan)
+      rewritten.detectedAt = batch.detectedAt
+      return .passed(rewritten)
+    case .message(.error(let message, let help)):
+      return .fault(.refused(message: message, help: help))
+    case .message(let other):
+      return .fault(.garbage(ExternalProtocolError(line: other.line, reason: "expected the result of batch \(id)")))
+    case .garbage(let error):
+      return .fault(.garbage(error))
+    case .exited(let status):
+      return .fault(.exited(status, during: during))
+    case .deadline, nil:
+      return .fault(.timedOut(configuration.timeout, during: during))
+    }
+  }
+
+  /// Stops the program and its whole group now.
+  func stop() async {
+    process.closeInput()
+    await process.stop(signal: configuration.process.signal, killAfter: configuration.process.killAfter)
+    await process.waitForOutput()
+  }
+
+  /// The end of the pipeline: closes the program's input, lets it exit on its own for up to
+  /// `kill_after`, then stops its group.
+  func shutdown() async {
+    process.closeInput()
+    _ = await process.waitForExit(timeout: configuration.process.killAfter)
+    await stop()
+  }
+
+  private func send(_ message: ExternalMessage) {
+    let bytes = Array((message.line + "\n").utf8)
+    let process = self.process
+    writer.async { process.writeInput(bytes) }
+  }
+
+  /// The next thing that happens, or `.deadline` when `timeout` passes first.
+  private func next() async -> Incoming? {
+    waits += 1
+    let token = waits
+    let continuation = self.continuation
+    let timeout = configuration.timeout
+    let timer = Task {
+      try? await Task.sleep(for: timeout)
+      if !Task.isCancelled { continuation.yield(.deadline(token)) }
+    }
+    defer { timer.cancel() }
+    while let incoming = await messages.next() {
+      // A deadline left over from an earlier wait means nothing now.
+      if case .deadline(let expired) = incoming, expired != token { continue }
+      return incoming
+    }
+    return nil
+  }
+}

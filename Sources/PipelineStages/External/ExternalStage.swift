@@ -1,0 +1,101 @@
+import PipelineCore
+
+/// A stage run by a separate, long-lived program that speaks the external-stage protocol
+/// (JSON lines on its standard input and output; see ``ExternalMessage``).
+///
+/// ```yaml
+/// - stage: external
+///   name: smoke
+///   run: python3 smoke.py
+///   config: { url: "http://127.0.0.1:8080/" }
+///   timeout: 10s
+/// ```
+///
+/// The program is started for the first batch and kept for the next ones. When it crashes,
+/// does not answer within `timeout`, writes a line that is not a message, or speaks another
+/// protocol version, the stage reports a failure naming itself, stops the program (its whole
+/// process group), and starts it again for the next batch; the pipeline keeps running.
+struct ExternalStage: Stage {
+  struct Configuration: StageConfiguration {
+    var process: ProcessOptions
+    var config: [String: JSONValue]
+    var timeout: Duration
+
+    init(options: StageOptions) throws {
+      process = try ProcessOptions(
+        options, subject: "program",
+        runHelp: "The program that serves the stage: a string runs under /bin/sh -c, a list is an argv. It is started once and kept running.",
+        defaultKillAfter: .seconds(1))
+      let config = try options.value(
+        "config", default: JSONValue.object([:]),
+        help: "A mapping handed to the program in its hello message, as JSON: the stage's own settings.")
+      guard case .object(let values) = config else {
+        throw options.invalid(
+          "config", "'config' must be a mapping", help: "write it like config: { url: \"http://127.0.0.1:8080/\" }")
+      }
+      self.config = values
+      timeout = try options.value(
+        "timeout", default: .seconds(30),
+        help: "How long the program may take to answer hello or a batch before it counts as hung and is stopped.")
+      if timeout <= .zero {
+        throw options.invalid("timeout", "'timeout' must be longer than 0", help: "write a duration like 30s")
+      }
+    }
+  }
+
+  static let role = StageRole.action
+  static let summary =
+    "Runs a stage as a separate program that speaks JSON lines on stdin/stdout (Documentation/ExternalProtocol.md)."
+  static let example = "- stage: external\n  name: smoke\n  run: python3 smoke.py\n  config: { url: \"http://127.0.0.1:8080/\" }"
+
+  let configuration: Configuration
+  let context: StageContext
+
+  init(configuration: Configuration, context: StageContext) throws {
+    self.configuration = configuration
+    self.context = context
+  }
+
+  func run(input: StageInput, output: StageOutput) async throws {
+    var program: ExternalProgram?
+    var nextID = 0
+    for await batch in input {
+      nextID += 1
+      if let running = program, running.hasExited {
+        // It ended between batches: start a fresh one.
+        await running.stop()
+        program = nil
+      }
+      if program == nil {
+        switch await ExternalProgram.start(configuration, context: context) {
+        case .success(let started): program = started
+        case .failure(let fault):
+          report(fault, batch: batch)
+          continue
+        }
+      }
+      guard let running = program else { continue }
+      switch await running.handle(id: nextID, batch: batch) {
+      case .passed(let passed):
+        output.send(passed)
+      case .stopped(let reason):
+        if let reason {
+          context.emit(
+            .stageFailed, "stage '\(context.name)': \(reason)", paths: batch.paths, metadata: ["status": "failed"])
+        }
+      case .fault(let fault):
+        report(fault, batch: batch)
+        await running.stop()
+        program = nil
+      }
+    }
+    await program?.shutdown()
+  }
+
+  private func report(_ fault: ExternalFault, batch: Batch) {
+    context.emit(
+      .stageFailed,
+      "stage '\(context.name)' (external: \(configuration.process.command)) \(fault); it is started again for the next batch",
+      paths: batch.paths, metadata: ["status": fault.status])
+  }
+}
