@@ -48,8 +48,11 @@ import Testing
   }
 
   @Test func aBatchWhileBusyRestartsTheCommandWithTheMergedBatch() async throws {
+    // Only the first run is slow, so the restart surely lands in it, and the test is quick.
+    let project = try ScratchFolder()
     let harness = try StageHarness(
-      BuildStage.self, yaml: #"run: "echo start; sleep 0.5; echo done""#)
+      BuildStage.self, yaml: #"run: "echo start; if [ ! -e slow-done ]; then touch slow-done; sleep 10; fi; echo done""#,
+      root: project.path)
     harness.send(modified("a"))
     #expect(await harness.waitUntil { harness.events(.output).contains { $0.message == "start" } })
     harness.send(modified("b"))
