@@ -31,6 +31,10 @@ int pipeline_spawn(const char *path, char *const argv[], char *const envp[], con
   for (int index = 0; result == 0 && index < extra_count; index++) {
     result = posix_spawn_file_actions_adddup2(&actions, extra_fds[index], 3 + index);
   }
+  // Nothing else of pipeline's leaks into the child: a descriptor another thread opened
+  // without O_CLOEXEC a moment ago (a file being written) would otherwise stay open in the
+  // app for its whole life, and make `exec` of that file fail with ETXTBSY.
+  if (result == 0) result = posix_spawn_file_actions_addclosefrom_np(&actions, 3 + extra_count);
   if (result == 0 && cwd != NULL) result = posix_spawn_file_actions_addchdir_np(&actions, cwd);
 
   sigset_t empty, all_default;

@@ -77,6 +77,19 @@ struct ChildProcessTests {
     #expect(lines.value == ["stdout: one", "stdout: two", "stdout: ", "stdout: three", "stdout: last"])
   }
 
+  @Test("a descriptor pipeline left open without O_CLOEXEC does not leak into the command")
+  func noDescriptorLeaks() async throws {
+    // Opened without O_CLOEXEC, as a library writing a file in another thread might.
+    let leaky = open("/dev/null", O_RDONLY)
+    try #require(leaky >= 0)
+    defer { close(leaky) }
+    let process = try start(.argv(["/bin/ls", "/proc/self/fd"]))
+    #expect(await finish(process) == .exited(0))
+    let descriptors = lines.value.compactMap { Int32($0.dropFirst("stdout: ".count)) }
+    #expect(descriptors.contains(2), "ls lists its own descriptors: \(lines.value)")
+    #expect(!descriptors.contains(leaky), "descriptor \(leaky) leaked: \(lines.value)")
+  }
+
   @Test("many lines keep their order, and stderr lines are told apart")
   func manyLines() async throws {
     let process = try start(

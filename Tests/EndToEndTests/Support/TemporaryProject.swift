@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// A throwaway project folder for one test, removed when the test ends.
 final class TemporaryProject {
@@ -20,8 +21,25 @@ final class TemporaryProject {
     let path = self.path(relative)
     try FileManager.default.createDirectory(
       atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-    try content.write(toFile: path, atomically: false, encoding: .utf8)
-    if executable { try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path) }
+    try Self.writeFile(path, content, mode: executable ? 0o755 : 0o644)
+  }
+
+  /// Writes through a descriptor opened with `O_CLOEXEC`. Tests run in parallel and start
+  /// processes all the time: a descriptor without it, open for writing at the moment another
+  /// test spawns a process, is inherited by that process and kept, and every later `exec` of
+  /// the file fails with "Text file busy" (status 126).
+  static func writeFile(_ path: String, _ content: String, mode: mode_t = 0o644) throws {
+    let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+    guard descriptor >= 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
+    defer { close(descriptor) }
+    let bytes = Array(content.utf8)
+    var written = 0
+    while written < bytes.count {
+      let count = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + written, bytes.count - written) }
+      guard count >= 0 || errno == EINTR else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
+      written += max(count, 0)
+    }
+    fchmod(descriptor, mode)
   }
 
   /// Writes `content` to a file outside the project, then renames it to `relative`: a watcher
@@ -29,7 +47,7 @@ final class TemporaryProject {
   /// by renaming.
   func replace(_ relative: String, _ content: String) throws {
     let staging = root + ".staging"
-    try content.write(toFile: staging, atomically: false, encoding: .utf8)
+    try Self.writeFile(staging, content)
     guard rename(staging, path(relative)) == 0 else {
       throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path(relative)])
     }
