@@ -54,6 +54,44 @@ struct InotifyWatcherTests {
     }
   }
 
+  /// A save in place (truncate, write a moment later, close) is one notice, at the close: a
+  /// build started on the emptied file would be stopped and started again.
+  @Test func reportsASaveInPlaceOnceItIsClosed() async throws {
+    try await withTemporaryFolder { root in
+      let file = root.path + "/saved.txt"
+      try Disk.write(file, "before")
+      try await watching(root) { _, recorder in
+        let descriptor = open(file, O_WRONLY | O_TRUNC | O_CLOEXEC)
+        try #require(descriptor >= 0)
+        try await Task.sleep(for: .milliseconds(20))
+        _ = "after".withCString { write(descriptor, $0, 5) }
+        close(descriptor)
+        #expect(await recorder.waitUntil { $0.contains(.modified, file) }, "\(recorder)")
+        try await Task.sleep(for: .milliseconds(200))
+        let notices = recorder.all.filter { notice in
+          if case .changed(let events) = notice { return events.contains { $0.path == file } }
+          return false
+        }
+        #expect(notices.count == 1, "one notice for one save: \(recorder)")
+      }
+    }
+  }
+
+  /// A file written to and kept open (a log) is still reported, after a short delay.
+  @Test func reportsAFileKeptOpenForWriting() async throws {
+    try await withTemporaryFolder { root in
+      let file = root.path + "/app.log"
+      try Disk.write(file, "")
+      try await watching(root) { _, recorder in
+        let descriptor = open(file, O_WRONLY | O_APPEND | O_CLOEXEC)
+        try #require(descriptor >= 0)
+        defer { close(descriptor) }
+        _ = "line\n".withCString { write(descriptor, $0, 5) }
+        #expect(await recorder.waitUntil { $0.contains(.modified, file) }, "\(recorder)")
+      }
+    }
+  }
+
   /// The watch on the deepest folder is in place when `start` returns.
   @Test func seesAChangeMadeRightAfterStart() async throws {
     try await withTemporaryFolder { root in

@@ -283,6 +283,11 @@ private final class InotifyReader {
   /// Roots that are gone, checked every 250 ms.
   private var missingRoots: [String] = []
   private var pendingMoves: [PendingMove] = []
+  /// Files written to and not yet closed, with when to report them anyway (a writer that
+  /// keeps its file open, such as a log). A save — truncate, write, close — is reported once,
+  /// at the close, instead of as an emptied file first: a build started on the truncation
+  /// would be stopped and started again by the write.
+  private var unclosedWrites: [String: ContinuousClock.Instant] = [:]
   /// Polls the folders that could not be watched; created at the first such folder.
   private var fallback: PollingWatcher?
   private var hasWarnedAboutLimits = false
@@ -294,6 +299,8 @@ private final class InotifyReader {
 
   private static let bufferSize = 64 * 1024
   private static let rootCheckInterval = Duration.milliseconds(250)
+  /// How long a file written to but not closed waits before it is reported.
+  static let unclosedWriteDelay = Duration.milliseconds(50)
   private static let eventHeaderSize = MemoryLayout<inotify_event>.size
 
   /// Creations, deletions, renames, writes and attribute changes of entries, plus the folder's
@@ -368,12 +375,14 @@ private final class InotifyReader {
     var nextRootCheck = clock.now + Self.rootCheckInterval
     while !control.wake.isStopRequested {
       let isPaused = control.observePause()
-      let timeout = missingRoots.isEmpty ? nil : max(.zero, clock.now.duration(to: nextRootCheck))
+      let deadlines = (missingRoots.isEmpty ? [] : [nextRootCheck]) + Array(unclosedWrites.values)
+      let timeout = deadlines.min().map { max(.zero, clock.now.duration(to: $0)) }
       let isReadable = control.wake.wait(alsoOn: isPaused ? -1 : descriptor, timeout: timeout)
       if control.wake.isStopRequested { break }
       for notice in control.takeRelayed() { sink(notice) }
       var report = ChunkReport()
       if isReadable { read(into: buffer, report: &report) }
+      reportUnclosedWrites(dueBy: clock.now, into: &report)
       if !missingRoots.isEmpty && (isReadable || clock.now >= nextRootCheck) {
         // Right after a read too: `rm -rf root && mkdir root` may be done by the time a read
         // reports the deletion.
@@ -470,7 +479,20 @@ private final class InotifyReader {
         fallback?.removeSubtrees(atOrUnder: path)
       }
     }
-    if mask & UInt32(IN_MODIFY | IN_CLOSE_WRITE | IN_ATTRIB) != 0 && !isDirectory {
+    if mask & UInt32(IN_DELETE | IN_MOVED_FROM) != 0 { unclosedWrites[path] = nil }
+    if mask & UInt32(IN_CLOSE_WRITE | IN_ATTRIB) != 0 && !isDirectory {
+      unclosedWrites[path] = nil
+      report.append(path, .modified, isDirectory: false)
+    } else if mask & UInt32(IN_MODIFY) != 0 && !isDirectory && unclosedWrites[path] == nil {
+      unclosedWrites[path] = ContinuousClock.now + Self.unclosedWriteDelay
+    }
+  }
+
+  /// Reports the files written to and still open whose delay has passed.
+  private func reportUnclosedWrites(dueBy now: ContinuousClock.Instant, into report: inout ChunkReport) {
+    guard !unclosedWrites.isEmpty else { return }
+    for (path, deadline) in unclosedWrites where deadline <= now {
+      unclosedWrites[path] = nil
       report.append(path, .modified, isDirectory: false)
     }
   }
