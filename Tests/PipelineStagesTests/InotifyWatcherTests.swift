@@ -10,13 +10,13 @@ struct InotifyWatcherTests {
   /// Starts a watcher on `root`, runs `body`, and stops the watcher.
   private func watching(
     _ root: TemporaryFolder, exclusion: WatchExclusion = WatchExclusion(), maxWatches: Int? = nil,
-    polledSubtrees: [String] = [], shallowFolders: [String] = [],
+    polledSubtrees: [String] = [], shallowFolders: [String] = [], unclosedWriteDelay: Duration = .milliseconds(50),
     _ body: (InotifyWatcher, NoticeRecorder) async throws -> Void
   ) async throws {
     let recorder = NoticeRecorder()
     let watcher = InotifyWatcher(
       roots: [root.path], exclusion: exclusion, maxWatches: maxWatches, fallbackInterval: .milliseconds(50),
-      polledSubtrees: polledSubtrees, shallowFolders: shallowFolders)
+      polledSubtrees: polledSubtrees, shallowFolders: shallowFolders, unclosedWriteDelay: unclosedWriteDelay)
     try watcher.start(recorder.sink)
     defer { watcher.stop() }
     try await body(watcher, recorder)
@@ -60,10 +60,11 @@ struct InotifyWatcherTests {
     try await withTemporaryFolder { root in
       let file = root.path + "/saved.txt"
       try Disk.write(file, "before")
-      try await watching(root) { _, recorder in
+      // A long delay, so that a loaded machine cannot turn the pause below into a timeout.
+      try await watching(root, unclosedWriteDelay: .seconds(10)) { _, recorder in
         let descriptor = open(file, O_WRONLY | O_TRUNC | O_CLOEXEC)
         try #require(descriptor >= 0)
-        try await Task.sleep(for: .milliseconds(20))
+        try await Task.sleep(for: .milliseconds(100))
         _ = "after".withCString { write(descriptor, $0, 5) }
         close(descriptor)
         #expect(await recorder.waitUntil { $0.contains(.modified, file) }, "\(recorder)")

@@ -63,14 +63,16 @@ final class InotifyWatcher: FileWatcher {
   ///   - shallowFolders: Absolute folders whose entries (not their subfolders) are watched too,
   ///     even when they lie outside the roots or in an excluded folder. Their events come in
   ///     order with the others; a shallow folder that goes away is silently forgotten.
+  ///   - unclosedWriteDelay: How long a file written to and still open waits before it is
+  ///     reported anyway (one closed is reported at the close).
   init(
     roots: [String], exclusion: WatchExclusion, maxWatches: Int? = nil,
     fallbackInterval: Duration = .milliseconds(500), polledSubtrees: [String] = [],
-    shallowFolders: [String] = []
+    shallowFolders: [String] = [], unclosedWriteDelay: Duration = .milliseconds(50)
   ) {
     configuration = InotifyConfiguration(
       roots: DirectoryWalker.outermostRoots(roots), exclusion: exclusion, maxWatches: maxWatches,
-      fallbackInterval: fallbackInterval,
+      fallbackInterval: fallbackInterval, unclosedWriteDelay: unclosedWriteDelay,
       polledSubtrees: Set(polledSubtrees.map(DirectoryWalker.absolutePath)),
       shallowFolders: shallowFolders.map(DirectoryWalker.absolutePath))
   }
@@ -136,6 +138,7 @@ private struct InotifyConfiguration: Sendable {
   var exclusion: WatchExclusion
   var maxWatches: Int?
   var fallbackInterval: Duration
+  var unclosedWriteDelay: Duration
   var polledSubtrees: Set<String>
   var shallowFolders: [String]
 }
@@ -299,8 +302,6 @@ private final class InotifyReader {
 
   private static let bufferSize = 64 * 1024
   private static let rootCheckInterval = Duration.milliseconds(250)
-  /// How long a file written to but not closed waits before it is reported.
-  static let unclosedWriteDelay = Duration.milliseconds(50)
   private static let eventHeaderSize = MemoryLayout<inotify_event>.size
 
   /// Creations, deletions, renames, writes and attribute changes of entries, plus the folder's
@@ -484,7 +485,7 @@ private final class InotifyReader {
       unclosedWrites[path] = nil
       report.append(path, .modified, isDirectory: false)
     } else if mask & UInt32(IN_MODIFY) != 0 && !isDirectory && unclosedWrites[path] == nil {
-      unclosedWrites[path] = ContinuousClock.now + Self.unclosedWriteDelay
+      unclosedWrites[path] = ContinuousClock.now + configuration.unclosedWriteDelay
     }
   }
 
