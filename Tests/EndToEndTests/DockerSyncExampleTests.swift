@@ -32,15 +32,16 @@ struct DockerSyncExampleTests {
 
     let edited = try #require(project.read("app/server.js")).replacingOccurrences(of: "hello from the container", with: "edited on the host")
     try project.replace("app/server.js", edited)
-    #expect(await run.waitUntil { project.lines("docker.log").count == 2 }, "\(run.transcript)")
+    #expect(await run.waitUntil { project.lines("docker.log").count >= 2 }, "\(run.transcript)")
     #expect(project.lines("docker.log").last == "compose restart app")
     #expect(project.read("seen-2.js")?.contains("edited on the host") == true, "the new code was in place before the restart")
 
-    try project.write("app/extra.js", "// helper")
-    #expect(await run.waitUntil { project.lines("docker.log").count == 3 }, "\(run.transcript)")
+    // Saved by renaming, like the edit above: one save, one change, however loaded the machine.
+    try project.replace("app/extra.js", "// helper")
+    #expect(await run.waitUntil { project.lines("docker.log").count >= 3 }, "\(run.transcript)")
     #expect(project.read(".sync/app/extra.js") == "// helper")
     try FileManager.default.removeItem(atPath: project.path("app/extra.js"))
-    #expect(await run.waitUntil { project.lines("docker.log").count == 4 }, "\(run.transcript)")
+    #expect(await run.waitUntil { project.lines("docker.log").count >= 4 }, "\(run.transcript)")
     #expect(project.read(".sync/app/extra.js") == nil, "a removal is mirrored")
     #expect(await run.interrupt() == .exited(0))
   }
