@@ -56,28 +56,12 @@ enum ChangedFilesListFile {
     let path = "\(folder)/\(stage)-\(counter.next()).txt"
     // Written directly, once, through an O_CLOEXEC descriptor: it is on the path from a save
     // to the command's start, and a fresh name needs no atomic rename.
-    guard writeFile(path, Array((text.isEmpty ? "" : text + "\n").utf8)) else {
+    guard FileBytes.write(Array((text.isEmpty ? "" : text + "\n").utf8), toFile: path, mode: 0o600) == nil else {
       throw Diagnostic(
         at: nil, "cannot write the changed-files list \(path)",
         help: "check that \(folder) is writable, or set TMPDIR to a folder that is")
     }
     return path
-  }
-
-  private static func writeFile(_ path: String, _ bytes: [UInt8]) -> Bool {
-    let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-    guard descriptor >= 0 else { return false }
-    defer { close(descriptor) }
-    var written = 0
-    while written < bytes.count {
-      let count = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + written, bytes.count - written) }
-      if count < 0 {
-        if errno == EINTR { continue }
-        return false
-      }
-      written += count
-    }
-    return true
   }
 
   static func removeFolder() {

@@ -24,21 +24,8 @@ struct FileSnapshot: Sendable {
   /// mode stay as they are. Returns what went wrong, if anything.
   func restore() -> String? {
     guard let bytes else { return "its content was not kept" }
-    let descriptor = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW)
-    guard descriptor >= 0 else { return String(cString: strerror(errno)) }
-    defer { close(descriptor) }
-    var written = 0
-    while written < bytes.count {
-      let count = bytes.withUnsafeBytes { buffer in
-        write(descriptor, buffer.baseAddress! + written, buffer.count - written)
-      }
-      if count < 0 {
-        if errno == EINTR { continue }
-        return String(cString: strerror(errno))
-      }
-      written += count
-    }
-    return nil
+    // In place (no O_CREAT, no rename), so the file keeps its inode, owner and mode.
+    return FileBytes.write(bytes, toFile: path, flags: O_TRUNC | O_NOFOLLOW).map { String(cString: strerror($0)) }
   }
 
   static func isRegularFile(_ path: String) -> Bool {

@@ -180,14 +180,8 @@ struct SyncTarget {
         return errorText()
       }
       if count == 0 { return nil }
-      var written = 0
-      while written < count {
-        let result = buffer.withUnsafeBytes { write(output, $0.baseAddress! + written, count - written) }
-        if result < 0 {
-          if errno == EINTR { continue }
-          return errorText()
-        }
-        written += result
+      if let code = buffer.withUnsafeBytes({ FileBytes.writeAll(UnsafeRawBufferPointer(rebasing: $0[..<count]), to: output) }) {
+        return errorText(code)
       }
     }
   }

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import PipelineCore
 
 /// A throwaway project folder for one test, removed when the test ends.
 final class TemporaryProject {
@@ -29,17 +30,9 @@ final class TemporaryProject {
   /// test spawns a process, is inherited by that process and kept, and every later `exec` of
   /// the file fails with "Text file busy" (status 126).
   static func writeFile(_ path: String, _ content: String, mode: mode_t = 0o644) throws {
-    let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
-    guard descriptor >= 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
-    defer { close(descriptor) }
-    let bytes = Array(content.utf8)
-    var written = 0
-    while written < bytes.count {
-      let count = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + written, bytes.count - written) }
-      guard count >= 0 || errno == EINTR else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
-      written += max(count, 0)
+    guard FileBytes.write(Array(content.utf8), toFile: path, mode: mode) == nil, chmod(path, mode) == 0 else {
+      throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
     }
-    fchmod(descriptor, mode)
   }
 
   /// Writes `content` to a file outside the project, then renames it to `relative`: a watcher
