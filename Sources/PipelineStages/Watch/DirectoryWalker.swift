@@ -122,6 +122,9 @@ struct OpenDirectory: ~Copyable {
     /// The NUL-terminated name.
     var name: UnsafePointer<CChar>
     var type: UInt8
+    /// `d_ino`: the entry's inode as the folder lists it (equal to `st_ino` on most file
+    /// systems; a mismatch only costs the poller a `stat`).
+    var inode: UInt64
   }
 
   /// The next entry other than `.` and `..`, or `nil` at the end (or on a read error, which a
@@ -130,7 +133,7 @@ struct OpenDirectory: ~Copyable {
     while let entry = readdir(stream) {
       let name = (UnsafeRawPointer(entry) + Self.nameOffset).assumingMemoryBound(to: CChar.self)
       if name[0] == 0x2E && (name[1] == 0 || (name[1] == 0x2E && name[2] == 0)) { continue }
-      return RawEntry(name: name, type: entry.pointee.d_type)
+      return RawEntry(name: name, type: entry.pointee.d_type, inode: UInt64(entry.pointee.d_ino))
     }
     return nil
   }

@@ -58,6 +58,8 @@ final class InotifyWatcher: FileWatcher {
   ///     many watches exist. `nil` uses the real limit.
   ///   - fallbackInterval: The polling interval for folders that could not be watched, and for
   ///     `polledSubtrees`.
+  ///   - fallbackCPUBudget: The share of one core that polling may use (see ``PollingWatcher``);
+  ///     `nil`: every polled folder whole every round.
   ///   - polledSubtrees: Absolute folders inside the roots (or roots) to poll instead of watching:
   ///     those on mounts that deliver no inotify events.
   ///   - shallowFolders: Absolute folders whose entries (not their subfolders) are watched too,
@@ -67,12 +69,12 @@ final class InotifyWatcher: FileWatcher {
   ///     reported anyway (one closed is reported at the close).
   init(
     roots: [String], exclusion: WatchExclusion, maxWatches: Int? = nil,
-    fallbackInterval: Duration = .milliseconds(500), polledSubtrees: [String] = [],
+    fallbackInterval: Duration = .milliseconds(500), fallbackCPUBudget: Double? = nil, polledSubtrees: [String] = [],
     shallowFolders: [String] = [], unclosedWriteDelay: Duration = .milliseconds(50)
   ) {
     configuration = InotifyConfiguration(
       roots: DirectoryWalker.outermostRoots(roots), exclusion: exclusion, maxWatches: maxWatches,
-      fallbackInterval: fallbackInterval, unclosedWriteDelay: unclosedWriteDelay,
+      fallbackInterval: fallbackInterval, fallbackCPUBudget: fallbackCPUBudget, unclosedWriteDelay: unclosedWriteDelay,
       polledSubtrees: Set(polledSubtrees.map(DirectoryWalker.absolutePath)),
       shallowFolders: shallowFolders.map(DirectoryWalker.absolutePath))
   }
@@ -138,6 +140,7 @@ private struct InotifyConfiguration: Sendable {
   var exclusion: WatchExclusion
   var maxWatches: Int?
   var fallbackInterval: Duration
+  var fallbackCPUBudget: Double?
   var unclosedWriteDelay: Duration
   var polledSubtrees: Set<String>
   var shallowFolders: [String]
@@ -698,7 +701,9 @@ private final class InotifyReader {
 
   private func fallbackPoller() -> PollingWatcher {
     if let fallback { return fallback }
-    let poller = PollingWatcher(roots: [], exclusion: configuration.exclusion, interval: configuration.fallbackInterval)
+    let poller = PollingWatcher(
+      roots: [], exclusion: configuration.exclusion, interval: configuration.fallbackInterval,
+      cpuBudget: configuration.fallbackCPUBudget)
     do {
       try poller.start { [control] notice in control.relay(notice) }
     } catch {

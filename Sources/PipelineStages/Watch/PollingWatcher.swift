@@ -2,26 +2,37 @@ import Glibc
 import PipelineCore
 import Synchronization
 
-/// Watches folders by rescanning them every `interval`.
+/// Watches folders by scanning them every `interval`, within a share of one core.
 ///
 /// It works on every file system (network mounts, some container bind mounts, FUSE) and needs no
 /// kernel watches, which makes it the fallback of ``InotifyWatcher`` when the inotify limits are
-/// reached. Each scan reads every folder and `lstat`s every entry, and reports an entry as
-/// modified when its inode, size, modification time (nanoseconds) or mode differ from the
-/// previous scan: an edit that keeps the size changes the time, an editor's atomic save (write a
-/// temporary file, rename it over the original) changes the inode. A folder's own modification
-/// time is not used to skip anything, since editing a file's content leaves its folder untouched.
+/// reached. An entry is reported modified when its inode, size, modification time (nanoseconds)
+/// or mode differ from what the scan saw before: an edit that keeps the size changes the time,
+/// an editor's atomic save (write a temporary file, rename it over the original) changes the
+/// inode.
+///
+/// A round does not read everything (see ``PollingScanner``): it `stat`s every folder and lists
+/// again only those whose own inode or timestamps moved (or that were listed within the same
+/// timestamp tick as their last change), which finds every creation, removal, rename and atomic
+/// save in that same round. Edits in place leave the folder alone, so files are `stat`ed too:
+/// every round in folders where something changed in the last minute, and in rotation
+/// elsewhere, for as long as `cpuBudget` allows. An in-place edit of a file nobody touched for
+/// a while is therefore seen within one *turn* of the rotation rather than one round: on
+/// 50,000 files in 5,000 folders at 500 ms and 5 %, a turn takes a few seconds. A tree whose
+/// whole scan fits in the budget (any ordinary project: 2,000 files cost about 5 ms) is
+/// scanned whole every round.
 ///
 /// A root that does not exist is not an error: its creation is reported when it appears, and its
-/// removal (with everything in it) when it goes.
+/// removal (with everything in it) when it goes. Excluded folders are never read; symlinks
+/// below a root are not followed.
 ///
-/// Cost: one `fstatat` per entry plus one `open`/`getdents`/`close` per folder and scan, with no
-/// allocation for an unchanged entry whose name fits in a small string (15 bytes). That is the
-/// floor of this approach: a C program doing exactly these calls needs about 110 ms per scan of
-/// 50,000 files in 5,000 folders on the 2-core machine of PLATFORM-NOTES.md (this type: about
-/// 125 ms), so such a tree costs a fifth of a core at a 500 ms interval. The next scan starts
-/// `interval` after the previous one *ended*, so a slow scan cannot saturate a core; a
-/// `cpuBudget` caps the cost further by lengthening the pause after an expensive scan.
+/// Cost: a full scan is one `fstatat` per entry plus one `open`/`getdents`/`close` per folder,
+/// with no allocation for an unchanged entry whose name fits in a small string (15 bytes); a C
+/// program doing exactly these calls needs about 110 ms per scan of 50,000 files in 5,000
+/// folders on the 2-core machine of PLATFORM-NOTES.md, a fifth of a core at 500 ms. The floor
+/// of a budgeted round is one `lstat` per folder. The next round starts `interval` after the
+/// previous one *ended*, and a round that cost more than the budget (its folders alone, on a
+/// huge tree) lengthens the pause to match.
 ///
 /// - Important: Call `stop()` before dropping the last reference to a started watcher (its
 ///   `deinit` stops it too, as a safety net). The sink is called from the watcher's own thread.
@@ -38,10 +49,10 @@ final class PollingWatcher: FileWatcher {
   ///   - roots: Folders to watch; relative paths are taken against the current directory.
   ///   - exclusion: Folders that are never read (and whose creation is not reported).
   ///   - interval: The pause between the end of one scan and the start of the next.
-  ///   - cpuBudget: The share of one core the scans may use, such as `0.05`. After a scan that
-  ///     cost more than that share of `interval`, the pause grows to match (a scan costing
-  ///     120 ms of CPU with a budget of 0.05 is followed by a 2.28 s pause), trading latency for
-  ///     CPU on big trees. `nil` (the default) always pauses `interval`.
+  ///   - cpuBudget: The share of one core the scans may use, such as `0.05`: a round stops
+  ///     `stat`ing files in rotation once it used `interval × budget / (1 − budget)` of CPU
+  ///     time, and a round that cost more than that anyway lengthens the following pause to
+  ///     match. `nil` or `1` (the default): the whole tree every round, whatever it costs.
   init(roots: [String], exclusion: WatchExclusion, interval: Duration, cpuBudget: Double? = nil) {
     core = PollingCore(
       roots: DirectoryWalker.outermostRoots(roots), exclusion: exclusion, interval: interval,
@@ -143,225 +154,20 @@ private final class PollingCore: Sendable {
         _ = wake.wait(alsoOn: -1, timeout: now.duration(to: nextScan))
         continue
       }
-      let cpuBefore = Self.threadCPUTime()
-      let events = state.withLock { $0.scan() }
+      let cpuBefore = PollingScanner.threadCPUTime()
+      let events = state.withLock { $0.scan(cpuAllowance: cpuAllowance) }
       var pause = interval
       if let cpuBudget {
-        pause = max(interval, (Self.threadCPUTime() - cpuBefore) * ((1 - cpuBudget) / cpuBudget))
+        let cost = PollingScanner.threadCPUTime() - cpuBefore
+        pause = max(interval, cost * ((1 - cpuBudget) / cpuBudget))
       }
       nextScan = clock.now + pause
       if !events.isEmpty && !wake.isStopRequested { sink(.changed(events)) }
     }
   }
 
-  /// The CPU time (user and system) this thread used so far: what a scan costs, unlike the
-  /// wall-clock time, which also counts waiting for the disk or for a core.
-  private static func threadCPUTime() -> Duration {
-    var time = timespec()
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
-    return .seconds(time.tv_sec) + .nanoseconds(time.tv_nsec)
-  }
-}
-
-/// One polled folder and what the last scan saw in it (`nil`: it did not exist).
-private struct PolledTree {
-  var path: String
-  var reportsItself: Bool
-  var snapshot: FolderSnapshot?
-}
-
-/// What a scan saw in one folder, by entry name.
-private final class FolderSnapshot {
-  var entries: [String: SnapshotEntry] = [:]
-}
-
-/// What a scan saw of one entry.
-private struct SnapshotEntry {
-  var inode: UInt64
-  var size: Int64
-  var modificationTime: Int64
-  var mode: UInt32
-  /// The scan that last saw the entry: entries left behind by the current scan were removed.
-  var generation: UInt32
-  /// The folder's own snapshot, for a folder (never for a symlink to one).
-  var folder: FolderSnapshot?
-
-  init(_ info: stat, generation: UInt32) {
-    inode = UInt64(info.st_ino)
-    size = Int64(info.st_size)
-    modificationTime = Self.nanoseconds(info.st_mtim)
-    mode = info.st_mode
-    self.generation = generation
-    folder = Self.isDirectory(info.st_mode) ? FolderSnapshot() : nil
-  }
-
-  var isDirectory: Bool { folder != nil }
-
-  static func isDirectory(_ mode: UInt32) -> Bool { mode & S_IFMT == S_IFDIR }
-
-  static func nanoseconds(_ time: timespec) -> Int64 {
-    Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec)
-  }
-
-  enum Comparison { case same, modified, replaced }
-
-  /// Records what `info` says now and how it differs from before. A folder's own changes are
-  /// not modifications: its entries' changes are reported instead.
-  mutating func update(from info: stat, generation: UInt32) -> Comparison {
-    self.generation = generation
-    guard Self.isDirectory(info.st_mode) == isDirectory else { return .replaced }
-    let inode = UInt64(info.st_ino)
-    let size = Int64(info.st_size)
-    let modificationTime = Self.nanoseconds(info.st_mtim)
-    if inode == self.inode && size == self.size && modificationTime == self.modificationTime
-      && info.st_mode == mode
-    {
-      return .same
-    }
-    self.inode = inode
-    self.size = size
-    self.modificationTime = modificationTime
-    mode = info.st_mode
-    return isDirectory ? .same : .modified
-  }
-}
-
-/// The snapshots of all polled folders and the scan that compares them with the disk.
-private struct PollingScanner {
-  let exclusion: WatchExclusion
-  var trees: [PolledTree] = []
-  private var generation: UInt32 = 0
-
-  init(exclusion: WatchExclusion) { self.exclusion = exclusion }
-
-  /// Starts over with `roots`, taking their snapshots silently.
-  mutating func reset(roots: [String]) {
-    trees = []
-    for root in roots { _ = addTree(root, reportsItself: true) }
-  }
-
-  /// Adds a tree and takes its snapshot; returns what it holds as `.created` events.
-  mutating func addTree(_ path: String, reportsItself: Bool) -> [FileEvent] {
-    guard !trees.contains(where: { $0.path == path }) else { return [] }
-    var tree = PolledTree(path: path, reportsItself: reportsItself, snapshot: nil)
-    var events: [FileEvent] = []
-    if DirectoryWalker.isDirectory(path) {
-      let snapshot = FolderSnapshot()
-      rescan(snapshot, at: path, isRoot: true, into: &events)
-      tree.snapshot = snapshot
-    }
-    trees.append(tree)
-    return events
-  }
-
-  /// Compares every tree with the disk and updates the snapshots; returns the differences.
-  mutating func scan() -> [FileEvent] {
-    generation &+= 1
-    var events: [FileEvent] = []
-    for index in trees.indices {
-      let tree = trees[index]
-      var info = stat()
-      let exists = stat(tree.path, &info) == 0
-      let code = errno
-      if exists && SnapshotEntry.isDirectory(info.st_mode) {
-        if let snapshot = tree.snapshot {
-          rescan(snapshot, at: tree.path, isRoot: true, into: &events)
-        } else {
-          if tree.reportsItself {
-            events.append(FileEvent(path: tree.path, kind: .created, isDirectory: true))
-          }
-          let snapshot = FolderSnapshot()
-          rescan(snapshot, at: tree.path, isRoot: true, into: &events)
-          trees[index].snapshot = snapshot
-        }
-      } else if let snapshot = tree.snapshot, exists || code == ENOENT || code == ENOTDIR {
-        // Gone (or now a file). Other errors (EACCES, ELOOP…) leave the snapshot as it was,
-        // rather than reporting everything removed because of a passing problem.
-        reportRemoval(ofContentsOf: snapshot, at: tree.path, into: &events)
-        if tree.reportsItself {
-          events.append(FileEvent(path: tree.path, kind: .removed, isDirectory: true))
-        }
-        trees[index].snapshot = nil
-      }
-    }
-    return events
-  }
-
-  /// Brings `folder`, the snapshot of the folder at `path`, up to date, appending what changed.
-  ///
-  /// A folder that cannot be opened keeps its snapshot: if it is gone, the scan of its parent
-  /// reports that.
-  private mutating func rescan(
-    _ folder: FolderSnapshot, at path: String, isRoot: Bool, into events: inout [FileEvent]
-  ) {
-    var seen = 0
-    var added = 0
-    do {
-      // The folder is closed before descending, so a scan holds one descriptor at a time.
-      guard var directory = OpenDirectory(path, followingSymlink: isRoot) else { return }
-      var info = stat()
-      while let entry = directory.next() {
-        // Gone between readdir and fstatat: the next scan sees it missing.
-        guard fstatat(directory.descriptor, entry.name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
-        let name = String(cString: entry.name)
-        if let index = folder.entries.index(forKey: name) {
-          seen += 1
-          switch folder.entries.values[index].update(from: info, generation: generation) {
-          case .same: break
-          case .modified:
-            events.append(FileEvent(path: DirectoryWalker.join(path, name), kind: .modified, isDirectory: false))
-          case .replaced:
-            // A file became a folder or the other way round: report both sides.
-            let childPath = DirectoryWalker.join(path, name)
-            let old = folder.entries.values[index]
-            if let oldFolder = old.folder { reportRemoval(ofContentsOf: oldFolder, at: childPath, into: &events) }
-            events.append(FileEvent(path: childPath, kind: .removed, isDirectory: old.isDirectory))
-            let isExcluded = SnapshotEntry.isDirectory(info.st_mode)
-              && exclusion.excludes(directory: childPath, name: name[...])
-            if isExcluded {
-              // Now an excluded folder: forget it, as if it had never been seen.
-              folder.entries.remove(at: index)
-              seen -= 1
-            } else {
-              folder.entries.values[index] = SnapshotEntry(info, generation: generation)
-              events.append(FileEvent(path: childPath, kind: .created, isDirectory: SnapshotEntry.isDirectory(info.st_mode)))
-            }
-          }
-        } else {
-          let childPath = DirectoryWalker.join(path, name)
-          let isDirectory = SnapshotEntry.isDirectory(info.st_mode)
-          // An excluded folder is never recorded, so it is checked again each scan; there are
-          // few of them, and a path-based exclusion needs the path anyway.
-          if isDirectory && exclusion.excludes(directory: childPath, name: name[...]) { continue }
-          folder.entries[name] = SnapshotEntry(info, generation: generation)
-          added += 1
-          events.append(FileEvent(path: childPath, kind: .created, isDirectory: isDirectory))
-        }
-      }
-    }
-    if seen + added < folder.entries.count {
-      let gone = folder.entries.filter { $0.value.generation != generation }
-      for (name, entry) in gone {
-        let childPath = DirectoryWalker.join(path, name)
-        if let child = entry.folder { reportRemoval(ofContentsOf: child, at: childPath, into: &events) }
-        events.append(FileEvent(path: childPath, kind: .removed, isDirectory: entry.isDirectory))
-        folder.entries[name] = nil
-      }
-    }
-    // A new folder has an empty snapshot, so rescanning it reports everything in it as created.
-    for (name, entry) in folder.entries {
-      if let child = entry.folder {
-        rescan(child, at: DirectoryWalker.join(path, name), isRoot: false, into: &events)
-      }
-    }
-  }
-
-  /// Appends `.removed` for everything `folder` held, innermost first (the order `rm -r` uses).
-  private func reportRemoval(ofContentsOf folder: FolderSnapshot, at path: String, into events: inout [FileEvent]) {
-    for (name, entry) in folder.entries {
-      let childPath = DirectoryWalker.join(path, name)
-      if let child = entry.folder { reportRemoval(ofContentsOf: child, at: childPath, into: &events) }
-      events.append(FileEvent(path: childPath, kind: .removed, isDirectory: entry.isDirectory))
-    }
+  /// The CPU time a round may use: with the pause of `interval` after it, `budget` of a core.
+  private var cpuAllowance: Duration? {
+    cpuBudget.map { interval * ($0 / (1 - $0)) }
   }
 }
