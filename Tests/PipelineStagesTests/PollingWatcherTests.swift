@@ -140,6 +140,41 @@ struct PollingWatcherTests {
     }
   }
 
+  /// A budget so small that each round stats the files of one folder: the rotation still
+  /// reaches an edit in place of a file nobody touched, and creations and atomic saves are
+  /// seen through the folders' own timestamps.
+  @Test func aTinyBudgetStillSeesEveryKindOfChange() async throws {
+    try await withTemporaryFolder { root in
+      for index in 0..<30 {
+        let folder = root.path + "/d\(index)"
+        try Disk.makeFolder(folder)
+        for file in 0..<10 {
+          try Disk.write(folder + "/f\(file).txt", "aaaa")
+          try Disk.setModificationTime(folder + "/f\(file).txt", secondsAgo: 3600)
+        }
+        try Disk.setModificationTime(folder, secondsAgo: 3600)
+      }
+      let recorder = NoticeRecorder()
+      let watcher = PollingWatcher(
+        roots: [root.path], exclusion: WatchExclusion(), interval: .milliseconds(20), cpuBudget: 0.001)
+      try watcher.start(recorder.sink)
+      defer { watcher.stop() }
+
+      let cold = root.path + "/d23/f7.txt"
+      try Disk.write(cold, "bbbb")
+      #expect(await recorder.waitUntil(timeout: .seconds(30)) { $0.contains(.modified, cold) }, "\(recorder)")
+
+      let created = root.path + "/d11/new.txt"
+      try Disk.write(created, "x")
+      #expect(await recorder.waitUntil(timeout: .seconds(10)) { $0.contains(.created, created) }, "\(recorder)")
+
+      let saved = root.path + "/d4/f1.txt"
+      try Disk.write(root.path + "/d4/.f1.txt.tmp", "cccc")
+      try Disk.rename(root.path + "/d4/.f1.txt.tmp", saved)
+      #expect(await recorder.waitUntil(timeout: .seconds(10)) { $0.contains(.modified, saved) }, "\(recorder)")
+    }
+  }
+
   @Test func stopIsIdempotentAndTheWatcherCanStartAgain() async throws {
     try await withTemporaryFolder { root in
       let recorder = NoticeRecorder()

@@ -92,6 +92,67 @@ import Testing
     try await harness.finish()
   }
 
+  // MARK: poll_cpu
+
+  private func configuration(_ yaml: String) throws -> WatchStage.Configuration {
+    guard let node = try YAMLNodeConverter.parse(yaml, file: "test.yaml"), case .mapping(let entries) = node.value else {
+      throw Diagnostic(at: nil, "not a mapping")
+    }
+    return try WatchStage.Configuration(options: StageOptions(stageName: "watch", entries: entries, location: nil))
+  }
+
+  @Test(arguments: [("poll: true", 0.05), ("poll_cpu: 5%", 0.05), ("poll_cpu: 0.5%", 0.005), ("poll_cpu: 100%", 1.0), ("poll_cpu: \"20%\"", 0.2)])
+  func pollCPUReadsAPercentage(yaml: String, fraction: Double) throws {
+    #expect(try configuration(yaml).pollingCPU.fraction == fraction)
+  }
+
+  @Test func pollCPUOf100PercentScansEverythingEveryRound() throws {
+    #expect(try configuration("poll_cpu: 100%").pollingCPU.watcherBudget == nil)
+    #expect(try configuration("poll_cpu: 5%").pollingCPU.watcherBudget == 0.05)
+  }
+
+  @Test(arguments: [
+    ("poll_cpu: 5", "test.yaml:1:11: error: 'poll_cpu' must be a percentage like 5%, got '5'"),
+    ("poll_cpu: lots", "test.yaml:1:11: error: 'poll_cpu' must be a percentage like 5%, got 'lots'"),
+    ("poll_cpu: [5%]", "test.yaml:1:11: error: 'poll_cpu' must be a percentage like 5%, got a list"),
+    ("poll_cpu: 0%", "test.yaml:1:11: error: 'poll_cpu' must be more than 0% and at most 100%, got '0%'"),
+    ("poll_cpu: 150%", "test.yaml:1:11: error: 'poll_cpu' must be more than 0% and at most 100%, got '150%'"),
+    ("poll_cpu: -5%", "test.yaml:1:11: error: 'poll_cpu' must be more than 0% and at most 100%, got '-5%'"),
+  ])
+  func aBadPollCPUIsAClearErrorAtItsPlace(yaml: String, expected: String) {
+    do {
+      _ = try configuration(yaml)
+      Issue.record("\(yaml) was accepted")
+    } catch {
+      let text = "\(error)"
+      #expect(text.hasPrefix(expected), "\(text)")
+      #expect(text.contains("help: "), "\(text)")
+    }
+  }
+
+  /// `poll: auto` polls mounts without events within the same budget: a tiny one still sees an
+  /// edit in place there, through the rotation.
+  @Test func autoPollingUsesTheBudgetToo() async throws {
+    let scratch = try ScratchFolder()
+    let folder = try #require(MountTable.realPath(scratch.path))
+    for index in 0..<6 {
+      try Disk.makeFolders(folder + "/slow/d\(index)")
+      for file in 0..<5 {
+        try Disk.write(folder + "/slow/d\(index)/f\(file).txt", "aaaa")
+        try Disk.setModificationTime(folder + "/slow/d\(index)/f\(file).txt", secondsAgo: 3600)
+      }
+      try Disk.setModificationTime(folder + "/slow/d\(index)", secondsAgo: 3600)
+    }
+    let table = tableWithNinePMount(over: folder)
+    let harness = try StageHarness(WatchStage.self, yaml: "initial: false\npoll_cpu: 0.01%", root: folder) {
+      try WatchStage(configuration: $0, context: $1, mountTable: table)
+    }
+    #expect(await harness.waitUntil { !harness.events(.watchReady).isEmpty })
+    try Disk.write(folder + "/slow/d4/f2.txt", "bbbb")
+    #expect(await harness.waitUntil(timeout: .seconds(60)) { harness.output.contains { $0.paths.contains("slow/d4/f2.txt") } })
+    try await harness.finish()
+  }
+
   // MARK: Losing track
 
   /// A watched folder removed and made again: a warning, a rescan batch, and its changes seen.

@@ -30,6 +30,9 @@ struct PollingScanner {
   /// Timestamps are rounded down to a multiple of this many nanoseconds, as on a file system
   /// with coarse timestamps. For tests (1: as the file system gives them).
   var timestampGranularity: Int64 = 1
+  /// For tests: `false` stops the rotation, so that only a folder's identity, its raciness and
+  /// its heat decide what a round reads.
+  var rotates = true
   /// What the last round did, for tests.
   private(set) var lastRound = RoundCounts()
   private var generation: UInt32 = 0
@@ -178,7 +181,7 @@ struct PollingScanner {
     let identity = FolderIdentity(info, granularity: timestampGranularity)
     let moved = identity != folder.identity
     var statingAll = moved || folder.hotUntil > round.monotonicNow
-    if !statingAll && folder.statedTurn != turn {
+    if !statingAll && rotates && folder.statedTurn != turn {
       if round.mayStatInRotation() { statingAll = true } else { round.skippedFolder = true }
     }
     let isRacy = identity.modificationTime > folder.listedAt - Self.racyMargin
@@ -186,7 +189,9 @@ struct PollingScanner {
       if list(folder, at: path, isRoot: isRoot, statingAll: statingAll, round: &round, into: &events) {
         // Recorded only once listed: a folder that could not be read is tried again.
         folder.identity = identity
-        if statingAll {
+        // The snapshot does not count as a turn: with no allowance, the next round must still
+        // stat everything.
+        if statingAll && !round.isInitial {
           folder.statedTurn = turn
           round.counts.foldersStatedWhole += 1
         }
