@@ -50,9 +50,9 @@ final class PollingWatcher: FileWatcher {
   ///   - exclusion: Folders that are never read (and whose creation is not reported).
   ///   - interval: The pause between the end of one scan and the start of the next.
   ///   - cpuBudget: The share of one core the scans may use, such as `0.05`: a round stops
-  ///     `stat`ing files in rotation once it used `interval × budget / (1 − budget)` of CPU
-  ///     time, and a round that cost more than that anyway lengthens the following pause to
-  ///     match. `nil` or `1` (the default): the whole tree every round, whatever it costs.
+  ///     `stat`ing files in rotation once it used nine tenths of `interval × budget / (1 −
+  ///     budget)` of CPU time, and a round that cost more than the budget anyway lengthens the
+  ///     following pause to match. `nil` or `1` (the default): the whole tree every round, whatever it costs.
   init(roots: [String], exclusion: WatchExclusion, interval: Duration, cpuBudget: Double? = nil) {
     core = PollingCore(
       roots: DirectoryWalker.outermostRoots(roots), exclusion: exclusion, interval: interval,
@@ -166,8 +166,18 @@ private final class PollingCore: Sendable {
     }
   }
 
-  /// The CPU time a round may use: with the pause of `interval` after it, `budget` of a core.
+  /// The CPU time after which a round stops `stat`ing folders in rotation: with the pause of
+  /// `interval` after it, ``allowanceShare`` of the budget.
   private var cpuAllowance: Duration? {
-    cpuBudget.map { interval * ($0 / (1 - $0)) }
+    cpuBudget.map { budget in
+      let target = budget * Self.allowanceShare
+      return interval * (target / (1 - target))
+    }
   }
+
+  /// The part of the budget the rotation aims at. The rest is for what a round spends past its
+  /// allowance (the folder in progress when it runs out, the folders' own `stat`s after it, at
+  /// least one folder per round) and for waking up: aiming at the whole budget measured
+  /// 4.7–4.9 % of a core for a 5 % budget on 50,000 files.
+  private static let allowanceShare = 0.9
 }
