@@ -19,7 +19,7 @@ import Synchronization
 /// elsewhere, for as long as `cpuBudget` allows. An in-place edit of a file nobody touched for
 /// a while is therefore seen within one *turn* of the rotation rather than one round: on
 /// 50,000 files in 5,000 folders at 500 ms and 5 %, a turn takes a few seconds. A tree whose
-/// whole scan fits in the budget (any ordinary project: 2,000 files cost about 5 ms) is
+/// whole scan fits in the budget (any ordinary project: 2,000 files cost a few milliseconds) is
 /// scanned whole every round.
 ///
 /// A root that does not exist is not an error: its creation is reported when it appears, and its
