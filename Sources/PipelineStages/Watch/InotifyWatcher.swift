@@ -67,16 +67,20 @@ final class InotifyWatcher: FileWatcher {
   ///     order with the others; a shallow folder that goes away is silently forgotten.
   ///   - unclosedWriteDelay: How long a file written to and still open waits before it is
   ///     reported anyway (one closed is reported at the close).
+  ///   - catchUp: Also report what changed since this launch in each folder before its watch
+  ///     was added (see ``StartupCatchUp``), for a stage that starts its first build before
+  ///     the walk. The changes come as the first notices.
   init(
     roots: [String], exclusion: WatchExclusion, maxWatches: Int? = nil,
     fallbackInterval: Duration = .milliseconds(500), fallbackCPUBudget: Double? = nil, polledSubtrees: [String] = [],
-    shallowFolders: [String] = [], unclosedWriteDelay: Duration = .milliseconds(50)
+    shallowFolders: [String] = [], unclosedWriteDelay: Duration = .milliseconds(50),
+    catchUp: StartupCatchUp? = nil
   ) {
     configuration = InotifyConfiguration(
       roots: DirectoryWalker.outermostRoots(roots), exclusion: exclusion, maxWatches: maxWatches,
       fallbackInterval: fallbackInterval, fallbackCPUBudget: fallbackCPUBudget, unclosedWriteDelay: unclosedWriteDelay,
       polledSubtrees: Set(polledSubtrees.map(DirectoryWalker.absolutePath)),
-      shallowFolders: shallowFolders.map(DirectoryWalker.absolutePath))
+      shallowFolders: shallowFolders.map(DirectoryWalker.absolutePath), catchUp: catchUp)
   }
 
   deinit { stop() }
@@ -144,6 +148,7 @@ private struct InotifyConfiguration: Sendable {
   var unclosedWriteDelay: Duration
   var polledSubtrees: Set<String>
   var shallowFolders: [String]
+  var catchUp: StartupCatchUp?
 }
 
 /// What the caller's threads share with the inotify thread: the wake pipe, notices relayed from
@@ -341,13 +346,14 @@ private final class InotifyReader {
       }
       return
     }
+    var caughtUp: [FileEvent] = []
     for root in configuration.roots {
-      var ignored: [FileEvent] = []
-      if !watchRoot(root, reporting: false, into: &ignored) {
+      if !watchRoot(root, reporting: false, catchUp: configuration.catchUp, into: &caughtUp) {
         missingRoots.append(root)
         notices.append(.warning(WatchMessage.rootMissing(root)))
       }
     }
+    if !caughtUp.isEmpty { notices.insert(.changed(caughtUp), at: 0) }
     for folder in configuration.shallowFolders {
       // The same mask as a root's: adding a watch to a folder the tree watches already returns
       // its watch and sets its mask, which must stay what the tree needs.
@@ -539,9 +545,11 @@ private final class InotifyReader {
   // MARK: Roots
 
   /// Watches a root recursively; returns whether it is now watched (or polled).
-  private func watchRoot(_ root: String, reporting: Bool, into events: inout [FileEvent]) -> Bool {
+  private func watchRoot(
+    _ root: String, reporting: Bool, catchUp: StartupCatchUp? = nil, into events: inout [FileEvent]
+  ) -> Bool {
     guard DirectoryWalker.isDirectory(root) else { return false }
-    watchTree(at: root, parent: nil, name: root, reporting: reporting, into: &events)
+    watchTree(at: root, parent: nil, name: root, reporting: reporting, catchUp: catchUp, into: &events)
     return rootNodes[root] != nil || fallback?.polledPaths.contains(root) == true
   }
 
@@ -602,13 +610,20 @@ private final class InotifyReader {
   ///
   /// Each watch is added *before* its folder is read, so an entry created meanwhile is seen by
   /// the read, by the watch, or both (a duplicate `.created` is harmless; a miss is not). With
-  /// `reporting`, every entry found is appended as `.created`.
+  /// `reporting`, every entry found is appended as `.created`; with `catchUp`, what changed
+  /// since the launch is appended as `.modified`, and a folder that lost an entry is queued for
+  /// a rescan.
   private func watchTree(
-    at path: String, parent: WatchNode?, name: String, reporting: Bool, into events: inout [FileEvent]
+    at path: String, parent: WatchNode?, name: String, reporting: Bool, catchUp: StartupCatchUp? = nil,
+    into events: inout [FileEvent]
   ) {
     var pending = [(path: path, parent: parent, name: name)]
     while let (path, parent, name) = pending.popLast() {
       guard let node = addWatch(at: path, parent: parent, name: name, reporting: reporting, into: &events) else {
+        if catchUp != nil, fallback?.polledPaths.contains(path) == true {
+          // Handed to polling, whose first snapshot is taken now: what changed before is unknown.
+          notices.append(.rescanNeeded(root: path, reason: WatchMessage.changedWhileStarting))
+        }
         continue
       }
       guard let entries = DirectoryWalker.entries(of: path, followingSymlink: node.isRoot) else {
@@ -621,6 +636,11 @@ private final class InotifyReader {
           poll(path, isRoot: node.isRoot, reporting: reporting, into: &events)
         }
         continue
+      }
+      if let catchUp {
+        let (changed, needsRescan) = catchUp.changes(in: path, entries: entries)
+        events += changed
+        if needsRescan { notices.append(.rescanNeeded(root: path, reason: WatchMessage.changedWhileStarting)) }
       }
       for entry in entries {
         let childPath = DirectoryWalker.join(path, entry.name)

@@ -14,6 +14,9 @@ enum WatchMessage {
 
   static let queueOverflowed = "event queue overflowed"
 
+  /// A folder lost an entry while `pipeline` was starting, before its watch existed.
+  static let changedWhileStarting = "an entry was removed while pipeline was starting"
+
   /// The part of the watch-ready message about the folders `poll: auto` polls.
   static func mountsPolled(_ mounts: [(path: String, type: String)], interval: Duration) -> String {
     if mounts.count == 1, let mount = mounts.first {

@@ -142,13 +142,19 @@ struct WatchStage: Stage {
   func run(input: StageInput, output: StageOutput) async throws {
     let watcher: any FileWatcher
     let backend: String
+    // With inotify alone, the first build need not wait for the walk: it starts now, and the
+    // walk reports what changed meanwhile (StartupCatchUp). A poller's first snapshot cannot
+    // tell, so with polling the startup batch waits for it.
+    var startsBeforeWalk = false
     switch configuration.polling {
     case .off, .auto:
+      startsBeforeWalk = configuration.emitsStartupBatch && polledMounts.isEmpty
       watcher = InotifyWatcher(
         roots: roots, exclusion: exclusion, fallbackInterval: WatchPolling.defaultInterval,
         fallbackCPUBudget: configuration.pollingCPU.watcherBudget,
         polledSubtrees: polledMounts.map(\.path),
-        shallowFolders: watchesGitDirectory ? gitDirectory.map { [$0.path] } ?? [] : [])
+        shallowFolders: watchesGitDirectory ? gitDirectory.map { [$0.path] } ?? [] : [],
+        catchUp: startsBeforeWalk ? StartupCatchUp.now() : nil)
       backend = "inotify"
     case .every(let interval):
       watcher = PollingWatcher(
@@ -157,6 +163,7 @@ struct WatchStage: Stage {
     }
 
     let (messages, continuation) = AsyncStream<Message>.makeStream()
+    if startsBeforeWalk { output.send(.startup) }
     try watcher.start { notice in continuation.yield(.notice(notice)) }
     defer { watcher.stop() }
 
@@ -169,7 +176,7 @@ struct WatchStage: Stage {
     }
     if let gitDirectory { metadata["git_dir"] = gitDirectory.path }
     context.emit(.watchReady, shown + ")", metadata: metadata)
-    if configuration.emitsStartupBatch { output.send(.startup) }
+    if configuration.emitsStartupBatch && !startsBeforeWalk { output.send(.startup) }
 
     // Whether the git dir's entries come as events, in order with the tree's (otherwise each
     // decision stats them).
