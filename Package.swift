@@ -34,6 +34,9 @@ let package = Package(
     // command outlives it. `pipeline` depends on it so that building one builds both.
     .executableTarget(name: "PipelineKeeper", dependencies: ["CPipelineSystem"]),
     .executableTarget(name: "pipeline", dependencies: ["PipelineCLI", "PipelineStages", "PipelineKeeper"]),
+    // Times one command start through ChildProcess (Benchmarks/spawn/SpawnBenchmark.swift).
+    .executableTarget(
+      name: "spawn-benchmark", dependencies: ["PipelineCore", "PipelineKeeper"], path: "Benchmarks/spawn"),
     .plugin(
       name: "PipelinePlugin",
       capability: .command(
