@@ -243,6 +243,24 @@ struct ProcessKeeperTests {
     #expect(throws: LaunchError.self) { try ChildProcess.launch(refused, server: keeper.server) { _, _ in } }
   }
 
+  @Test("a command inherits no socket or pipe but its own output: not pipeline's end of the keeper's socket")
+  func noKeeperDescriptorLeaks() async throws {
+    let keeper = try Keeper()
+    let lines = Box<[String]>([])
+    // `ls` lists the shell's descriptors from outside, so that none is its own.
+    let process = try launch("ls -l /proc/$$/fd", keeper: keeper, lines: lines)
+    #expect(await process.waitForExit(timeout: .seconds(10)) == .exited(0))
+    await process.waitForOutput(timeout: .seconds(2))
+    // "lr-x------ 1 user user 64 … 1 -> pipe:[123]": the descriptor and its target.
+    let descriptors = lines.value.compactMap { line -> (String, String)? in
+      guard let arrow = line.range(of: " -> ") else { return nil }
+      return (String(line[..<arrow.lowerBound].split(separator: " ").last ?? ""), String(line[arrow.upperBound...]))
+    }
+    #expect(descriptors.contains { $0.0 == "1" && $0.1.hasPrefix("pipe:") }, "\(lines.value)")
+    let others = descriptors.filter { !["0", "1", "2"].contains($0.0) }.map { "\($0.0) \($0.1)" }
+    #expect(!others.contains { $0.contains("socket:") || $0.contains("pipe:") }, "leaked: \(others)")
+  }
+
   @Test("a listening socket arrives as descriptor 3 with LISTEN_FDS and the command's own LISTEN_PID")
   func socketIsHandedOn() async throws {
     let keeper = try Keeper()

@@ -88,12 +88,8 @@ public enum ProcessKeeper {
     (currentExecutable.map(folder(of:)) ?? ".") + "/pipeline-keeper"
   }
 
-  private struct Connection {
-    var server: SpawnServer?
-    /// The pid of the keeper that died, until the next one is started.
-    var lost: pid_t?
-  }
-  private static let connection = Mutex(Connection())
+  /// The keeper in use: started at the first command, replaced when it died.
+  private static let current = Mutex<SpawnServer?>(nil)
 
   /// The running keeper, started at the first call; a new one when the last one died.
   /// `nil` when there is no keeper program.
@@ -101,20 +97,18 @@ public enum ProcessKeeper {
   /// - Throws: ``LaunchError/failed(program:errno:reason:)`` when the keeper cannot be started.
   static func server() throws(LaunchError) -> SpawnServer? {
     guard let program else { return nil }
-    return try connection.withLock { connection throws(LaunchError) -> SpawnServer in
-      if let server = connection.server, server.isConnected { return server }
+    return try current.withLock { current throws(LaunchError) -> SpawnServer in
+      if let server = current, server.isConnected { return server }
       let server = try SpawnServer.start(program, onLoss: reportLoss)
-      if let lost = connection.lost {
-        notice("warning: started a new process keeper (pid \(server.pid)) after keeper \(lost) ended")
-        connection.lost = nil
+      if let lost = current {
+        notice("warning: started a new process keeper (pid \(server.pid)) after keeper \(lost.pid) ended")
       }
-      connection.server = server
+      current = server
       return server
     }
   }
 
   private static func reportLoss(keeper: pid_t, status: TerminationStatus?, orphans: [ChildProcess]) {
-    connection.withLock { $0.lost = keeper }
     let how = status.map { " (\($0))" } ?? ""
     let guarded = orphans.isEmpty
       ? "it guarded no running command"
