@@ -30,10 +30,13 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
-    // A C program of a few KB that `pipeline` puts between itself and each command, so no
-    // command outlives it. `pipeline` depends on it so that building one builds both.
+    // A small C spawn server that `pipeline` starts once and runs every command through, so
+    // no command outlives it. `pipeline` depends on it so that building one builds both.
     .executableTarget(name: "PipelineKeeper", dependencies: ["CPipelineSystem"]),
     .executableTarget(name: "pipeline", dependencies: ["PipelineCLI", "PipelineStages", "PipelineKeeper"]),
+    // Times one command start through ChildProcess (Benchmarks/spawn/SpawnBenchmark.swift).
+    .executableTarget(
+      name: "spawn-benchmark", dependencies: ["PipelineCore", "PipelineKeeper"], path: "Benchmarks/spawn"),
     .plugin(
       name: "PipelinePlugin",
       capability: .command(

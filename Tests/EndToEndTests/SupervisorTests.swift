@@ -36,6 +36,77 @@ struct SupervisorTests {
     #expect(project.read("tmp/lifecycle.log") == "start v1\nstop v1\n", "the app got its graceful signal first")
   }
 
+  @Test func sigkillOfPipelineStopsEachGroupWithItsOwnSignalThenItsGrace() async throws {
+    let project = try AppFixture.make()
+    // A long test whose stage stops it with SIGUSR1 (the app's is SIGTERM), and whose child
+    // ignores that signal: only the SIGKILL after the stage's 1500ms can end the child.
+    try project.write("test.sh", """
+      trap 'echo USR1 >> tmp/test-signals.log' USR1
+      trap 'echo TERM >> tmp/test-signals.log' TERM
+      echo $$ > tmp/test.pid
+      sh -c 'trap "" USR1 TERM; echo $$ > tmp/stubborn.pid; while :; do sleep 0.05; done' &
+      wait; wait
+      """)
+    try project.write("pipeline.yaml", AppFixture.pipeline() + """
+
+        - stage: test
+          after: restart
+          run: sh test.sh
+          signal: SIGUSR1
+          kill_after: 1500ms
+      """)
+    let run = try PipelineRun(["run"], in: project.root)
+    #expect(await run.waitForLine(containing: "app started: v1"), "\(run.transcript)")
+    let files = ["tmp/app.pid", "tmp/child.pid", "tmp/test.pid", "tmp/stubborn.pid"]
+    #expect(await run.waitUntil { files.allSatisfy { project.pid($0) != nil } }, "\(run.transcript)")
+    let pids = files.compactMap(project.pid)
+    #expect(pids.count == 4 && pids.allSatisfy(processExists), "\(pids)")
+    let stubborn = try #require(project.pid("tmp/stubborn.pid"))
+
+    let clock = ContinuousClock()
+    let killed = clock.now
+    kill(run.process.commandPID, SIGKILL)
+    _ = await run.exitStatus()
+    // kill_after (1.5 s) plus a generous margin for a loaded machine.
+    #expect(await Self.allGone(pids, timeout: .seconds(12)), "left behind: \(pids.filter(processExists))")
+    #expect(killed.duration(to: clock.now) >= .milliseconds(1400), "the test's grace was honoured before SIGKILL")
+    #expect(!processExists(stubborn))
+    #expect(project.read("tmp/lifecycle.log") == "start v1\nstop v1\n", "the app got its own signal, SIGTERM")
+    #expect(project.read("tmp/test-signals.log") == "USR1\n", "the test got its own signal, SIGUSR1")
+  }
+
+  /// The `pipeline-keeper` whose parent is `pid`.
+  static func keeper(of pid: Int32) -> Int32? {
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    return entries.compactMap(Int32.init).first { candidate in
+      guard let stat = try? String(contentsOfFile: "/proc/\(candidate)/stat", encoding: .utf8),
+        let close = stat.lastIndex(of: ")"), let open = stat.firstIndex(of: "(")
+      else { return false }
+      let name = stat[stat.index(after: open)..<close]
+      let fields = stat[stat.index(after: close)...].split(separator: " ")
+      return name == "pipeline-keeper" && fields.count > 1 && Int32(fields[1]) == pid
+    }
+  }
+
+  @Test func aKeeperKilledWhilePipelineRunsIsReportedItsAppStoppedAndANewKeeperServes() async throws {
+    let project = try AppFixture.make()
+    let run = try PipelineRun(["run"], in: project.root)
+    #expect(await run.waitForLine(containing: "app started: v1"), "\(run.transcript)")
+    let keeper = try #require(Self.keeper(of: run.process.commandPID), "no pipeline-keeper under pipeline")
+    let app = try #require(project.pid("tmp/app.pid"))
+    kill(keeper, SIGKILL)
+    #expect(await run.waitForLine(containing: "the process keeper (pid \(keeper)) ended unexpectedly (killed by SIGKILL)"), "\(run.transcript)")
+    #expect(await waitUntilGone(app, timeout: .seconds(10)), "the unguarded app was stopped")
+    #expect(await run.waitUntil { project.read("tmp/lifecycle.log") == "start v1\nstop v1\n" }, "with its own signal first")
+    try project.write("src/message.txt", "v2")
+    #expect(await run.waitForLine(containing: "started a new process keeper"), "\(run.transcript)")
+    #expect(await run.waitForLine(containing: "app started: v2"), "\(run.transcript)")
+    let second = try #require(Self.keeper(of: run.process.commandPID))
+    #expect(second != keeper)
+    #expect(await run.interrupt() == .exited(0))
+    #expect(await ProcessProbe.waitUntilNoneLeft(inProject: project.root).isEmpty)
+  }
+
   @Test func anAppThatCrashesAtStartIsBackedOffNotRestartedInATightLoop() async throws {
     let crashing = "echo \"app started: crash\"; echo start >> tmp/lifecycle.log; exit 3\n"
     let project = try AppFixture.make(app: crashing)

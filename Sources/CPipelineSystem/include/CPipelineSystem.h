@@ -1,6 +1,7 @@
 #ifndef CPIPELINESYSTEM_H
 #define CPIPELINESYSTEM_H
 
+#include <stdint.h>
 #include <sys/types.h>
 
 /// Starts `path` with `argv` and `envp` in working directory `cwd` (NULL: inherit), with
@@ -19,9 +20,45 @@ int pipeline_spawn(const char *path, char *const argv[], char *const envp[], con
 /// Returns the new descriptor, or -1 with errno set (the original is then left open).
 int pipeline_move_fd_high(int fd);
 
-/// The keeper program (see keeper.c): `argv[1]` is the stop signal, then the grace period
-/// in milliseconds, 1 to hand a listening socket on, the program and its argv.
+/// The keeper, a spawn server (see keeper_server.c): `pipeline-keeper --serve`, started once
+/// by `pipeline` with its end of the keeper's socket as descriptor 3. Returns only on misuse
+/// (with a usage message and status 125); otherwise it exits when `pipeline` is gone.
 int pipeline_keeper_main(int argc, char *argv[]);
+
+/// The descriptor the keeper finds its socket on.
+#define PIPELINE_KEEPER_SOCKET_FD 3
+
+/// Flags of a spawn request.
+#define PIPELINE_SPAWN_LISTEN 1 /* a listening socket goes along: fd 3, LISTEN_FDS, LISTEN_PID */
+#define PIPELINE_SPAWN_STDIN 2  /* a standard input goes along (otherwise: /dev/null) */
+
+/// The kinds of report the keeper sends.
+#define PIPELINE_KEEPER_STARTED 1 /* request `request` started as `pid` */
+#define PIPELINE_KEEPER_FAILED 2  /* request `request` failed: `value` is the errno */
+#define PIPELINE_KEEPER_EXITED 3  /* command `pid` ended: `value` is its raw wait status */
+
+/// One report of the keeper to `pipeline`: one message on the socket.
+typedef struct {
+  int32_t kind;
+  uint32_t request;
+  int32_t pid;
+  int32_t value;
+} pipeline_keeper_report;
+
+/// A connected pair of close-on-exec SOCK_SEQPACKET Unix sockets. Returns 0 or -1 with errno.
+int pipeline_keeper_socketpair(int fds[2]);
+
+/// Sends one spawn request on `socket` (see keeper_protocol.h): the command (`path`, `argv`
+/// and `envp` NULL-terminated, `cwd` or NULL), its stop signal and grace period for when
+/// `pipeline` is gone, and its descriptors (`stdin_fd` and `listen_fd` -1 when absent).
+/// Not thread-safe: callers send one request at a time. Returns 0 or an errno value.
+int pipeline_keeper_request(int socket, uint32_t request, const char *path, const char *cwd,
+                            char *const argv[], char *const envp[], int stop_signal, int grace_ms,
+                            int stdout_fd, int stderr_fd, int stdin_fd, int listen_fd);
+
+/// Waits for the keeper's next report. Returns 1 with `*report` filled, 0 at end of file
+/// (the keeper is gone, or the socket was shut down), or an errno value negated.
+int pipeline_keeper_read_report(int socket, pipeline_keeper_report *report);
 
 /// pipe2(fds, O_CLOEXEC): a pipe whose ends no concurrently spawned process inherits.
 /// Returns 0 or -1 with errno set.

@@ -13,18 +13,24 @@ public enum OutputChannel: String, Sendable {
 ///
 /// Output is read on a dedicated thread and handed over line by line; a last line without
 /// a newline is handed over when the stream ends, so nothing is lost when a process dies
-/// mid-line. The exit is awaited on another dedicated thread with `waitpid(pid)` — never
-/// `waitpid(-1)`, which would steal other code's children.
+/// mid-line. The exit status comes from the keeper, which reaps the command and reports it
+/// (see ``ProcessKeeper``); without a keeper, it is awaited on a dedicated thread with
+/// `waitpid(pid)` — never `waitpid(-1)`, which would steal other code's children.
 ///
 /// Stopping signals the whole group (``stop(signal:killAfter:)``), so the children of a shell
 /// wrapper, `go run` or `npm start` stop too, and returns only when no process of the group
 /// is left.
 public final class ChildProcess: Sendable {
-  /// The process group id: the keeper's pid (see ``ProcessKeeper``), or the command's own
-  /// when it runs without a keeper. Stopping signals this whole group.
+  /// The command's pid, which is also its process group id: stopping signals this whole
+  /// group.
   public let pid: pid_t
-  /// The pid of the command itself, as the command sees it (`$$`).
-  public let commandPID: pid_t
+  /// The pid of the command itself, as the command sees it (`$$`): the same as ``pid``
+  /// since the keeper became a spawn server; kept for the callers that name the command.
+  public var commandPID: pid_t { pid }
+  /// The signal and grace period the keeper uses for this group when `pipeline` is gone;
+  /// `pipeline` uses them too when the keeper is gone.
+  private let stopSignal: ProcessSignal
+  private let killAfter: Duration
 
   private struct State {
     var status: TerminationStatus?
@@ -36,41 +42,54 @@ public final class ChildProcess: Sendable {
   private let state = Mutex(State())
   private let inputWriter: Mutex<Int32?>
 
-  private init(pid: pid_t, commandPID: pid_t, inputWriter: Int32?, isKept: Bool) {
+  private init(pid: pid_t, inputWriter: Int32?, isKept: Bool, launch: ProcessLaunch) {
     self.pid = pid
-    self.commandPID = commandPID
     self.inputWriter = Mutex(inputWriter)
     self.isKept = isKept
+    stopSignal = launch.stopSignal
+    killAfter = launch.killAfter
   }
 
-  /// Starts a process in a new process group, under the keeper (see ``ProcessKeeper``)
-  /// when there is one.
+  /// Starts a process in a new process group, through the keeper (see ``ProcessKeeper``)
+  /// when there is one. The first call starts the keeper; when the keeper has died, the
+  /// call starts a new one.
   ///
   /// - Parameters:
   ///   - launch: what to start.
-  ///   - lifeline: the lifeline the keeper watches; tests pass their own to play the
-  ///     part of a `pipeline` that dies.
   ///   - onLine: called with every line of output (without its newline), from a
   ///     background thread, in order per channel.
   public static func launch(
     _ launch: ProcessLaunch, onLine: @escaping @Sendable (OutputChannel, String) -> Void
   ) throws(LaunchError) -> ChildProcess {
-    try self.launch(launch, lifeline: ProcessKeeper.lifeline, onLine: onLine)
+    let server = try ProcessKeeper.server()
+    do {
+      return try self.launch(launch, server: server, onLine: onLine)
+    } catch {
+      // The keeper died under this very request: once more, with a new one.
+      guard let server, !server.isConnected, let fresh = try ProcessKeeper.server() else { throw error }
+      return try self.launch(launch, server: fresh, onLine: onLine)
+    }
   }
 
+  /// Starts a process through `server`, or directly (without a keeper) when it is `nil`.
+  /// Tests pass a keeper of their own, to play the part of a `pipeline` that dies.
   package static func launch(
-    _ launch: ProcessLaunch, lifeline: Int32?, onLine: @escaping @Sendable (OutputChannel, String) -> Void
+    _ launch: ProcessLaunch, server: SpawnServer?, onLine: @escaping @Sendable (OutputChannel, String) -> Void
   ) throws(LaunchError) -> ChildProcess {
-    let spawn = try Spawn(launch, keeper: lifeline.flatMap { lifeline in ProcessKeeper.program.map { ($0, lifeline) } })
-    let process = ChildProcess(pid: spawn.pid, commandPID: spawn.commandPID, inputWriter: spawn.inputWriter, isKept: spawn.isKept)
+    let spawn = try Spawn(launch, server: server)
+    let process = ChildProcess(pid: spawn.pid, inputWriter: spawn.inputWriter, isKept: server != nil, launch: launch)
     LiveProcessGroups.shared.insert(spawn.pid)
     let outFD = spawn.outputReader, errFD = spawn.errorReader
     Thread.detachNewThread { [process] in
       OutputReader.readLines(stdout: outFD, stderr: errFD, onLine: onLine)
       process.finishOutput()
     }
-    Thread.detachNewThread { [process] in
-      process.reap()
+    if let server {
+      server.attach(process)
+    } else {
+      Thread.detachNewThread { [process] in
+        process.reap()
+      }
     }
     return process
   }
@@ -121,7 +140,7 @@ public final class ChildProcess: Sendable {
     }
   }
 
-  /// Sends `signal` to the command alone (not its group, not its keeper).
+  /// Sends `signal` to the command alone (not its group).
   public func signal(_ signal: ProcessSignal) {
     _ = kill(commandPID, signal.number)
   }
@@ -231,16 +250,19 @@ public final class ChildProcess: Sendable {
     }
   }
 
+  /// Without a keeper: waits for the command itself.
   private func reap() {
     var raw: Int32 = 0
     while waitpid(pid, &raw, 0) < 0 {
       if errno != EINTR { break }
     }
-    let status: TerminationStatus =
-      pipeline_wifsignaled(raw) != 0
-      ? .signaled(ProcessSignal(number: pipeline_wtermsig(raw)))
-      : .exited(pipeline_wexitstatus(raw))
-    let waiters = state.withLock { state in
+    finish(TerminationStatus(waitStatus: raw))
+  }
+
+  /// Records the command's end (reported by the keeper, or reaped here) and wakes the waiters.
+  func finish(_ status: TerminationStatus) {
+    let waiters = state.withLock { state -> [CheckedContinuation<TerminationStatus?, Never>] in
+      guard state.status == nil else { return [] }
       state.status = status
       defer { state.exitWaiters = [:] }
       return Array(state.exitWaiters.values)
@@ -248,6 +270,36 @@ public final class ChildProcess: Sendable {
     if !isGroupAlive { LiveProcessGroups.shared.remove(pid) }
     closeInput()
     for waiter in waiters { waiter.resume(returning: status) }
+  }
+
+  /// The keeper that started the command is gone, and its status with it. With `cut` (a
+  /// test played the death of `pipeline`), the keeper is stopping the group: wait until it
+  /// is gone. Otherwise `pipeline` does what the keeper would have done: the stop signal,
+  /// `killAfter`, then `SIGKILL`, since nothing would stop the group if `pipeline` died.
+  /// Either way the command counts as killed by `SIGKILL`.
+  func keeperLost(cut: Bool) {
+    Thread.detachNewThread { [self] in
+      let clock = ContinuousClock()
+      func waitForEmptyGroup(until deadline: ContinuousClock.Instant) -> Bool {
+        var pause: UInt32 = 200
+        while ProcessTable.groupHasLivingMember(pid) {
+          guard clock.now < deadline else { return false }
+          usleep(pause)
+          pause = min(pause * 2, 20_000)
+        }
+        return true
+      }
+      if cut {
+        _ = waitForEmptyGroup(until: clock.now.advanced(by: killAfter + .seconds(30)))
+      } else {
+        signalGroup(stopSignal)
+        if !waitForEmptyGroup(until: clock.now.advanced(by: killAfter)) {
+          signalGroup(.kill)
+          _ = waitForEmptyGroup(until: clock.now.advanced(by: .seconds(10)))
+        }
+      }
+      finish(.signaled(.kill))
+    }
   }
 
   private func finishOutput() {

@@ -5,17 +5,33 @@ import Synchronization
 /// Makes sure that no process `pipeline` starts outlives it — even when `pipeline` is
 /// killed with `SIGKILL` or crashes.
 ///
-/// Every command and app runs under a keeper: a tiny C program (`pipeline-keeper`, built
-/// next to `pipeline`) that leads the command's process group and holds the read end of a
-/// *lifeline* pipe whose only write end is in `pipeline`. The kernel closes that write end
-/// when `pipeline` exits, however it exits; the keeper sees end of file at once, sends the
-/// stage's stop signal to the group, waits the stage's `kill_after`, and kills whatever is
-/// left. While `pipeline` lives, the keeper is invisible: it ignores the stop signals sent
-/// to its group and exits with the command's own status.
+/// Every command and app is started by the keeper: a small C program (`pipeline-keeper`,
+/// built next to `pipeline`) that `pipeline` starts once, at its first command, and that
+/// serves every spawn from then on. The two talk over a socket pair whose only other end is
+/// in `pipeline`; the kernel closes that end when `pipeline` exits, however it exits, and the
+/// keeper reads end of file at once. It then sends each command's group its stage's stop
+/// signal, waits each one's `kill_after`, and kills whatever is left.
 ///
 /// ```
-/// pipeline ──lifeline──▶ pipeline-keeper (group leader) ──fork/exec──▶ command ──▶ children
+///            spawn requests (argv, env, fds by SCM_RIGHTS) ──▶
+/// pipeline ═══════════════ socket (also the lifeline) ═══════════ pipeline-keeper
+///            ◀── started {pid} / failed {errno} / exited {status}      │ fork, setpgid, exec
+///                                                                       ▼
+///            kill(-pgid, …) ───────────────────────────────────▶ command (leads its group) ──▶ children
 /// ```
+///
+/// While `pipeline` lives, the keeper is invisible: each command leads its own group (its pid
+/// is the group id), `pipeline` signals that group itself, and the keeper, the command's
+/// parent, reaps it and reports its exact exit code or signal, which ``ChildProcess`` reports
+/// as if it had reaped the command itself.
+///
+/// **If the keeper dies** while `pipeline` lives (only `SIGKILL` or the OOM killer can end it:
+/// it ignores the usual stop signals), the commands it started lose their guard and their
+/// statuses are lost with it. `pipeline` then writes a warning, and stops each of those
+/// commands as the keeper would have (its stop signal, its `kill_after`, then `SIGKILL`),
+/// reporting it as killed by `SIGKILL`: an unguarded process would outlive a later `kill -9`
+/// of `pipeline`, and a build whose status is unknown must not count as a success. The next
+/// command starts a new keeper, and a second warning says so.
 ///
 /// Why not `PR_SET_PDEATHSIG`: it fires when the *thread* that started the child exits
 /// (Swift's pool retires idle threads), and it reaches the direct child only, never a
@@ -29,7 +45,7 @@ public enum ProcessKeeper {
   public static let environmentVariable = "PIPELINE_KEEPER"
 
   /// How the keeper is started: the program and the arguments before the keeper's own.
-  struct Program: Sendable {
+  package struct Program: Sendable {
     let path: String
     let leadingArguments: [String]
   }
@@ -42,7 +58,8 @@ public enum ProcessKeeper {
   /// does both.
   public static func enableSelfHosting() { selfHosting.store(true, ordering: .relaxed) }
 
-  /// Runs the keeper and never returns when `arguments[1]` is ``selfHostedArgument``.
+  /// Runs the keeper (`RUNNER __keeper --serve`) and never returns when `arguments[1]` is
+  /// ``selfHostedArgument``.
   public static func runIfRequested(_ arguments: [String]) {
     guard arguments.count > 1, arguments[1] == selfHostedArgument else { return }
     let keeperArguments = [arguments[0]] + arguments.dropFirst(2)
@@ -54,7 +71,7 @@ public enum ProcessKeeper {
 
   /// The keeper program in use, or `nil` when there is none (processes then run without
   /// the guarantee; `pipeline run` warns).
-  static var program: Program? {
+  package static var program: Program? {
     if let named = environmentProgram { return named.path.isEmpty ? nil : named }
     if let sibling = siblingProgram { return sibling }
     if selfHosting.load(ordering: .relaxed), let executable = currentExecutable {
@@ -64,23 +81,52 @@ public enum ProcessKeeper {
   }
 
   /// Whether commands run under a keeper.
-  public static var isAvailable: Bool { program != nil && lifeline != nil }
+  public static var isAvailable: Bool { program != nil }
 
   /// Where `pipeline-keeper` is expected: next to the running executable.
   public static var expectedLocation: String {
     (currentExecutable.map(folder(of:)) ?? ".") + "/pipeline-keeper"
   }
 
-  /// The read end of the lifeline, handed to every keeper. The write end is never closed
-  /// and never written: it only has to exist for as long as `pipeline` does.
-  static let lifeline: Int32? = {
-    var fds: [Int32] = [-1, -1]
-    guard pipeline_pipe_cloexec(&fds) == 0 else { return nil }
-    let read = pipeline_move_fd_high(fds[0])
-    let write = pipeline_move_fd_high(fds[1])
-    guard read >= 0, write >= 0 else { return nil }
-    return read
-  }()
+  /// The keeper in use: started at the first command, replaced when it died.
+  private static let current = Mutex<SpawnServer?>(nil)
+
+  /// The running keeper, started at the first call; a new one when the last one died.
+  /// `nil` when there is no keeper program.
+  ///
+  /// - Throws: ``LaunchError/failed(program:errno:reason:)`` when the keeper cannot be started.
+  static func server() throws(LaunchError) -> SpawnServer? {
+    guard let program else { return nil }
+    return try current.withLock { current throws(LaunchError) -> SpawnServer in
+      if let server = current, server.isConnected { return server }
+      let server = try SpawnServer.start(program, onLoss: reportLoss)
+      if let lost = current {
+        notice("warning: started a new process keeper (pid \(server.pid)) after keeper \(lost.pid) ended")
+      }
+      current = server
+      return server
+    }
+  }
+
+  private static func reportLoss(keeper: pid_t, status: TerminationStatus?, orphans: [ChildProcess]) {
+    let how = status.map { " (\($0))" } ?? ""
+    let guarded = orphans.isEmpty
+      ? "it guarded no running command"
+      : "stopping the \(orphans.count) command(s) it guarded (pid \(orphans.map { String($0.pid) }.joined(separator: ", "))), since nothing would stop them if pipeline died; they are reported as killed by SIGKILL"
+    notice("warning: the process keeper (pid \(keeper)) ended unexpectedly\(how): \(guarded)\n  help: the next command starts a new keeper; if this repeats, check the system log for the OOM killer")
+  }
+
+  /// Writes one whole line to standard error, as the console writes its warnings.
+  private static func notice(_ text: String) {
+    let bytes = Array((text + "\n").utf8)
+    var offset = 0
+    while offset < bytes.count {
+      let written = bytes[offset...].withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+      if written < 0, errno == EINTR { continue }
+      if written <= 0 { return }
+      offset += written
+    }
+  }
 
   private static let environmentProgram: Program? = {
     guard let value = getenv(environmentVariable).map({ String(cString: $0) }), !value.isEmpty else { return nil }

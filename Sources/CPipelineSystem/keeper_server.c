@@ -1,0 +1,178 @@
+// The keeper: a spawn server that stands between `pipeline` and every command it runs, so
+// that no command's process group outlives `pipeline` — however `pipeline` dies, SIGKILL
+// included.
+//
+//   pipeline-keeper --serve          (or `pipeline __keeper --serve`, see below)
+//
+// `pipeline` starts it once, at its first command, in a process group of its own, with
+// /dev/null as 0, 1 and 2 and, as descriptor 3, its end of a SOCK_SEQPACKET socket pair
+// whose other end only `pipeline` holds (close-on-exec: no command inherits it). That
+// socket carries everything, and it is the lifeline: when `pipeline` exits, the kernel
+// closes its end and the keeper reads end of file. No polling, no race, no dependence on
+// which thread started it (PR_SET_PDEATHSIG fires when the *thread* that forked exits).
+//
+// `pipeline` → keeper: spawn requests (keeper_protocol.h): an id, the program, the working
+// directory, argv, the environment, the stop signal and grace period (the stage's
+// `kill_after`) for when `pipeline` is gone, and, by SCM_RIGHTS, the command's stdout,
+// stderr, its stdin (else it reads /dev/null) and the listening socket of `socket:`.
+//
+// keeper → `pipeline`: reports (pipeline_keeper_report, CPipelineSystem.h):
+//   STARTED {request, pid}   the command runs (its exec succeeded) as `pid`, which is also
+//                            its process group: it called setpgid(0, 0) before the exec;
+//   FAILED  {request, errno} nothing runs: the exec (or chdir, fork…) failed with errno;
+//   EXITED  {pid, status}    the command ended; `status` is waitpid's, so `pipeline` reports
+//                            exactly the code or signal it would have seen itself.
+// A STARTED always comes before the EXITED of the same pid.
+//
+// Each command is forked from the keeper (small, so fork is cheap), then, in the child: a
+// new process group, default signal dispositions and an empty mask, the descriptors on 0, 1,
+// 2 (and 3 with LISTEN_FDS=1, LISTEN_PID=its pid, LISTEN_FDNAMES=pipeline: systemd's
+// socket-activation convention), chdir, execve. An exec failure comes back through a
+// close-on-exec pipe, read before the keeper answers: a request is answered only once the
+// command runs or has failed.
+//
+// `pipeline` still signals the groups itself (`kill(-pgid, …)`) and decides when a group is
+// gone. The keeper reaps its children (it is their parent) and reports their ends.
+//
+// When the socket reports end of file, `pipeline` is gone: the keeper sends each live group
+// its own stop signal, waits up to that group's grace period for every process of it to end,
+// SIGKILLs what is left, and exits (keeper_shutdown.c).
+//
+// It ignores SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 and SIGPIPE, so that only
+// the end of `pipeline` ends it (a SIGKILL aside: `pipeline` then reports it, stops what it
+// guarded and starts a new keeper at its next command; see ProcessKeeper.swift).
+//
+// Written in C and kept small on purpose: one fork per command instead of two execs (SwiftPM
+// links libswiftCore into `pipeline-keeper` although it is C, which makes each exec of it
+// cost more than a millisecond). When no `pipeline-keeper` file lies next to `pipeline`, the
+// runner serves as its own keeper, `pipeline __keeper --serve`, whose entry point calls
+// `pipeline_keeper_main` before anything else: a larger process, but started only once.
+//
+// Files: keeper_server.c (this loop), keeper_request.c (reading a request),
+// keeper_launch.c (fork and exec), keeper_shutdown.c (the end), keeper_client.c (the
+// `pipeline` side), keeper_protocol.h (the request's bytes).
+
+#define _GNU_SOURCE
+#include "CPipelineSystem.h"
+#include "keeper_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+const int keeper_ignored_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGPIPE};
+const int keeper_ignored_signal_count = sizeof keeper_ignored_signals / sizeof keeper_ignored_signals[0];
+
+enum { socket_fd = PIPELINE_KEEPER_SOCKET_FD };
+
+/// The commands started and not yet reaped.
+static struct keeper_child *children;
+static size_t child_count, child_capacity;
+
+static void on_child(int signal_number) { (void)signal_number; }
+
+static void set_disposition(int signal_number, void (*handler)(int)) {
+  struct sigaction action;
+  memset(&action, 0, sizeof action);
+  action.sa_handler = handler;
+  sigemptyset(&action.sa_mask);
+  sigaction(signal_number, &action, NULL);
+}
+
+/// Sends one report. A failure means `pipeline` is gone, which the next read of the socket
+/// will tell.
+static void report(int32_t kind, uint32_t request, pid_t pid, int32_t value) {
+  pipeline_keeper_report message = {.kind = kind, .request = request, .pid = pid, .value = value};
+  ssize_t sent;
+  do sent = send(socket_fd, &message, sizeof message, MSG_NOSIGNAL);
+  while (sent < 0 && errno == EINTR);
+}
+
+static int remember(pid_t pid, const struct keeper_command *command) {
+  if (child_count == child_capacity) {
+    size_t capacity = child_capacity == 0 ? 16 : child_capacity * 2;
+    struct keeper_child *grown = realloc(children, capacity * sizeof *children);
+    if (grown == NULL) return ENOMEM;
+    children = grown;
+    child_capacity = capacity;
+  }
+  children[child_count++] = (struct keeper_child){
+      .pid = pid, .stop_signal = command->stop_signal, .grace_ms = command->grace_ms};
+  return 0;
+}
+
+/// Reaps every child that ended and reports it. The keeper's children are all commands it
+/// started, so waiting for any of them steals nothing from anyone.
+static void reap_children(void) {
+  for (;;) {
+    int status;
+    pid_t pid = waitpid(-1, &status, WNOHANG);
+    if (pid <= 0) return;
+    for (size_t index = 0; index < child_count; index++) {
+      if (children[index].pid != pid) continue;
+      children[index] = children[--child_count];
+      report(PIPELINE_KEEPER_EXITED, 0, pid, status);
+      break;
+    }
+  }
+}
+
+/// Carries out one request and answers it.
+static void serve(struct keeper_command *command) {
+  int error = command->error;
+  pid_t pid = 0;
+  if (error == 0) error = keeper_launch(command, &pid);
+  if (error == 0 && remember(pid, command) != 0) {
+    // Cannot watch it: do not let it run unguarded.
+    kill(-pid, SIGKILL);
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
+    error = ENOMEM;
+  }
+  if (error == 0) {
+    report(PIPELINE_KEEPER_STARTED, command->request, pid, 0);
+  } else {
+    report(PIPELINE_KEEPER_FAILED, command->request, 0, error);
+  }
+}
+
+int pipeline_keeper_main(int argc, char *argv[]) {
+  struct stat socket_info;
+  if (argc != 2 || strcmp(argv[1], "--serve") != 0 || fstat(socket_fd, &socket_info) != 0 ||
+      !S_ISSOCK(socket_info.st_mode)) {
+    fprintf(stderr, "pipeline-keeper is started by pipeline, not by hand.\n"
+                    "usage: pipeline-keeper --serve   (with pipeline's socket as descriptor 3)\n");
+    return 125;
+  }
+  fcntl(socket_fd, F_SETFD, FD_CLOEXEC);
+  for (int index = 0; index < keeper_ignored_signal_count; index++) set_disposition(keeper_ignored_signals[index], SIG_IGN);
+  // SIGCHLD is blocked except while waiting in ppoll, which it then interrupts: no exit
+  // can slip in between the reaping and the wait.
+  set_disposition(SIGCHLD, on_child);
+  sigset_t child_only, wait_mask;
+  sigemptyset(&child_only);
+  sigaddset(&child_only, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &child_only, &wait_mask);
+  sigdelset(&wait_mask, SIGCHLD);
+
+  struct pollfd lifeline = {.fd = socket_fd, .events = POLLIN};
+  for (;;) {
+    reap_children();
+    lifeline.revents = 0;
+    int ready = ppoll(&lifeline, 1, NULL, &wait_mask);
+    if (ready <= 0 || lifeline.revents == 0) continue;
+    struct keeper_command command;
+    if (!keeper_receive_request(socket_fd, &command)) {
+      keeper_release_command(&command);
+      keeper_stop_all(children, child_count, &wait_mask);
+    }
+    serve(&command);
+    keeper_release_command(&command);
+  }
+}
