@@ -164,7 +164,7 @@ struct WatchStage: Stage {
 
     let (messages, continuation) = AsyncStream<Message>.makeStream()
     if startsBeforeWalk { output.send(.startup) }
-    try watcher.start { notice in continuation.yield(.notice(notice)) }
+    try await Self.startOffThePool(watcher) { notice in continuation.yield(.notice(notice)) }
     defer { watcher.stop() }
 
     var shown = "watching \(configuration.paths.joined(separator: ", ")) (\(backend)"
@@ -197,6 +197,30 @@ struct WatchStage: Stage {
       }
     }
     batcher.stopTimer()
+  }
+
+  /// Starts `watcher` on a thread of its own and waits for it. Its walk, which adds the watches,
+  /// blocks for as long as the tree is big (about 80 ms for 5,000 folders, far more on a busy
+  /// machine); on the cooperative pool it would hold one of its few threads (one per core) while
+  /// the startup batch's build needs them.
+  private static func startOffThePool(
+    _ watcher: any FileWatcher, sink: @escaping @Sendable (WatchNotice) -> Void
+  ) async throws {
+    try await withCheckedThrowingContinuation { (started: CheckedContinuation<Void, any Error>) in
+      do {
+        let thread = try WatcherThread(name: "pipeline-walk") {
+          do {
+            try watcher.start(sink)
+            started.resume()
+          } catch {
+            started.resume(throwing: error)
+          }
+        }
+        thread.detach()
+      } catch {
+        started.resume(throwing: error)
+      }
+    }
   }
 
   /// A watched folder as the messages show it: relative to the root, with a `/`.
