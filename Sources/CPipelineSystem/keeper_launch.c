@@ -35,8 +35,17 @@ static void become_command(struct keeper_command *command, int report_fd) {
   if (command->listen_fd >= 0) {
     if (dup2(command->listen_fd, 3) < 0) goto failed;
     // systemd's socket-activation convention; LISTEN_PID is known only now, after the fork.
-    static char pid_entry[32];
-    snprintf(pid_entry, sizeof pid_entry, "LISTEN_PID=%d", (int)getpid());
+    // Written by hand: snprintf is not async-signal-safe, and the self-hosted keeper that
+    // forked this child has other threads.
+    static char pid_entry[32] = "LISTEN_PID=";
+    char digits[16];
+    int count = 0;
+    for (unsigned int value = (unsigned int)getpid(); value > 0 || count == 0; value /= 10) {
+      digits[count++] = (char)('0' + value % 10);
+    }
+    char *end = pid_entry + sizeof "LISTEN_PID=" - 1;
+    while (count > 0) *end++ = digits[--count];
+    *end = '\0';
     command->envp[command->envc] = "LISTEN_FDS=1";
     command->envp[command->envc + 1] = pid_entry;
     command->envp[command->envc + 2] = "LISTEN_FDNAMES=pipeline";

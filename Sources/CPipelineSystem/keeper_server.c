@@ -76,7 +76,24 @@ enum { socket_fd = PIPELINE_KEEPER_SOCKET_FD };
 static struct keeper_child *children;
 static size_t child_count, child_capacity;
 
-static void on_child(int signal_number) { (void)signal_number; }
+/// Written by the SIGCHLD handler, polled with the socket. A self-hosted keeper (`pipeline
+/// __keeper --serve`) has the Swift runtime's threads too, and the kernel may hand SIGCHLD to
+/// any thread that does not block it: interrupting ppoll alone would then miss it, and a
+/// command's end would go unreported until the next request.
+static int child_signal_pipe[2] = {-1, -1};
+
+static void on_child(int signal_number) {
+  (void)signal_number;
+  int saved = errno;
+  ssize_t written = write(child_signal_pipe[1], "c", 1);  // Full pipe: a wake-up is pending.
+  (void)written;
+  errno = saved;
+}
+
+static void drain_child_signals(void) {
+  char bytes[64];
+  while (read(child_signal_pipe[0], bytes, sizeof bytes) > 0) {}
+}
 
 static void set_disposition(int signal_number, void (*handler)(int)) {
   struct sigaction action;
@@ -151,6 +168,10 @@ int pipeline_keeper_main(int argc, char *argv[]) {
     return 125;
   }
   fcntl(socket_fd, F_SETFD, FD_CLOEXEC);
+  if (pipe2(child_signal_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+    fprintf(stderr, "pipeline-keeper: cannot create a pipe: %s\n", strerror(errno));
+    return 125;
+  }
   for (int index = 0; index < keeper_ignored_signal_count; index++) set_disposition(keeper_ignored_signals[index], SIG_IGN);
   // SIGCHLD is blocked except while waiting in ppoll, which it then interrupts: no exit
   // can slip in between the reaping and the wait.
@@ -161,12 +182,18 @@ int pipeline_keeper_main(int argc, char *argv[]) {
   sigprocmask(SIG_BLOCK, &child_only, &wait_mask);
   sigdelset(&wait_mask, SIGCHLD);
 
-  struct pollfd lifeline = {.fd = socket_fd, .events = POLLIN};
+  struct pollfd watched[2] = {
+      {.fd = socket_fd, .events = POLLIN},
+      {.fd = child_signal_pipe[0], .events = POLLIN},
+  };
+  struct pollfd *lifeline = &watched[0];
   for (;;) {
+    drain_child_signals();
     reap_children();
-    lifeline.revents = 0;
-    int ready = ppoll(&lifeline, 1, NULL, &wait_mask);
-    if (ready <= 0 || lifeline.revents == 0) continue;
+    lifeline->revents = 0;
+    watched[1].revents = 0;
+    int ready = ppoll(watched, 2, NULL, &wait_mask);
+    if (ready <= 0 || lifeline->revents == 0) continue;
     struct keeper_command command;
     if (!keeper_receive_request(socket_fd, &command)) {
       keeper_release_command(&command);

@@ -40,7 +40,8 @@ struct StartupCatchUpTests {
     }
   }
 
-  @Test func reportsFilesCreatedAfterTheLaunchAndTheAtomicSaves() async throws {
+  /// New entries may hide a removal in the same folder: the folder is rescanned as well.
+  @Test func reportsFilesCreatedAfterTheLaunchAndTheAtomicSavesAndRescansTheirFolders() async throws {
     try await withTemporaryFolder { root in
       try Disk.write(root.path + "/saved.txt", "before")
       let launch = try await launchAfterATick()
@@ -52,25 +53,47 @@ struct StartupCatchUpTests {
         #expect(await recorder.waitUntil {
           $0.contains(.modified, root.path + "/new/file.txt") && $0.contains(.modified, root.path + "/saved.txt")
         }, "\(recorder)")
-        #expect(recorder.rescans.isEmpty, "the new entries explain the folder's change: \(recorder)")
+        #expect(await recorder.waitUntil { Set($0.rescans.map(\.root)) == [root.path, root.path + "/new"] }, "\(recorder)")
       }
     }
   }
 
-  /// Which file went is unknown once it is gone: its folder is rescanned.
-  @Test func rescansAFolderThatLostAnEntryAfterTheLaunch() async throws {
+  /// Which file went is unknown once it is gone: its folder is rescanned, even when another
+  /// entry of it changed too (a rename away, a removal beside an editor's swap file).
+  @Test(arguments: [false, true])
+  func rescansAFolderThatLostAnEntryAfterTheLaunch(alsoAddingOne: Bool) async throws {
     try await withTemporaryFolder { root in
       try Disk.makeFolder(root.path + "/sub")
       try Disk.write(root.path + "/sub/gone.txt", "x")
       try Disk.write(root.path + "/sub/kept.txt", "x")
       let launch = try await launchAfterATick()
       try Disk.remove(root.path + "/sub/gone.txt")
+      if alsoAddingOne { try Disk.write(root.path + "/sub/.kept.txt.swp", "x") }
       try await watching(root, since: launch) { recorder in
         #expect(await recorder.waitUntil { !$0.rescans.isEmpty }, "\(recorder)")
         #expect(recorder.rescans.map(\.root) == [root.path + "/sub"], "\(recorder)")
         #expect(recorder.rescans.first?.reason == WatchMessage.changedWhileStarting)
         #expect(!recorder.contains(.modified, root.path + "/sub/kept.txt"), "\(recorder)")
       }
+    }
+  }
+
+  /// Folders past the watch limit are polled, and the poller's first snapshot comes after the
+  /// startup batch: one rescan of the root, not one per folder, and no removal claimed.
+  @Test func foldersHandedToPollingGiveOneRescanOfTheRoot() async throws {
+    try await withTemporaryFolder { root in
+      for name in ["a", "b", "c", "d"] { try Disk.makeFolders(root.path + "/\(name)/inner") }
+      let launch = try await launchAfterATick()
+      let recorder = NoticeRecorder()
+      let watcher = InotifyWatcher(
+        roots: [root.path], exclusion: WatchExclusion(), maxWatches: 2, fallbackInterval: .milliseconds(50),
+        catchUp: launch)
+      try watcher.start(recorder.sink)
+      defer { watcher.stop() }
+      #expect(await recorder.waitUntil { !$0.rescans.isEmpty }, "\(recorder)")
+      try await Task.sleep(for: .milliseconds(200))
+      #expect(recorder.rescans.map(\.root) == [root.path], "\(recorder)")
+      #expect(recorder.rescans.first?.reason == WatchMessage.polledWhileStarting)
     }
   }
 
@@ -94,13 +117,21 @@ struct StartupCatchUpTests {
     }
   }
 
-  /// Whole-second file systems (no nanoseconds in their stamps) compare seconds.
-  @Test func comparesSecondsForStampsWithoutNanoseconds() {
-    let launch = StartupCatchUp(seconds: 100, nanoseconds: 500)
-    #expect(launch.isSinceLaunch(timespec(tv_sec: 100, tv_nsec: 0)))
-    #expect(launch.isSinceLaunch(timespec(tv_sec: 100, tv_nsec: 500)))
-    #expect(!launch.isSinceLaunch(timespec(tv_sec: 100, tv_nsec: 499)))
+  /// File systems round stamps down to their granularity: a change after the launch may carry
+  /// a stamp below it, so the launch is rounded down the same way.
+  @Test func roundsTheLaunchDownToTheStampsGranularity() {
+    let launch = StartupCatchUp(seconds: 100, nanoseconds: 15_000_500)
+    // Nanoseconds (ext4, xfs, tmpfs).
+    #expect(launch.isSinceLaunch(timespec(tv_sec: 100, tv_nsec: 15_000_501)))
+    #expect(!launch.isSinceLaunch(timespec(tv_sec: 100, tv_nsec: 15_000_499)))
     #expect(!launch.isSinceLaunch(timespec(tv_sec: 99, tv_nsec: 999_999_999)))
-    #expect(launch.isSinceLaunch(timespec(tv_sec: 101, tv_nsec: 0)))
+    #expect(launch.isSinceLaunch(timespec(tv_sec: 101, tv_nsec: 1)))
+    // 10 ms (exFAT): a write 2 ms after the launch is stamped 100.010.
+    #expect(launch.isSinceLaunch(timespec(tv_sec: 100, tv_nsec: 10_000_000)))
+    #expect(!StartupCatchUp(seconds: 100, nanoseconds: 25_000_000).isSinceLaunch(timespec(tv_sec: 100, tv_nsec: 10_000_000)))
+    // Whole seconds, maybe two (FAT): from the second before the launch on.
+    #expect(launch.isSinceLaunch(timespec(tv_sec: 100, tv_nsec: 0)))
+    #expect(launch.isSinceLaunch(timespec(tv_sec: 99, tv_nsec: 0)))
+    #expect(!launch.isSinceLaunch(timespec(tv_sec: 98, tv_nsec: 0)))
   }
 }

@@ -125,9 +125,15 @@ package final class SpawnServer: Sendable {
       }
     }
     if result != 0 {
-      state.withLock { _ = $0.pending.removeValue(forKey: request) }
+      let isGone = result == EPIPE || result == ECONNRESET
+      state.withLock { state in
+        _ = state.pending.removeValue(forKey: request)
+        // Said now, not when the reader thread sees the end of file: the caller's retry
+        // starts a new keeper only for a server that is known to be gone.
+        if isGone { state.isConnected = false }
+      }
       // The keeper is gone (EPIPE) or cannot take it (E2BIG…).
-      if result == EPIPE || result == ECONNRESET { throw .keeperGone }
+      if isGone { throw .keeperGone }
       throw .command(result)
     }
     pending.answered.wait()

@@ -343,14 +343,23 @@ private final class InotifyReader {
       notices.append(.warning(WatchMessage.noInotifyInstance(interval: configuration.fallbackInterval)))
       for root in configuration.roots {
         _ = fallbackPoller().addSubtree(root, reportsItself: true, reportingContents: false)
+        if configuration.catchUp != nil {
+          // The startup batch went before this first snapshot: what changed meanwhile is unknown.
+          notices.append(.rescanNeeded(root: root, reason: WatchMessage.polledWhileStarting))
+        }
       }
       return
     }
     var caughtUp: [FileEvent] = []
     for root in configuration.roots {
+      let polledBefore = fallback?.polledPaths.count ?? 0
       if !watchRoot(root, reporting: false, catchUp: configuration.catchUp, into: &caughtUp) {
         missingRoots.append(root)
         notices.append(.warning(WatchMessage.rootMissing(root)))
+      } else if configuration.catchUp != nil, (fallback?.polledPaths.count ?? 0) > polledBefore {
+        // Folders past a limit were handed to polling, whose first snapshot came after the
+        // startup batch: one rescan of the root covers them all.
+        notices.append(.rescanNeeded(root: root, reason: WatchMessage.polledWhileStarting))
       }
     }
     if !caughtUp.isEmpty { notices.insert(.changed(caughtUp), at: 0) }
@@ -620,10 +629,6 @@ private final class InotifyReader {
     var pending = [(path: path, parent: parent, name: name)]
     while let (path, parent, name) = pending.popLast() {
       guard let node = addWatch(at: path, parent: parent, name: name, reporting: reporting, into: &events) else {
-        if catchUp != nil, fallback?.polledPaths.contains(path) == true {
-          // Handed to polling, whose first snapshot is taken now: what changed before is unknown.
-          notices.append(.rescanNeeded(root: path, reason: WatchMessage.changedWhileStarting))
-        }
         continue
       }
       guard let entries = DirectoryWalker.entries(of: path, followingSymlink: node.isRoot) else {

@@ -7,20 +7,20 @@ import Glibc
 /// the first build used to wait for it. Now the build starts at once and the walk runs beside
 /// it; but the build may read a file before the walk reaches that file's folder, so a change
 /// made in between would be in neither the build nor an event. Once each folder's watch is in
-/// place, the walk therefore asks which of its entries changed since the launch:
+/// place, the walk therefore asks what changed there since the launch:
 ///
-/// - an entry whose status-change time (`ctime`) is at or after the launch is reported
+/// - a file whose status-change time (`ctime`) is at or after the launch is reported
 ///   `.modified`. `ctime` moves on every write, rename and `chmod`, and unlike `mtime` no tool
 ///   can set it back (`touch -d`, `tar`, `git checkout` can set `mtime` to anything);
-/// - a folder whose own `ctime` moved (an entry was added, removed or renamed in it) but none
-///   of whose entries did lost an entry: a deletion, or a rename away. Which one cannot be
-///   known any more, so the folder is rescanned (every stage treats it as all changed).
+/// - a folder whose own `ctime` moved had an entry added, removed or renamed. A removal leaves
+///   nothing behind to report, so the folder is rescanned (every stage treats it as all
+///   changed), whatever else changed in it.
 ///
-/// A change made shortly *before* the launch may be reported too (same clock tick), which costs
-/// at most one redundant build, never a lost change. Both times come from the kernel's coarse
-/// clock, the one it stamps files with, so nothing changed after the launch carries an earlier
-/// stamp. On file systems that keep whole seconds (a `ctime` with no nanoseconds), seconds are
-/// compared.
+/// A change made shortly *before* the launch may be reported too, which costs at most one
+/// redundant build, never a lost change. The launch is read from the kernel's coarse clock, the
+/// one it stamps files with, and file systems round stamps *down* to their granularity
+/// (100 ns on NTFS, 10 ms on exFAT, 1 or 2 s on FAT and HFS+): a stamp is compared with the
+/// launch rounded down the same way, the granularity read from the stamp's trailing zeros.
 struct StartupCatchUp: Sendable, Hashable {
   /// The launch, in seconds and nanoseconds of `CLOCK_REALTIME_COARSE`.
   let seconds: Int
@@ -38,30 +38,36 @@ struct StartupCatchUp: Sendable, Hashable {
     return StartupCatchUp(seconds: time.tv_sec, nanoseconds: time.tv_nsec)
   }
 
-  /// Whether a file stamped `time` changed at or after the launch.
+  /// Whether a file stamped `time` may have changed at or after the launch.
   func isSinceLaunch(_ time: timespec) -> Bool {
-    if time.tv_sec != seconds || time.tv_nsec == 0 { return time.tv_sec >= seconds }
-    return time.tv_nsec >= nanoseconds
+    guard time.tv_nsec != 0 else {
+      // Whole seconds, maybe two (FAT): anything from the second before the launch on.
+      return time.tv_sec >= seconds - 1
+    }
+    if time.tv_sec != seconds { return time.tv_sec > seconds }
+    // The largest power of ten dividing the stamp's nanoseconds is at least the file
+    // system's granularity; the launch is rounded down to it.
+    var granularity = 1
+    while granularity < 100_000_000 && time.tv_nsec % (granularity * 10) == 0 { granularity *= 10 }
+    return time.tv_nsec >= nanoseconds / granularity * granularity
   }
 
   /// What changed since the launch in the folder at `path`, whose watch was just added and
   /// whose entries were just listed.
   ///
-  /// - Returns: `.modified` events for the entries that changed (folders excepted: their own
-  ///   entries are checked when the walk reaches them), and whether the folder must be
-  ///   rescanned because it lost an entry.
+  /// - Returns: `.modified` events for the files that changed (folders are checked when the
+  ///   walk reaches them), and whether the folder must be rescanned because its entries
+  ///   changed.
   func changes(in path: String, entries: [DirectoryWalker.Entry]) -> (events: [FileEvent], needsRescan: Bool) {
     var info = stat()
-    // Unchanged, the folder holds the launch's entries: only their contents can have changed.
-    let folderChanged = stat(path, &info) == 0 && isSinceLaunch(info.st_ctim)
+    let entriesChanged = stat(path, &info) == 0 && isSinceLaunch(info.st_ctim)
     var events: [FileEvent] = []
-    var anyEntryChanged = false
-    for entry in entries where folderChanged || !entry.isDirectory {
+    for entry in entries where !entry.isDirectory {
       let child = DirectoryWalker.join(path, entry.name)
-      guard lstat(child, &info) == 0, isSinceLaunch(info.st_ctim) else { continue }
-      anyEntryChanged = true
-      if !entry.isDirectory { events.append(FileEvent(path: child, kind: .modified, isDirectory: false)) }
+      if lstat(child, &info) == 0, isSinceLaunch(info.st_ctim) {
+        events.append(FileEvent(path: child, kind: .modified, isDirectory: false))
+      }
     }
-    return (events, folderChanged && !anyEntryChanged)
+    return (events, entriesChanged)
   }
 }

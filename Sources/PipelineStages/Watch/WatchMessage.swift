@@ -14,8 +14,12 @@ enum WatchMessage {
 
   static let queueOverflowed = "event queue overflowed"
 
-  /// A folder lost an entry while `pipeline` was starting, before its watch existed.
-  static let changedWhileStarting = "an entry was removed while pipeline was starting"
+  /// A folder's entries changed while `pipeline` was starting, before its watch existed.
+  static let changedWhileStarting = "files were added, removed or renamed here while pipeline was starting"
+
+  /// Folders were handed to polling while `pipeline` was starting: what changed in them before
+  /// the poller's first scan is unknown.
+  static let polledWhileStarting = "folders that could not be watched are polled from now on"
 
   /// The part of the watch-ready message about the folders `poll: auto` polls.
   static func mountsPolled(_ mounts: [(path: String, type: String)], interval: Duration) -> String {
