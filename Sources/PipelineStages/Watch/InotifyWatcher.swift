@@ -643,7 +643,7 @@ private final class InotifyReader {
         continue
       }
       if let catchUp {
-        let (changed, needsRescan) = catchUp.changes(in: path, entries: entries)
+        let (changed, needsRescan) = catchUp.changes(in: path, entries: entries, exclusion: configuration.exclusion)
         events += changed
         if needsRescan { notices.append(.rescanNeeded(root: path, reason: WatchMessage.changedWhileStarting)) }
       }

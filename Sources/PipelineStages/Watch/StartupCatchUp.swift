@@ -14,7 +14,10 @@ import Glibc
 ///   can set it back (`touch -d`, `tar`, `git checkout` can set `mtime` to anything);
 /// - a folder whose own `ctime` moved had an entry added, removed or renamed. A removal leaves
 ///   nothing behind to report, so the folder is rescanned (every stage treats it as all
-///   changed), whatever else changed in it.
+///   changed), whatever else changed in it. Except for the roots: their entries are listed at
+///   the launch, before the startup batch goes out, so what went is known by name and
+///   reported `.removed`. That matters because builds write their output next to the sources
+///   (`.build`, `tmp`, `target`, `node_modules`…): a rescan there would run every stage again.
 ///
 /// A change made shortly *before* the launch may be reported too, which costs at most one
 /// redundant build, never a lost change. The launch is read from the kernel's coarse clock, the
@@ -25,17 +28,26 @@ struct StartupCatchUp: Sendable, Hashable {
   /// The launch, in seconds and nanoseconds of `CLOCK_REALTIME_COARSE`.
   let seconds: Int
   let nanoseconds: Int
+  /// What each root held at the launch: its entries' names, and whether each is a folder.
+  let rootEntries: [String: [String: Bool]]
 
-  init(seconds: Int, nanoseconds: Int) {
+  init(seconds: Int, nanoseconds: Int, rootEntries: [String: [String: Bool]] = [:]) {
     self.seconds = seconds
     self.nanoseconds = nanoseconds
+    self.rootEntries = rootEntries
   }
 
-  /// The catch-up for a launch now.
-  static func now() -> StartupCatchUp {
+  /// The catch-up for a launch now, with the entries of `roots` (absolute paths) as they are
+  /// now. Call it before the startup batch goes out.
+  static func now(roots: [String] = []) -> StartupCatchUp {
     var time = timespec()
     clock_gettime(CLOCK_REALTIME_COARSE, &time)
-    return StartupCatchUp(seconds: time.tv_sec, nanoseconds: time.tv_nsec)
+    var rootEntries: [String: [String: Bool]] = [:]
+    for root in roots {
+      guard let entries = DirectoryWalker.entries(of: root, followingSymlink: true) else { continue }
+      rootEntries[root] = Dictionary(entries.map { ($0.name, $0.isDirectory) }) { first, _ in first }
+    }
+    return StartupCatchUp(seconds: time.tv_sec, nanoseconds: time.tv_nsec, rootEntries: rootEntries)
   }
 
   /// Whether a file stamped `time` may have changed at or after the launch.
@@ -56,12 +68,23 @@ struct StartupCatchUp: Sendable, Hashable {
   /// whose entries were just listed.
   ///
   /// - Returns: `.modified` events for the files that changed (folders are checked when the
-  ///   walk reaches them), and whether the folder must be rescanned because its entries
-  ///   changed.
-  func changes(in path: String, entries: [DirectoryWalker.Entry]) -> (events: [FileEvent], needsRescan: Bool) {
+  ///   walk reaches them) and `.removed` for a root's entries that went, and whether the
+  ///   folder must be rescanned because its entries changed (never a root).
+  func changes(
+    in path: String, entries: [DirectoryWalker.Entry], exclusion: WatchExclusion
+  ) -> (events: [FileEvent], needsRescan: Bool) {
     var info = stat()
-    let entriesChanged = stat(path, &info) == 0 && isSinceLaunch(info.st_ctim)
+    var entriesChanged = stat(path, &info) == 0 && isSinceLaunch(info.st_ctim)
     var events: [FileEvent] = []
+    if entriesChanged, let before = rootEntries[path] {
+      entriesChanged = false
+      let names = Set(entries.map(\.name))
+      for (name, isDirectory) in before.sorted(by: { $0.key < $1.key }) where !names.contains(name) {
+        let child = DirectoryWalker.join(path, name)
+        if isDirectory && exclusion.excludes(directory: child, name: name[...]) { continue }
+        events.append(FileEvent(path: child, kind: .removed, isDirectory: isDirectory))
+      }
+    }
     for entry in entries where !entry.isDirectory {
       let child = DirectoryWalker.join(path, entry.name)
       if lstat(child, &info) == 0, isSinceLaunch(info.st_ctim) {

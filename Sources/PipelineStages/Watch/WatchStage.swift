@@ -154,7 +154,7 @@ struct WatchStage: Stage {
         fallbackCPUBudget: configuration.pollingCPU.watcherBudget,
         polledSubtrees: polledMounts.map(\.path),
         shallowFolders: watchesGitDirectory ? gitDirectory.map { [$0.path] } ?? [] : [],
-        catchUp: startsBeforeWalk ? StartupCatchUp.now() : nil)
+        catchUp: startsBeforeWalk ? StartupCatchUp.now(roots: DirectoryWalker.outermostRoots(roots)) : nil)
       backend = "inotify"
     case .every(let interval):
       watcher = PollingWatcher(
