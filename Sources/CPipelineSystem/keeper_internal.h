@@ -37,6 +37,9 @@ struct keeper_child {
   pid_t pid;
   int stop_signal;
   long grace_ms;
+  /// The command itself was reaped, but processes it left in its group still run (a
+  /// daemonized child, `cmd &` in a wrapper script): the group is still guarded until empty.
+  int leader_reaped;
 };
 
 /// The signals the keeper ignores so that only `pipeline` (its socket) can stop it; its

@@ -121,24 +121,43 @@ static int remember(pid_t pid, const struct keeper_command *command) {
     child_capacity = capacity;
   }
   children[child_count++] = (struct keeper_child){
-      .pid = pid, .stop_signal = command->stop_signal, .grace_ms = command->grace_ms};
+      .pid = pid, .stop_signal = command->stop_signal, .grace_ms = command->grace_ms, .leader_reaped = 0};
   return 0;
 }
 
 /// Reaps every child that ended and reports it. The keeper's children are all commands it
-/// started, so waiting for any of them steals nothing from anyone.
+/// started, so waiting for any of them steals nothing from anyone. A reaped command's group
+/// stays guarded while anything is left in it.
 static void reap_children(void) {
   for (;;) {
     int status;
     pid_t pid = waitpid(-1, &status, WNOHANG);
-    if (pid <= 0) return;
+    if (pid <= 0) break;
     for (size_t index = 0; index < child_count; index++) {
       if (children[index].pid != pid) continue;
-      children[index] = children[--child_count];
+      children[index].leader_reaped = 1;
       report(PIPELINE_KEEPER_EXITED, 0, pid, status);
       break;
     }
   }
+  // Forget the groups that are empty now. A group's number is not given to a new process
+  // while the group has a member, so a group still listed is never someone else's.
+  for (size_t index = 0; index < child_count;) {
+    if (children[index].leader_reaped && kill(-children[index].pid, 0) != 0 && errno == ESRCH) {
+      children[index] = children[--child_count];
+    } else {
+      index++;
+    }
+  }
+}
+
+/// Whether a reaped command's group still has members: its end will not wake the keeper (they
+/// are not its children), so the keeper looks again every second.
+static int has_lingering_groups(void) {
+  for (size_t index = 0; index < child_count; index++) {
+    if (children[index].leader_reaped) return 1;
+  }
+  return 0;
 }
 
 /// Carries out one request and answers it.
@@ -192,7 +211,8 @@ int pipeline_keeper_main(int argc, char *argv[]) {
     reap_children();
     lifeline->revents = 0;
     watched[1].revents = 0;
-    int ready = ppoll(watched, 2, NULL, &wait_mask);
+    struct timespec second = {1, 0};
+    int ready = ppoll(watched, 2, has_lingering_groups() ? &second : NULL, &wait_mask);
     if (ready <= 0 || lifeline->revents == 0) continue;
     struct keeper_command command;
     if (!keeper_receive_request(socket_fd, &command)) {

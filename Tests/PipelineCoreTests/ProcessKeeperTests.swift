@@ -79,6 +79,20 @@ struct ProcessKeeperTests {
     #expect(keeper.losses.value.isEmpty, "a cut is not a lost keeper")
   }
 
+  @Test("a command that ended but left a process in its group: the group is still stopped when the lifeline breaks")
+  func lingeringGroupIsStillGuarded() async throws {
+    let keeper = try Keeper()
+    let lines = Box<[String]>([])
+    // Without job control, the background sleep stays in the command's group.
+    let process = try launch("sleep 30 & echo left $!", keeper: keeper, lines: lines)
+    let left = try await reportedPID("left ", in: lines)
+    #expect(await process.waitForExit(timeout: .seconds(10)) == .exited(0))
+    #expect(ChildProcessTests.isLiving(left), "the sleep outlives its shell")
+    keeper.cut()
+    #expect(try await groupEnds(process.pid), "group members left: \(ChildProcessTests.livingMembers(ofGroup: process.pid))")
+    #expect(!ChildProcessTests.isLiving(left))
+  }
+
   @Test("when the lifeline breaks, every group gets its own stop signal and grace")
   func lifelineBreakStopsEveryGroup() async throws {
     let keeper = try Keeper()
