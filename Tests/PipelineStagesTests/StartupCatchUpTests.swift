@@ -10,10 +10,13 @@ import Testing
 struct StartupCatchUpTests {
   /// Starts a watcher that catches up since `launch`, runs `body`, and stops it.
   private func watching(
-    _ root: TemporaryFolder, since launch: StartupCatchUp, _ body: (NoticeRecorder) async throws -> Void
+    _ root: TemporaryFolder, since launch: StartupCatchUp, exclusion: WatchExclusion = WatchExclusion(),
+    maxWatches: Int? = nil, _ body: (NoticeRecorder) async throws -> Void
   ) async throws {
     let recorder = NoticeRecorder()
-    let watcher = InotifyWatcher(roots: [root.path], exclusion: WatchExclusion(), catchUp: launch)
+    let watcher = InotifyWatcher(
+      roots: [root.path], exclusion: exclusion, maxWatches: maxWatches, fallbackInterval: .milliseconds(50),
+      catchUp: launch)
     try watcher.start(recorder.sink)
     defer { watcher.stop() }
     try await body(recorder)
@@ -91,17 +94,14 @@ struct StartupCatchUpTests {
       try Disk.remove(root.path + "/gone.swift")
       try #require(rename(root.path + "/old.swift", root.path + "/new.swift") == 0)
       try Disk.makeFolders(root.path + "/.build/debug")
-      let recorder = NoticeRecorder()
-      let watcher = InotifyWatcher(
-        roots: [root.path], exclusion: WatchExclusion(directoryNames: [".build"]), catchUp: launch)
-      try watcher.start(recorder.sink)
-      defer { watcher.stop() }
-      #expect(await recorder.waitUntil {
-        $0.contains(.removed, root.path + "/gone.swift") && $0.contains(.removed, root.path + "/old.swift")
-          && $0.contains(.modified, root.path + "/new.swift")
-      }, "\(recorder)")
-      #expect(recorder.rescans.isEmpty, "\(recorder)")
-      #expect(!recorder.contains(.removed, root.path + "/src"), "\(recorder)")
+      try await watching(root, since: launch, exclusion: WatchExclusion(directoryNames: [".build"])) { recorder in
+        #expect(await recorder.waitUntil {
+          $0.contains(.removed, root.path + "/gone.swift") && $0.contains(.removed, root.path + "/old.swift")
+            && $0.contains(.modified, root.path + "/new.swift")
+        }, "\(recorder)")
+        #expect(recorder.rescans.isEmpty, "\(recorder)")
+        #expect(!recorder.contains(.removed, root.path + "/src"), "\(recorder)")
+      }
     }
   }
 
@@ -111,16 +111,12 @@ struct StartupCatchUpTests {
     try await withTemporaryFolder { root in
       for name in ["a", "b", "c", "d"] { try Disk.makeFolders(root.path + "/\(name)/inner") }
       let launch = try await launchAfterATick(root)
-      let recorder = NoticeRecorder()
-      let watcher = InotifyWatcher(
-        roots: [root.path], exclusion: WatchExclusion(), maxWatches: 2, fallbackInterval: .milliseconds(50),
-        catchUp: launch)
-      try watcher.start(recorder.sink)
-      defer { watcher.stop() }
-      #expect(await recorder.waitUntil { !$0.rescans.isEmpty }, "\(recorder)")
-      try await Task.sleep(for: .milliseconds(200))
-      #expect(recorder.rescans.map(\.root) == [root.path], "\(recorder)")
-      #expect(recorder.rescans.first?.reason == WatchMessage.polledWhileStarting)
+      try await watching(root, since: launch, maxWatches: 2) { recorder in
+        #expect(await recorder.waitUntil { !$0.rescans.isEmpty }, "\(recorder)")
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(recorder.rescans.map(\.root) == [root.path], "\(recorder)")
+        #expect(recorder.rescans.first?.reason == WatchMessage.polledWhileStarting)
+      }
     }
   }
 
