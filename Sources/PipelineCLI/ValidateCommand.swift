@@ -1,7 +1,7 @@
 import ArgumentParser
 import PipelineCore
 
-/// `pipeline validate [FILE]`: checks a pipeline file without running anything; without a
+/// `pipeline validate [FILE]`: checks a pipeline file without running anything (it also makes each stage, as `pipeline run` would, so a watch folder that does not exist is reported here too); without a
 /// file and without `pipeline.yaml`, the built-in pipeline `pipeline run` would run.
 struct ValidateCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
@@ -14,11 +14,13 @@ struct ValidateCommand: AsyncParsableCommand {
   func run() async throws {
     let terminal = TerminalWriter()
     var file = PipelineChoice.displayName(file: self.file, folder: .current)
-    do {
+    do throws(DiagnosticList) {
       let choice = try PipelineChoice.load(file: self.file, registry: RegistryHolder.registry)
       if let notice = choice.notice { terminal.line(notice, error: true) }
       let definition = choice.definition
       file = definition.file
+      let problems = definition.stageProblems()
+      if !problems.isEmpty { throw DiagnosticList(problems) }
       let flow = definition.stages.map { stage in
         stage.inputs.count > 1 || (stage.inputs.count == 1 && stage.inputs[0] != previousName(of: stage, in: definition))
           ? "\(stage.name) (after \(stage.inputs.joined(separator: ", ")))" : stage.name

@@ -34,6 +34,21 @@ struct LoadingErrorTests {
     #expect(run.output.contains { $0.contains("did you mean 'kill_after'?") }, "\(run.transcript)")
   }
 
+  /// What `run` would stop on when it makes the stages (a watch folder that is not there)
+  /// is reported by `validate` too, every such problem at once, with its place.
+  @Test func validateReportsAWatchFolderThatDoesNotExist() async throws {
+    let project = try TemporaryProject("typo")
+    try project.write("src/main.go", "package main\n")
+    try project.write(
+      "pipeline.yaml",
+      "stages:\n  - stage: watch\n    paths: [scr]\n  - stage: sync\n    from: src\n    target: src/copy\n")
+    let run = try PipelineRun(["validate"], in: project.root)
+    #expect(await run.exitStatus() == .exited(2))
+    #expect(run.output.contains { $0.hasPrefix("pipeline.yaml:3:12: error: watch path 'scr' is not a folder") }, "\(run.transcript)")
+    #expect(run.output.contains { $0.hasPrefix("pipeline.yaml:6:13: error: stage 'sync': 'target'") }, "\(run.transcript)")
+    #expect(run.output.last == "pipeline.yaml: 2 errors", "\(run.transcript)")
+  }
+
   /// A named file that is not there (without a name, `run` looks for a project instead: see
   /// ZeroConfigurationTests).
   @Test func aMissingFileSaysWhatToDo() async throws {

@@ -26,8 +26,11 @@ struct SyncStage: Stage {
     var mirrorsRemovals: Bool
     var copiesAtStartup: Bool
     var excludedFolders: ExcludedFolders
+    /// Where `target` is written, for the error of a target inside `from`.
+    var targetLocation: SourceLocation?
 
     init(options: StageOptions) throws {
+      targetLocation = options.location(of: "target") ?? options.location
       target = try options.required(
         "target", help: "The folder to mirror into, relative to the pipeline's folder or absolute; created when missing.")
       from = try options.value(
@@ -64,7 +67,7 @@ struct SyncStage: Stage {
       target: context.absolutePath(configuration.target), excludedFolders: configuration.excludedFolders)
     if let problem = plan.overlapProblem {
       throw Diagnostic(
-        at: nil, "stage '\(context.name)': \(problem)",
+        at: configuration.targetLocation, "stage '\(context.name)': \(problem)",
         help: "put the target outside the folder it mirrors (`from`), or narrow `from`")
     }
   }
