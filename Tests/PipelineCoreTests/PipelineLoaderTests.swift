@@ -460,13 +460,22 @@ struct PipelineLoaderTests {
         - stage: coalesce
           window: 2s
       """
-    withKnownIssue("the scanner's problem mark is the end of the file, not the opening quote") {
-      #expect(
-        diagnostics(yaml) == """
-          dev.yaml:4:10: error: invalid YAML: found unexpected end of stream
-            help: check the indentation and quoting around this place (a value with ': ' or '#' needs quotes)
-          """)
-    }
+    #expect(
+      diagnostics(yaml) == """
+        dev.yaml:4:10: error: invalid YAML: this quoted value is not closed before the end of the file
+          help: add the closing quote where the value ends
+        """)
+  }
+
+  @Test("an unclosed double quote is reported where it opens, too")
+  func unclosedDoubleQuote() {
+    let yaml = """
+      stages:
+        - stage: tick
+          name: "ticker
+        - stage: coalesce
+      """
+    #expect(diagnostics(yaml)?.hasPrefix("dev.yaml:3:11: error: invalid YAML: this quoted value is not closed") == true)
   }
 
   @Test("a stage whose first key is wrong does not report its later, known keys as unknown")

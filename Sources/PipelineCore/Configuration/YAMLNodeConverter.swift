@@ -44,6 +44,12 @@ package enum YAMLNodeConverter {
     func at(_ mark: Mark) -> SourceLocation { SourceLocation(file: file, line: mark.line, column: mark.column) }
     let help = "check the indentation and quoting around this place (a value with ': ' or '#' needs quotes)"
     switch error {
+    case .scanner(let context?, let problem, _, _) where problem.contains("end of stream") && context.text.contains("quoted scalar"):
+      // The end of the file is where the scanner gave up, not where the mistake is: the
+      // quote that opened at the context's mark was never closed.
+      return Diagnostic(
+        at: at(context.mark), "invalid YAML: this quoted value is not closed before the end of the file",
+        help: "add the closing quote where the value ends")
     case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
       .composer(_, let problem, let mark, _):
       return Diagnostic(at: at(mark), "invalid YAML: \(problem)", help: help)
