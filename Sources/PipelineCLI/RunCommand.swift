@@ -46,11 +46,16 @@ struct RunCommand: AsyncParsableCommand {
         throw ExitCode(2)
       }
     }
-    let engine = Engine(definition: definition, events: EventBus(sinks))
+    let bus = EventBus(sinks)
+    let engine = Engine(definition: definition, events: bus)
+    let warn: ProcessKeeper.WarningHandler = { message, help in
+      bus.emit(Event(kind: .warning, stage: "pipeline", message: message, metadata: help.map { ["help": $0] } ?? [:]))
+    }
+    ProcessKeeper.sendWarnings(to: warn)
     if !ProcessKeeper.isAvailable {
-      terminal.line(
-        "warning: processes run without a keeper (\(ProcessKeeper.environmentVariable) is 'none', or \(ProcessKeeper.expectedLocation) is missing): if pipeline is killed with SIGKILL, what it started keeps running\n  help: unset \(ProcessKeeper.environmentVariable), or install pipeline-keeper next to pipeline (`swift build` builds both)",
-        error: true)
+      warn(
+        "processes run without a keeper (\(ProcessKeeper.environmentVariable) is 'none', or \(ProcessKeeper.expectedLocation) is missing): if pipeline is killed with SIGKILL, what it started keeps running",
+        "unset \(ProcessKeeper.environmentVariable), or install pipeline-keeper next to pipeline (`swift build` builds both)")
     }
     let signals = SignalHandling(engine: engine, terminal: terminal)
     signals.install()

@@ -103,6 +103,10 @@ struct SupervisorTests {
     #expect(await run.waitForLine(containing: "app started: v2"), "\(run.transcript)")
     let second = try #require(Self.keeper(of: run.process.commandPID))
     #expect(second != keeper)
+    // Both warnings are events too, so a tool reading the --events log sees them.
+    let warnings = run.events("warning").compactMap { $0["message"] as? String }
+    #expect(warnings.contains { $0.hasPrefix("the process keeper (pid \(keeper)) ended unexpectedly") }, "\(warnings)")
+    #expect(warnings.contains { $0.hasPrefix("started a new process keeper (pid \(second))") }, "\(warnings)")
     #expect(await run.interrupt() == .exited(0))
     #expect(await ProcessProbe.waitUntilNoneLeft(inProject: project.root).isEmpty)
   }

@@ -51,7 +51,8 @@ public struct ConsoleRenderer: EventSink {
     case .appStopping, .appStopped, .changesDetected, .batchDropped, .stageSucceeded:
       return verbose ? ("\(prefix) " + t.styled(message, .dim), false) : nil
     case .warning:
-      return (t.styled("warning: ", .yellow) + (event.stage == "pipeline" ? "" : "\(prefix) ") + message, true)
+      let help = event.metadata["help"].map { "\n  help: \($0)" } ?? ""
+      return (t.styled("warning: ", .yellow) + (event.stage == "pipeline" ? "" : "\(prefix) ") + message + help, true)
     case .error:
       let help = event.metadata["help"].map { "\n  help: \($0)" } ?? ""
       return (t.styled("error: ", .red) + (event.stage == "pipeline" ? "" : "\(prefix) ") + message + help, true)

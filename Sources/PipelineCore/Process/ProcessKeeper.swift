@@ -101,7 +101,7 @@ public enum ProcessKeeper {
       if let server = current, server.isConnected { return server }
       let server = try SpawnServer.start(program, onLoss: reportLoss)
       if let lost = current {
-        notice("warning: started a new process keeper (pid \(server.pid)) after keeper \(lost.pid) ended")
+        warn("started a new process keeper (pid \(server.pid)) after keeper \(lost.pid) ended")
       }
       current = server
       return server
@@ -113,11 +113,33 @@ public enum ProcessKeeper {
     let guarded = orphans.isEmpty
       ? "it guarded no running command"
       : "stopping the \(orphans.count) command(s) it guarded (pid \(orphans.map { String($0.pid) }.joined(separator: ", "))), since nothing would stop them if pipeline died; they are reported as killed by SIGKILL"
-    notice("warning: the process keeper (pid \(keeper)) ended unexpectedly\(how): \(guarded)\n  help: the next command starts a new keeper; if this repeats, check the system log for the OOM killer")
+    warn(
+      "the process keeper (pid \(keeper)) ended unexpectedly\(how): \(guarded)",
+      help: "the next command starts a new keeper; if this repeats, check the system log for the OOM killer")
+  }
+
+  /// Receives the keeper's warnings: the message and what to do.
+  public typealias WarningHandler = @Sendable (_ message: String, _ help: String?) -> Void
+
+  private static let warningHandler = Mutex<WarningHandler?>(nil)
+
+  /// Sends the keeper's warnings (it died, a new one was started) to `handler` — `pipeline
+  /// run` makes them `warning` events, so they reach the console and the `--events` log —
+  /// instead of writing them to standard error.
+  public static func sendWarnings(to handler: @escaping WarningHandler) {
+    warningHandler.withLock { $0 = handler }
+  }
+
+  private static func warn(_ message: String, help: String? = nil) {
+    if let handler = warningHandler.withLock({ $0 }) {
+      handler(message, help)
+    } else {
+      writeToStandardError("warning: " + message + (help.map { "\n  help: " + $0 } ?? ""))
+    }
   }
 
   /// Writes one whole line to standard error, as the console writes its warnings.
-  private static func notice(_ text: String) {
+  private static func writeToStandardError(_ text: String) {
     let bytes = Array((text + "\n").utf8)
     var offset = 0
     while offset < bytes.count {
