@@ -24,12 +24,12 @@
 //                            exactly the code or signal it would have seen itself.
 // A STARTED always comes before the EXITED of the same pid.
 //
-// Each command is forked from the keeper (small, so fork is cheap), then, in the child: a
-// new process group, default signal dispositions and an empty mask, the descriptors on 0, 1,
-// 2 (and 3 with LISTEN_FDS=1, LISTEN_PID=its pid, LISTEN_FDNAMES=pipeline: systemd's
-// socket-activation convention), chdir, execve. An exec failure comes back through a
-// close-on-exec pipe, read before the keeper answers: a request is answered only once the
-// command runs or has failed.
+// Each command is vforked from the keeper, then, in the child: a new process group, default
+// signal dispositions and an empty mask, the descriptors on 0, 1, 2 (and 3 with
+// LISTEN_FDS=1, LISTEN_PID=its pid, LISTEN_FDNAMES=pipeline: systemd's socket-activation
+// convention), chdir, execve. The keeper resumes once the child has exec'd or exited (an
+// exec failure leaves its errno in a variable they share): a request is answered only once
+// the command runs or has failed.
 //
 // `pipeline` still signals the groups itself (`kill(-pgid, …)`) and decides when a group is
 // gone. The keeper reaps its children (it is their parent) and reports their ends.
@@ -42,14 +42,14 @@
 // the end of `pipeline` ends it (a SIGKILL aside: `pipeline` then reports it, stops what it
 // guarded and starts a new keeper at its next command; see ProcessKeeper.swift).
 //
-// Written in C and kept small on purpose: one fork per command instead of two execs (SwiftPM
+// Written in C and kept small on purpose: one vfork per command instead of two execs (SwiftPM
 // links libswiftCore into `pipeline-keeper` although it is C, which makes each exec of it
 // cost more than a millisecond). When no `pipeline-keeper` file lies next to `pipeline`, the
 // runner serves as its own keeper, `pipeline __keeper --serve`, whose entry point calls
 // `pipeline_keeper_main` before anything else: a larger process, but started only once.
 //
 // Files: keeper_server.c (this loop), keeper_request.c (reading a request),
-// keeper_launch.c (fork and exec), keeper_shutdown.c (the end), keeper_client.c (the
+// keeper_launch.c (vfork and exec), keeper_shutdown.c (the end), keeper_client.c (the
 // `pipeline` side), keeper_protocol.h (the request's bytes).
 
 #define _GNU_SOURCE
