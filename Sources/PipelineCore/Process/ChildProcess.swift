@@ -128,16 +128,7 @@ public final class ChildProcess: Sendable {
 
   /// Waits for the exit at most `timeout`; `nil` when it did not happen in time.
   public func waitForExit(timeout: Duration) async -> TerminationStatus? {
-    await withTaskGroup(of: TerminationStatus?.self) { group in
-      group.addTask { await self.waitForExit(cancellable: true) }
-      group.addTask {
-        try? await Task.sleep(for: timeout)
-        return nil
-      }
-      let first = await group.next() ?? nil
-      group.cancelAll()
-      return first ?? self.status
-    }
+    await waitForExit(cancellable: true, timeout: timeout) ?? status
   }
 
   /// Sends `signal` to the command alone (not its group).
@@ -198,17 +189,17 @@ public final class ChildProcess: Sendable {
   /// Waits until every line of output has been handed over (all writers of the pipes have
   /// closed them), at most `timeout`.
   public func waitForOutput(timeout: Duration = .seconds(1)) async {
-    await withTaskGroup(of: Void.self) { group in
-      group.addTask { await self.waitForOutputEnd() }
-      group.addTask { try? await Task.sleep(for: timeout) }
-      _ = await group.next()
-      group.cancelAll()
-    }
+    await waitForOutputEnd(timeout: timeout)
   }
 
   // MARK: - Internals
 
-  private func waitForExit(cancellable: Bool) async -> TerminationStatus? {
+  // The waits below are one continuation each, resumed by whichever comes first: the event
+  // or, with a timeout, a timer. Not a task group racing a sleeping task: on the path from a
+  // command's end to the next command's start, every task started and resumed is a hop to
+  // another thread, and each costs tens of microseconds on a busy machine.
+
+  private func waitForExit(cancellable: Bool, timeout: Duration? = nil) async -> TerminationStatus? {
     let id = state.withLock { state -> Int in
       state.nextWaiter += 1
       return state.nextWaiter
@@ -221,7 +212,14 @@ public final class ChildProcess: Sendable {
           state.exitWaiters[id] = continuation
           return .none
         }
-        if let value = resumeNow { continuation.resume(returning: value) }
+        if let value = resumeNow {
+          continuation.resume(returning: value)
+        } else if let timeout {
+          Self.after(timeout) { [self] in
+            let waiter = state.withLock { $0.exitWaiters.removeValue(forKey: id) }
+            waiter?.resume(returning: nil)
+          }
+        }
       }
     } onCancel: {
       guard cancellable else { return }
@@ -230,7 +228,7 @@ public final class ChildProcess: Sendable {
     }
   }
 
-  private func waitForOutputEnd() async {
+  private func waitForOutputEnd(timeout: Duration) async {
     let id = state.withLock { state -> Int in
       state.nextWaiter += 1
       return state.nextWaiter
@@ -242,12 +240,27 @@ public final class ChildProcess: Sendable {
           state.outputWaiters[id] = continuation
           return false
         }
-        if done { continuation.resume() }
+        if done {
+          continuation.resume()
+        } else {
+          Self.after(timeout) { [self] in
+            let waiter = state.withLock { $0.outputWaiters.removeValue(forKey: id) }
+            waiter?.resume()
+          }
+        }
       }
     } onCancel: {
       let waiter = state.withLock { $0.outputWaiters.removeValue(forKey: id) }
       waiter?.resume()
     }
+  }
+
+  /// Runs `body` once `delay` has passed, on a Dispatch queue.
+  private static func after(_ delay: Duration, _ body: @escaping @Sendable () -> Void) {
+    let (seconds, attoseconds) = delay.components
+    let nanoseconds = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+    let total = nanoseconds.overflow ? Int64.max : nanoseconds.partialValue &+ attoseconds / 1_000_000_000
+    DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(clamping: max(0, total))), execute: body)
   }
 
   /// Without a keeper: waits for the command itself.
