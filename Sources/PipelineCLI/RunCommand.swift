@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import Dispatch
 import PipelineCore
@@ -47,7 +48,9 @@ struct RunCommand: AsyncParsableCommand {
       }
     }
     let bus = EventBus(sinks)
-    let engine = Engine(definition: definition, events: bus)
+    // The events log may lie inside the watched tree: its lines are not changes.
+    let ownFiles = events.map { [$0.hasPrefix("/") ? $0 : FileManager.default.currentDirectoryPath + "/" + $0] } ?? []
+    let engine = Engine(definition: definition, events: bus, pipelineFiles: ownFiles)
     let warn: ProcessKeeper.WarningHandler = { message, help in
       bus.emit(Event(kind: .warning, stage: "pipeline", message: message, metadata: help.map { ["help": $0] } ?? [:]))
     }

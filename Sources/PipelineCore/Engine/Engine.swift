@@ -28,16 +28,21 @@ public final class Engine: Sendable {
     var upstreamLeft: [String: Int] = [:]
   }
   private let state = Mutex(State())
+  private let pipelineFiles: [String]
 
   /// - Parameters:
   ///   - definition: the loaded pipeline.
   ///   - events: where events go (the console, the events file).
   ///   - environment: the environment commands inherit, before the pipeline's `env:`.
+  ///   - pipelineFiles: absolute paths of files `pipeline` writes itself while it runs (the
+  ///     `--events` log): their changes never start a cycle.
   public init(
     definition: PipelineDefinition, events: any EventSink,
-    environment: [String: String] = ProcessInfo.processInfo.environment
+    environment: [String: String] = ProcessInfo.processInfo.environment,
+    pipelineFiles: [String] = []
   ) {
     self.definition = definition
+    self.pipelineFiles = pipelineFiles
     let cycles = CycleReporter(forward: events)
     self.cycles = cycles
     self.events = EventBus([cycles, events])
@@ -64,11 +69,11 @@ public final class Engine: Sendable {
     if alreadyStopping { finishAll() }
 
     var runners: [(StageDefinition, StageRunner)] = []
-    let ownWrites = OwnWrites(root: definition.root)
+    let ownWrites = OwnWrites(root: definition.root, pipelineFiles: pipelineFiles)
     for stage in stages {
       let context = StageContext(
         name: stage.name, typeName: stage.descriptor.typeName, root: definition.root,
-        environment: environment, events: events, work: work, ownWrites: ownWrites)
+        environment: environment, events: events, work: work, ownWrites: ownWrites, cycles: cycles.history)
       do {
         runners.append((stage, try stage.descriptor.instantiate(stage.configuration, context)))
       } catch {

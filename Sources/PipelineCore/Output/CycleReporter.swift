@@ -12,6 +12,8 @@ public final class CycleReporter: EventSink {
   private let cycle = Mutex<Cycle?>(nil)
   private let clock = ContinuousClock()
   private let forward: any EventSink
+  /// How the last cycle went, for the stages (see ``StageContext/cycles``).
+  public let history = CycleHistory()
 
   /// - Parameter forward: where the cycle events go (the bus).
   public init(forward: any EventSink) { self.forward = forward }
@@ -50,6 +52,7 @@ public final class CycleReporter: EventSink {
     }) else { return }
     let total = finished.started.duration(to: clock.now)
     let failed = finished.stages.last { $0.outcome == "failed" }
+    history.record(failed: failed != nil)
     let parts = finished.stages.filter { $0.outcome != "cancelled" }.map {
       "\($0.name) \(Duration.seconds($0.duration).humanText)" + ($0.outcome == "ok" ? "" : " (\($0.outcome))")
     }

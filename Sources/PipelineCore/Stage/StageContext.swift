@@ -17,10 +17,12 @@ public struct StageContext: Sendable {
   /// (a formatter, a sync, a generator) announces them here, so that the changes it causes
   /// do not start another cycle.
   public var ownWrites: OwnWrites
+  /// How the last finished cycle went (whether it failed, and when).
+  public var cycles: CycleHistory
 
   public init(
     name: String, typeName: String, root: String, environment: [String: String],
-    events: EventSink, work: WorkTracker, ownWrites: OwnWrites? = nil
+    events: EventSink, work: WorkTracker, ownWrites: OwnWrites? = nil, cycles: CycleHistory? = nil
   ) {
     self.name = name
     self.typeName = typeName
@@ -29,6 +31,7 @@ public struct StageContext: Sendable {
     self.events = events
     self.work = work
     self.ownWrites = ownWrites ?? OwnWrites(root: root)
+    self.cycles = cycles ?? CycleHistory()
   }
 
   /// Emits an event from this stage.

@@ -62,6 +62,7 @@ public struct StageOutput: Sendable {
   /// ``OwnWrites``); a batch touching a file a stage is writing right now goes on once the
   /// stage is done with it.
   public func send(_ batch: Batch) {
+    let batch = ownWrites?.withoutPipelineFiles(batch) ?? batch
     // Nothing written by a stage yet (most of the time): nothing to screen.
     guard let ownWrites, !batch.isEmpty, !ownWrites.isEmpty else { return deliver(batch) }
     let unscreened = StageOutput(downstream: downstream, work: work, onSend: onSend)

@@ -1,3 +1,4 @@
+@preconcurrency import Glibc
 import Synchronization
 
 /// The files a pipeline's own stages wrote — a formatter's rewrite, a copy synced into the
@@ -87,8 +88,38 @@ public final class OwnWrites: Sendable {
   private let clock = ContinuousClock()
 
   /// - Parameter root: the pipeline's folder, which the paths are relative to.
-  public init(root: String) {
+  /// Files `pipeline` itself writes, whatever its stages do (the `--events` log), relative
+  /// to ``root``: their changes are never news. Without this, an events log inside the
+  /// watched tree would start a cycle with every line it gets, forever.
+  private let pipelineFiles: Set<String>
+
+  /// - Parameters:
+  ///   - root: the pipeline's folder.
+  ///   - pipelineFiles: absolute paths of files `pipeline` writes itself; those inside
+  ///     `root` are screened out of every batch.
+  public init(root: String, pipelineFiles: [String] = []) {
     self.root = root
+    var relative: Set<String> = []
+    for file in pipelineFiles {
+      for folder in Set([root, Self.realPath(root) ?? root]) {
+        for path in Set([file, Self.realPath(file) ?? file]) where path.hasPrefix(folder + "/") {
+          relative.insert(String(path.dropFirst(folder.count + 1)))
+        }
+      }
+    }
+    self.pipelineFiles = relative
+  }
+
+  private static func realPath(_ path: String) -> String? {
+    guard let resolved = realpath(path, nil) else { return nil }
+    defer { free(resolved) }
+    return String(cString: resolved)
+  }
+
+  /// `batch` without the changes of the files `pipeline` writes itself.
+  package func withoutPipelineFiles(_ batch: Batch) -> Batch {
+    guard !pipelineFiles.isEmpty, batch.paths.contains(where: pipelineFiles.contains) else { return batch }
+    return batch.filter { !pipelineFiles.contains($0.path) }
   }
 
   /// Announces that the calling stage is about to write `paths` (relative to the

@@ -25,7 +25,8 @@ import PipelineCore
 /// Content (`unchanged: skip`): the filter keeps a fingerprint of every file it lets
 /// through (``FileFingerprint``), and of the tree as it was at startup
 /// (``FingerprintBaseline``, in the background). A `modified` file with the fingerprint it
-/// had is dropped; one with no fingerprint passes. A `created` file whose previous content
+/// had is dropped (unless the last cycle failed and the file was saved after that: a save
+/// then retries the cycle); one with no fingerprint passes. A `created` file whose previous content
 /// the filter knows is reported as `modified`: that is how an atomic save (write a temporary
 /// file, rename it over the real one) looks. `removed` forgets the fingerprint.
 ///
@@ -66,7 +67,7 @@ struct FilterStage: Stage {
         help: "`ignore` drops editors' swap, backup and temporary files: \(EditorNoise.patterns.map { "`\($0)`" }.joined(separator: ", ")).")
       unchanged = try options.value(
         "unchanged", default: .skip,
-        help: "`skip` drops a change to a file whose content is what the filter last let through (a touch, a save without edits; above \(FileFingerprint.contentLimit >> 20) MiB, size and modification time are compared) and reports an atomic save as modified; at startup the tree is fingerprinted in the background (at most \(FingerprintBaseline.fileLimit) files or \(FingerprintBaseline.timeBudget.pipelineText)). `keep` reads no content.")
+        help: "`skip` drops a change to a file whose content is what the filter last let through (a touch, a save without edits; after a failed cycle, a file saved since the failure passes anyway, so a save retries; above \(FileFingerprint.contentLimit >> 20) MiB, size and modification time are compared) and reports an atomic save as modified; at startup the tree is fingerprinted in the background (at most \(FingerprintBaseline.fileLimit) files or \(FingerprintBaseline.timeBudget.pipelineText)). `keep` reads no content.")
 
       self.extensions = extensions.map { $0.hasPrefix(".") ? String($0.dropFirst()) : $0 }
       if let bad = extensions.first(where: { $0.isEmpty || $0 == "." || $0.contains("/") }) {
@@ -111,7 +112,7 @@ struct FilterStage: Stage {
         if let reason = rules.dropReason(for: change.path, isDirectory: isDirectory) {
           drops.append((reason, change.path))
         } else if let store, !isMarked, isDirectory == false {
-          if let change = Self.checkContent(of: change, at: absolute, store: store) {
+          if let change = Self.checkContent(of: change, at: absolute, store: store, retryingAfter: context.cycles.lastFailure) {
             kept.append(change)
           } else {
             drops.append((.unchanged, change.path))
@@ -139,7 +140,13 @@ struct FilterStage: Stage {
 
   /// The change as it should go on, or `nil` when the file's content is what the filter
   /// last let through. Records the file's new fingerprint.
-  private static func checkContent(of change: Change, at path: String, store: FingerprintStore) -> Change? {
+  ///
+  /// - Parameter failure: when the last cycle failed, when it ended (nanoseconds since
+  ///   1970): a file saved after that passes even unchanged, so a save retries the failed
+  ///   cycle. What the failed commands wrote themselves is older and does not.
+  private static func checkContent(
+    of change: Change, at path: String, store: FingerprintStore, retryingAfter failure: Int?
+  ) -> Change? {
     switch change.kind {
     case .removed, .renamed:
       forget(change, in: store)
@@ -147,9 +154,12 @@ struct FilterStage: Stage {
       return change
     case .created, .modified:
       let known = store.fingerprint(for: change.path)
-      let current = FileFingerprint.read(path)?.fingerprint
+      let reading = FileFingerprint.read(path)
+      let current = reading?.fingerprint
       store.record(current, for: change.path)
-      if let known, current == known { return nil }
+      if let known, current == known {
+        guard let failure, let reading, reading.modificationTime > failure else { return nil }
+      }
       var result = change
       // A file created where the filter knew content: an atomic save replaced it.
       if known != nil { result.kind = .modified }

@@ -325,6 +325,10 @@ struct WatchStage: Stage {
     }
 
     private func send(_ batch: Batch) {
+      // The events log may lie in the tree: each line written to it would be a change, whose
+      // event is another line, forever.
+      let batch = context.ownWrites.withoutPipelineFiles(batch)
+      guard !batch.isEmpty else { return }
       context.emit(.changesDetected, batch.description, paths: batch.paths)
       output.send(batch)
     }
