@@ -54,6 +54,8 @@ struct InitCommand: AsyncParsableCommand {
       chosen = detection.template
       reason = "found \(detection.marker)"
     }
+    let entryPoint = chosen.entryPoint(in: folder)
+    if case .unreadable(let problem) = entryPoint { throw problem }
     if folder.exists(file), !force {
       throw Diagnostic(
         at: nil, "\(file) already exists; not overwriting it",
@@ -65,6 +67,14 @@ struct InitCommand: AsyncParsableCommand {
     } catch {
       throw Diagnostic(at: nil, "cannot write \(file): \(error.localizedDescription)", help: "check the folder's permissions")
     }
-    return "wrote \(file): the \(chosen.name) pipeline (\(reason)): \(chosen.summary)\n  run it with: pipeline run"
+    var message = "wrote \(file): the \(chosen.name) pipeline (\(reason)): \(chosen.summary)\n"
+    switch entryPoint {
+    case .found(let what): message += "  entry point: \(what)\n"
+    case .missing(let problem), .unreadable(let problem):
+      message += "  warning: \(problem.message)\n  help: edit \(file) to name it (the comment above the line to change says which), then: pipeline run"
+      return message
+    case nil: break
+    }
+    return message + "  run it with: pipeline run"
   }
 }

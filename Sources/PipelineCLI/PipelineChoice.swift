@@ -28,9 +28,11 @@ struct PipelineChoice {
       throw DiagnosticList([nothingDetected])
     }
     let template = detection.template
+    let entryPoint = template.entryPoint(in: folder)
+    if let problem = entryPoint?.problem { throw DiagnosticList([problem]) }
     let definition = try loader.load(
       text: template.text(for: folder), file: builtInName(template), root: folder.path)
-    return PipelineChoice(definition: definition, notice: notice(for: detection))
+    return PipelineChoice(definition: definition, notice: notice(for: detection, entryPoint: entryPoint))
   }
 
   /// How the pipeline that ``load(file:registry:folder:)`` would load is named in messages.
@@ -51,12 +53,14 @@ struct PipelineChoice {
       help: "write a pipeline (`pipeline init --template NAME` writes a commented one; templates: \(PipelineTemplate.names)), or name one: pipeline run path/to/pipeline.yaml")
   }
 
-  /// What `run` and `validate` say when they use a built-in pipeline.
-  static func notice(for detection: ProjectDetection) -> String {
+  /// What `run` and `validate` say when they use a built-in pipeline: which one, what it
+  /// builds or starts (`entryPoint`, when the template looks for one), and how to change it.
+  static func notice(for detection: ProjectDetection, entryPoint: EntryPoint? = nil) -> String {
     let template = detection.template
     var text =
       "no \(defaultFile) here: using the built-in \(template.name) pipeline (found \(detection.marker)): \(template.summary)\n"
-      + "  help: `pipeline init` writes it to \(defaultFile), commented, to customise"
+    if case .found(let what) = entryPoint { text += "  entry point: \(what)\n" }
+    text += "  help: `pipeline init` writes it to \(defaultFile), commented, to customise"
     if !detection.alsoFound.isEmpty {
       let others = detection.alsoFound.map { "\($0.marker) (\($0.template))" }.joined(separator: ", ")
       text += "; also found \(others): `pipeline init --template NAME` picks another"

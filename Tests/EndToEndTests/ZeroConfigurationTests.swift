@@ -52,6 +52,21 @@ struct ZeroConfigurationTests {
       "\(run.transcript)")
   }
 
+  @Test func runStopsAtStartWhenAGoModuleHasSeveralMainPackages() async throws {
+    let project = try TemporaryProject("gocmd")
+    try project.write("go.mod", "module example.com/tools\n")
+    try project.write("cmd/api/main.go", "package main\n\nfunc main() {}\n")
+    try project.write("cmd/worker/main.go", "package main\n\nfunc main() {}\n")
+    let run = try PipelineRun(["run"], in: project.root)
+    #expect(await run.exitStatus() == .exited(2), "\(run.transcript)")
+    #expect(
+      run.output.contains("error: the go pipeline builds one main package, and cmd/ holds 2: ./cmd/api, ./cmd/worker; it picks none"),
+      "\(run.transcript)")
+    let initRun = try PipelineRun(["init"], in: project.root)
+    #expect(await initRun.exitStatus() == .exited(0), "\(initRun.transcript)")
+    #expect(project.read("pipeline.yaml")?.contains("go build -tags dev -o ./tmp/main.next ./cmd/api &&") == true)
+  }
+
   @Test func validateWithoutAFileChecksTheBuiltInPipeline() async throws {
     let project = try TemporaryProject("validate")
     try project.write("package.json", #"{"scripts": {"start": "node app.js"}}"#)

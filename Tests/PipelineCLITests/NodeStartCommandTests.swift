@@ -20,10 +20,22 @@ import Testing
   }
 
   @Test func withoutAStartScriptServerJsThenMainThenIndexJs() throws {
-    #expect(try start(["package.json": #"{"main": "lib/app.js"}"#, "server.js": ""]) == ["node", "server.js"])
-    #expect(try start(["package.json": #"{"main": "lib/app.js"}"#]) == ["node", "lib/app.js"])
-    #expect(try start(["package.json": "{}"]) == ["node", "index.js"])
-    #expect(try start(["package.json": "not json"]) == ["node", "index.js"])
+    #expect(try start(["package.json": #"{"main": "lib/app.js"}"#, "server.js": "", "lib/app.js": ""]) == ["node", "server.js"])
+    #expect(try start(["package.json": #"{"main": "lib/app.js"}"#, "lib/app.js": "", "index.js": ""]) == ["node", "lib/app.js"])
+    #expect(try start(["package.json": "{}", "index.js": ""]) == ["node", "index.js"])
+  }
+
+  @Test func withNothingToStartTheIndexJsPlaceholderComesWithAProblem() throws {
+    let project = try ScratchProject(["package.json": "{}"])
+    let start = NodeStartCommand.read(in: project.folder)
+    #expect(start.arguments == ["node", "index.js"])
+    #expect(start.entryPoint.problem?.message
+      == "the node pipeline found nothing to start: package.json has no scripts.start, it has no main, and there is no server.js or index.js")
+    let broken = try ScratchProject(["package.json": "not json", "index.js": ""])
+    guard case .unreadable = NodeStartCommand.read(in: broken.folder).entryPoint else {
+      Issue.record("a package.json that is not JSON is not guessed around")
+      return
+    }
   }
 
   @Test func theArgvIsQuotedForYAML() {

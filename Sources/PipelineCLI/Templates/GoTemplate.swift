@@ -1,12 +1,22 @@
 extension PipelineTemplate {
   /// A Go module: gofmt the changed files, build with `-tags dev` into `./tmp`, vet, test,
   /// and restart the binary gracefully with SIGINT. What air does, with the old binary kept
-  /// on a failed build.
+  /// on a failed build. The package built is the module's main package (``GoMainPackage``).
   static let go = PipelineTemplate(
     name: "go", markers: ["go.mod"],
-    summary: "gofmt, go build -tags dev into ./tmp, go vet, go test, restart ./tmp/main with SIGINT"
-  ) { _ in
-    """
+    summary: "gofmt, go build -tags dev into ./tmp, go vet, go test, restart ./tmp/main with SIGINT",
+    entryPoint: { GoMainPackage.find(in: $0).entryPoint }
+  ) { folder in
+    let main = GoMainPackage.find(in: folder)
+    let which =
+      switch main.entryPoint {
+      case .found(let why): "The package built: \(why)."
+      case .missing, .unreadable:
+        main.choices.isEmpty
+          ? "No main package was found: put yours in place of `.` (./cmd/NAME)."
+          : "cmd/ holds several main packages (\(main.choices.joined(separator: ", "))): this builds the first; put yours."
+      }
+    return """
     # pipeline.yaml for a Go module (written by `pipeline init --template go`).
     # `pipeline run` runs it; every stage and key, with its default: `pipeline stages`.
     # Needs the go toolchain on PATH. A toolchain older than go.mod's `go` line fails the
@@ -41,8 +51,9 @@ extension PipelineTemplate {
       # temporary name and moved into place only when the build succeeds, so a failed build
       # never replaces ./tmp/main: the running app keeps answering, and a restart after a
       # crash runs the last good binary.
+      # \(which)
       - stage: build
-        run: go build -tags dev -o ./tmp/main.next . && mv ./tmp/main.next ./tmp/main
+        run: go build -tags dev -o ./tmp/main.next \(main.path) && mv ./tmp/main.next ./tmp/main
         on_busy: restart              # default restart: a newer save stops this build
 
       - stage: run

@@ -1,4 +1,5 @@
 import Foundation
+import PipelineCore
 
 /// How a Node project starts, read from its `package.json`: the `run:` of the node
 /// template's restart stage.
@@ -9,17 +10,36 @@ import Foundation
 /// 2. any other `scripts.start`: `npm start` (npm and its shell stay in between; the whole
 ///    process group is stopped, so nothing is left behind);
 /// 3. `server.js` when it exists (what `npm start` runs without a start script);
-/// 4. `main` of `package.json`;
-/// 5. `index.js`.
+/// 4. `main` of `package.json`, when that file exists (as `require` finds it: the path,
+///    with `.js`, or its `index.js`);
+/// 5. `index.js` when it exists;
+/// 6. else nothing: `node index.js` is written as a placeholder, and `run` says what is
+///    missing. A `package.json` that is not JSON is reported where it breaks, not guessed
+///    around.
 struct NodeStartCommand: Equatable {
   /// The argv.
   let arguments: [String]
   /// Where it comes from, for the template's comment.
   let origin: String
+  /// How it was chosen, for run's notice, or what is missing.
+  let entryPoint: EntryPoint
+
+  init(arguments: [String], origin: String, entryPoint: EntryPoint? = nil) {
+    self.arguments = arguments
+    self.origin = origin
+    self.entryPoint = entryPoint ?? .found("\(arguments.joined(separator: " ")): \(origin)")
+  }
 
   static func read(in folder: ProjectFolder) -> NodeStartCommand {
-    let manifest = folder.text(of: "package.json")
-      .flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    let manifest: [String: Any]?
+    switch PackageManifest.read(in: folder) {
+    case .failure(let diagnostic):
+      return NodeStartCommand(
+        arguments: ["node", "index.js"], origin: "a placeholder: package.json cannot be read",
+        entryPoint: .unreadable(diagnostic))
+    case .success(let object): manifest = object
+    case nil: manifest = nil
+    }
     if let start = (manifest?["scripts"] as? [String: Any])?["start"] as? String {
       if let words = plainNodeCommand(start) {
         return NodeStartCommand(arguments: words, origin: "package.json's start script, run without npm's shell")
@@ -30,10 +50,24 @@ struct NodeStartCommand: Equatable {
     if folder.exists("server.js") {
       return NodeStartCommand(arguments: ["node", "server.js"], origin: "server.js, what `npm start` runs by default")
     }
-    if let main = manifest?["main"] as? String, !main.isEmpty {
-      return NodeStartCommand(arguments: ["node", main], origin: "package.json's main")
+    let main = manifest?["main"] as? String
+    if let main, !main.isEmpty {
+      let resolved = [main, main + ".js", main + "/index.js"].map { ($0 as NSString).standardizingPath }
+      if resolved.contains(where: { folder.exists($0) && !folder.isFolder($0) }) {
+        return NodeStartCommand(arguments: ["node", main], origin: "package.json's main")
+      }
     }
-    return NodeStartCommand(arguments: ["node", "index.js"], origin: "index.js, Node's default entry point")
+    if folder.exists("index.js") {
+      return NodeStartCommand(arguments: ["node", "index.js"], origin: "index.js, Node's default entry point")
+    }
+    let mainNote = main.map { $0.isEmpty ? "" : "its main is '\($0)', which does not exist, " } ?? "it has no main, "
+    let what = manifest == nil ? "there is no package.json, " : "package.json has no scripts.start, \(mainNote)"
+    return NodeStartCommand(
+      arguments: ["node", "index.js"], origin: "a placeholder: nothing to start was found; put yours here",
+      entryPoint: .missing(Diagnostic(
+        at: nil,
+        "the node pipeline found nothing to start: \(what)and there is no server.js or index.js",
+        help: "add a start script to package.json (\"start\": \"node app.js\") or set its main, then `pipeline run` again; or `pipeline init`, and set the restart stage's run:")))
   }
 
   /// The words of `script` when it is `node` followed by plain words (letters, digits and

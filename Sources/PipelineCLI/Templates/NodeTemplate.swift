@@ -3,7 +3,8 @@ extension PipelineTemplate {
   /// `package.json` changes, and never look into `node_modules`.
   static let node = PipelineTemplate(
     name: "node", markers: ["package.json"],
-    summary: "npm install when package.json changes, restart the start script"
+    summary: "npm install when package.json changes, restart the start script",
+    entryPoint: { NodeStartCommand.read(in: $0).entryPoint }
   ) { folder in
     let start = NodeStartCommand.read(in: folder)
     return """

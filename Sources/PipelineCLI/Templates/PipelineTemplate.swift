@@ -13,13 +13,24 @@ public struct PipelineTemplate: Sendable {
   /// One line on what the pipeline does, for messages.
   public let summary: String
   private let render: @Sendable (ProjectFolder) -> String
+  private let findEntryPoint: @Sendable (ProjectFolder) -> EntryPoint?
 
-  init(name: String, markers: [String], summary: String, render: @escaping @Sendable (ProjectFolder) -> String) {
+  init(
+    name: String, markers: [String], summary: String,
+    entryPoint: @escaping @Sendable (ProjectFolder) -> EntryPoint? = { _ in nil },
+    render: @escaping @Sendable (ProjectFolder) -> String
+  ) {
     self.name = name
     self.markers = markers
     self.summary = summary
+    self.findEntryPoint = entryPoint
     self.render = render
   }
+
+  /// What the pipeline builds or starts in `folder`, as ``text(for:)`` writes it; `nil` for
+  /// a template that does not look for one (`make`, and `swift` and `rust`, which name their
+  /// product in the template's comments).
+  public func entryPoint(in folder: ProjectFolder) -> EntryPoint? { findEntryPoint(folder) }
 
   /// The commented pipeline for the project in `folder`; some templates read the project's
   /// manifest (`package.json`'s start script, the executable product of `Package.swift`).

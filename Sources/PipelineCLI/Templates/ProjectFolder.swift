@@ -21,6 +21,18 @@ public struct ProjectFolder: Sendable {
     FileManager.default.contents(atPath: path + "/" + name).map { String(decoding: $0, as: UTF8.self) }
   }
 
+  /// Whether `name` exists in it and is a folder.
+  public func isFolder(_ name: String) -> Bool {
+    var isDirectory: ObjCBool = false
+    return FileManager.default.fileExists(atPath: path + "/" + name, isDirectory: &isDirectory) && isDirectory.boolValue
+  }
+
+  /// The names in the folder `name` (`""`: this folder), sorted; empty when it cannot be read.
+  public func entries(of name: String = "") -> [String] {
+    let folder = name.isEmpty ? path : path + "/" + name
+    return ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted()
+  }
+
   /// The folder's own name, for messages.
   public var name: String { (path as NSString).lastPathComponent }
 }

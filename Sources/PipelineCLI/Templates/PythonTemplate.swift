@@ -1,21 +1,11 @@
 extension PipelineTemplate {
-  /// A Python project: restart the app when a `.py` file changes.
+  /// A Python project: restart the app (``PythonEntryPoint``) when a `.py` file changes.
   static let python = PipelineTemplate(
     name: "python", markers: ["pyproject.toml", "requirements.txt"],
-    summary: "restart python3 on a change to a .py file"
+    summary: "restart python3 on a change to a .py file",
+    entryPoint: { PythonEntryPoint.find(in: $0).entryPoint }
   ) { folder in
-    let app: String
-    let origin: String
-    if folder.exists("manage.py") {
-      app = "[python3, manage.py, runserver, --noreload]"
-      origin = "Django's development server, with its own reloader off (pipeline is the reloader)"
-    } else if let script = ["main.py", "app.py", "server.py"].first(where: folder.exists) {
-      app = "[python3, \(script)]"
-      origin = script
-    } else {
-      app = "[python3, main.py]"
-      origin = "main.py (none of main.py, app.py, server.py exists yet: change it to your entry point)"
-    }
+    let entry = PythonEntryPoint.find(in: folder)
     return """
       # pipeline.yaml for a Python project (written by `pipeline init --template python`).
       # `pipeline run` runs it; every stage and key, with its default: `pipeline stages`.
@@ -41,9 +31,9 @@ extension PipelineTemplate {
         # - stage: test
         #   run: [python3, -m, pytest, -q]
 
-        # Stops the old app, then starts the new one: \(origin).
+        # Stops the old app, then starts the new one: \(entry.origin).
         - stage: restart
-          run: \(app)
+          run: \(entry.yaml)
           signal: SIGINT                # default SIGTERM; SIGINT raises KeyboardInterrupt
           kill_after: 2s                # default 2s: then SIGKILL to the whole process group
 
