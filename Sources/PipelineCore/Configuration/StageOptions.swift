@@ -72,7 +72,7 @@ public final class StageOptions {
     record(key, T.self, defaultValue.optionDescription, required: false, help: help)
     guard let entry = entries[key] else { return defaultValue }
     if case .null = entry.value.value { return defaultValue }
-    return try T(option: entry.value)
+    return read(entry) ?? defaultValue
   }
 
   /// The value of `key`, or `nil` when the file leaves it out.
@@ -85,7 +85,7 @@ public final class StageOptions {
     record(key, T.self, defaultText, required: false, help: help)
     guard let entry = entries[key] else { return nil }
     if case .null = entry.value.value { return nil }
-    return try T(option: entry.value)
+    return read(entry)
   }
 
   /// The value of `key`; its absence is an error located at the stage.
@@ -96,7 +96,36 @@ public final class StageOptions {
       throw Diagnostic(
         at: location, "stage '\(stageName)' needs '\(key)'", help: "add `\(key): …` (\(help))")
     }
-    return try T(option: entry.value)
+    do {
+      return try T(option: entry.value)
+    } catch {
+      throw explained(error, key: key, node: entry.value, as: T.self)
+    }
+  }
+
+  /// The problems found in values read so far. A value that does not fit is recorded here
+  /// and reading goes on with the default, so one run reports every bad value of a stage;
+  /// the loader reports these, and drops the configuration, when there are any.
+  public private(set) var problems: [Diagnostic] = []
+
+  /// The entry's value, or `nil` after recording why it does not fit.
+  private func read<T: OptionValue>(_ entry: ConfigNode.Entry) -> T? {
+    do {
+      return try T(option: entry.value)
+    } catch {
+      problems.append(explained(error, key: entry.key, node: entry.value, as: T.self))
+      return nil
+    }
+  }
+
+  /// `diagnostic`, with a help naming the key when a list-valued key got something that is
+  /// neither a list nor one item (`paths: {a: b}`).
+  private func explained<T: OptionValue>(_ diagnostic: Diagnostic, key: String, node: ConfigNode, as type: T.Type) -> Diagnostic {
+    guard T.self is any ListOptionValue.Type, case .mapping = node.value, diagnostic.location == node.location
+    else { return diagnostic }
+    var explained = diagnostic
+    explained.help = "'\(key)' takes a list: write it like `\(key): [first, second]` (one value alone is a list of one)"
+    return explained
   }
 
   /// A diagnostic located at the value of `key` (or at the stage when it is absent), for
