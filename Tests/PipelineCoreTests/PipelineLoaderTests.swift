@@ -465,7 +465,7 @@ struct PipelineLoaderTests {
         """,
       expected: """
         dev.yaml:3:12: error: expected a string, got a mapping
-          help: 'paths' takes a list: write it like `paths: [first, second]` (one value alone is a list of one)
+          help: 'paths' takes a list (the paths the batches name): write it like `paths: [first, second]` (one value alone is a list of one)
         """),
     GoldenCase(
       name: "an empty stage name says what to write",

@@ -123,8 +123,11 @@ public final class StageOptions {
   private func explained<T: OptionValue>(_ diagnostic: Diagnostic, key: String, node: ConfigNode, as type: T.Type) -> Diagnostic {
     guard T.self is any ListOptionValue.Type, case .mapping = node.value, diagnostic.location == node.location
     else { return diagnostic }
+    // The key's own help names what the items are: "Folders to watch, relative to …".
+    let what = descriptions[key]?.help.prefix { $0 != "," && $0 != "." && $0 != ";" && $0 != ":" } ?? ""
+    let items = what.isEmpty ? "" : " (\(what.prefix(1).lowercased() + what.dropFirst()))"
     var explained = diagnostic
-    explained.help = "'\(key)' takes a list: write it like `\(key): [first, second]` (one value alone is a list of one)"
+    explained.help = "'\(key)' takes a list\(items): write it like `\(key): [first, second]` (one value alone is a list of one)"
     return explained
   }
 
