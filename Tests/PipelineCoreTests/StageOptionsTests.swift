@@ -148,11 +148,17 @@ struct StageOptionsTests {
         Self.entry("run", line: 4, Self.scalar("make", line: 4, column: 10)),
         Self.entry("signal", line: 5, Self.scalar("SIGFOO", line: 5, column: 13)),
         Self.entry("kill_after", line: 6, Self.scalar("soon", line: 6, column: 17)),
-      ], location: Self.stageLocation)
+      ], location: Self.stageLocation, collectsProblems: true)
     let configuration = try ShellStage.Configuration(options: options)
     #expect(configuration.signal == .terminate)
     #expect(configuration.killAfter == .seconds(5))
     #expect(options.problems.map(\.location?.line) == [5, 6])
+
+    let throwing = StageOptions(
+      stageName: "shell", entries: [Self.entry("signal", line: 5, Self.scalar("SIGFOO", line: 5, column: 13))],
+      location: Self.stageLocation)
+    #expect(throws: Diagnostic.self) { try throwing.value("signal", default: ProcessSignal.terminate, help: "") }
+    #expect(throwing.problems.isEmpty)
   }
 
   @Test("booleans: a quoted word or an unknown one says to write true or false")

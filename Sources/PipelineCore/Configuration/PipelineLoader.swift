@@ -194,7 +194,7 @@ public struct PipelineLoader: Sendable {
       let options = StageOptions(
         stageName: stageName,
         entries: entries.filter { !Self.commonStageKeys.contains($0.key) },
-        location: typeEntry.keyLocation)
+        location: typeEntry.keyLocation, collectsProblems: true)
       var configuration: (any StageConfiguration)?
       var thrown: [Diagnostic] = []
       do {
