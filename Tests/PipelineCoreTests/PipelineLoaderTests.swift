@@ -370,8 +370,127 @@ struct PipelineLoaderTests {
             after: [coalesse]
         """,
       expected: """
-        dev.yaml:4:5: error: stage 'shell' lists unknown input 'coalesse' in 'after'
+        dev.yaml:6:13: error: stage 'shell' lists unknown input 'coalesse' in 'after'
           help: did you mean 'coalesce'? Known: coalesce, shell, tick
+        """),
+    GoldenCase(
+      name: "an unknown input written alone is reported at the after: value",
+      yaml: """
+        stages:
+          - stage: tick
+          - stage: shell
+            run: make
+            after: tikc
+        """,
+      expected: """
+        dev.yaml:5:12: error: stage 'shell' lists unknown input 'tikc' in 'after'
+          help: did you mean 'tick'? Known: shell, tick
+        """),
+    GoldenCase(
+      name: "every bad value of a stage is reported, not only the first",
+      yaml: """
+        stages:
+          - stage: tick
+          - stage: shell
+            run: make
+            signal: SIGFOO
+            kill_after: soon
+        """,
+      expected: """
+        dev.yaml:5:13: error: expected a signal name, got 'SIGFOO'
+          help: use one of SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGKILL (the SIG prefix is optional)
+        dev.yaml:6:17: error: expected a duration like 500ms, 2s or 1m, got 'soon'
+          help: units: ms, s, m, h (a bare number means milliseconds)
+        """),
+    GoldenCase(
+      name: "diagnostics come out by line, then column",
+      yaml: """
+        stages:
+          - stage: tick
+          - stage: shell
+            run: make
+            colour: red
+            kill_after: soon
+        """,
+      expected: """
+        dev.yaml:5:5: error: unknown key 'colour' for stage 'shell'
+          help: Known: after, kill_after, name, run, signal, stage
+        dev.yaml:6:17: error: expected a duration like 500ms, 2s or 1m, got 'soon'
+          help: units: ms, s, m, h (a bare number means milliseconds)
+        """),
+    GoldenCase(
+      name: "a bad value does not hide a bad check of meaning at another key",
+      yaml: """
+        stages:
+          - stage: tick
+          - stage: coalesce
+            window: soon
+            mode: fast
+        """,
+      expected: """
+        dev.yaml:4:13: error: expected a duration like 500ms, 2s or 1m, got 'soon'
+          help: units: ms, s, m, h (a bare number means milliseconds)
+        dev.yaml:5:11: error: 'mode' must be 'latest' or 'all', got 'fast'
+          help: write `mode: all`
+        """),
+    GoldenCase(
+      name: "a missing required key still fails, along with a bad value before it is read",
+      yaml: """
+        stages:
+          - stage: tick
+          - stage: shell
+            signal: SIGFOO
+        """,
+      expected: """
+        dev.yaml:3:5: error: stage 'shell' needs 'run'
+          help: add `run: …` (The command to run.)
+        """),
+    GoldenCase(
+      name: "an unquoted value starting with * is an alias to YAML",
+      yaml: """
+        stages:
+          - stage: tick
+            paths: [*.go]
+        """,
+      expected: """
+        dev.yaml:3:13: error: invalid YAML: did not find expected alphabetic or numeric character
+          help: a value starting with `*` is read as a YAML alias; quote it: `"*.go"`
+        """),
+    GoldenCase(
+      name: "a mapping where a list is expected says a list is accepted",
+      yaml: """
+        stages:
+          - stage: tick
+            paths: {a: b}
+        """,
+      expected: """
+        dev.yaml:3:12: error: expected a string, got a mapping
+          help: 'paths' takes a list (the paths the batches name): write it like `paths: [first, second]` (one value alone is a list of one)
+        """),
+    GoldenCase(
+      name: "an empty stage name says what to write",
+      yaml: """
+        stages:
+          - stage: tick
+          - stage: shell
+            name:
+            run: make
+        """,
+      expected: """
+        dev.yaml:4:10: error: expected a string, got nothing
+          help: write a name, like `name: api`, or leave `name:` out to name the stage 'shell'
+        """),
+    GoldenCase(
+      name: "a merge key whose value is not a mapping",
+      yaml: """
+        stages:
+          - stage: tick
+          - stage: shell
+            <<: make
+        """,
+      expected: """
+        dev.yaml:4:9: error: the merge key '<<' takes a mapping or a list of mappings, got 'make'
+          help: mark a mapping with an anchor (`- &defaults stage: build`) and merge it with `<<: *defaults`
         """),
     GoldenCase(
       name: "a cycle",
@@ -633,6 +752,72 @@ struct PipelineLoaderTests {
     try "stages:\n  - stage: shel\n".write(toFile: path, atomically: true, encoding: .utf8)
     let error = #expect(throws: DiagnosticList.self) { try loader.load(file: path) }
     #expect(error?.description == "\(path):2:12: error: unknown stage 'shel'\n  help: did you mean 'shell'? Known: coalesce, shell, tick")
+  }
+
+  @Test("<<: merges a stage's keys from an anchored one; keys written in the stage win")
+  func mergeKeyInStages() throws {
+    let definition = try load(
+      """
+      stages:
+        - stage: tick
+        - &shell
+          stage: shell
+          run: make
+          signal: int
+          kill_after: 2s
+        - <<: *shell
+          name: test
+          run: make test
+      """)
+    #expect(definition.stages.map(\.name) == ["tick", "shell", "test"])
+    let test = try #require(definition.stages[2].configuration as? ShellStage.Configuration)
+    #expect(test.run == .shell("make test"))
+    #expect(test.signal == .interrupt)
+    #expect(test.killAfter == .seconds(2))
+  }
+
+  @Test("<<: in env merges a mapping, or a list of mappings where the first wins")
+  func mergeKeyInEnvironment() throws {
+    let yaml = """
+      env:
+        <<: [&base {A: "1", B: "1"}, {B: "2", C: "2"}]
+        C: "3"
+      stages:
+        - stage: tick
+        - stage: shell
+          run: make
+      """
+    #expect(try load(yaml).environment == ["A": "1", "B": "1", "C": "3"])
+    let single = """
+      env: {<<: &e {A: "1"}, B: "2"}
+      stages:
+        - stage: tick
+        - stage: shell
+          run: make
+      """
+    #expect(try load(single).environment == ["A": "1", "B": "2"])
+  }
+
+  @Test("a file that is not UTF-8 is an error at its first bad byte")
+  func notUTF8() throws {
+    let folder = FileManager.default.temporaryDirectory.path + "/pipeline-loader-\(UInt32.random(in: 0...UInt32.max))"
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let path = folder + "/latin1.yaml"
+    // "café" in Latin-1: é is the single byte 0xE9.
+    let bytes = Array("# caf".utf8) + [0xE9] + Array("\nstages:\n  - stage: tick\n  - stage: shell\n    run: echo ".utf8) + [0xE9, 0x0A]
+    #expect(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
+    let error = #expect(throws: DiagnosticList.self) { try loader.load(file: path) }
+    #expect(
+      error?.description == """
+        \(path):1:6: error: cannot read YAML: byte 0xE9 here is not UTF-8 (the file is in another encoding, such as Latin-1)
+          help: save the file as UTF-8 (most editors offer it under Save As or the encoding in the status bar)
+        """)
+
+    let accented = Array("stages:\n  - stage: tick\n  - stage: shell\n    run: echo café ".utf8) + [0xFF, 0x0A]
+    #expect(FileManager.default.createFile(atPath: path, contents: Data(accented)))
+    let second = #expect(throws: DiagnosticList.self) { try loader.load(file: path) }
+    #expect(second?.diagnostics.first?.location == SourceLocation(file: path, line: 4, column: 20))
   }
 
   @Test("a missing file or a folder is an error without a location")

@@ -139,4 +139,50 @@ struct StageOptionsTests {
     #expect(CoalesceStage.typeName == "coalesce")
     #expect(ShellStage.typeName == "shell")
   }
+
+  @Test("a bad value is recorded and the default used, so every bad value is reported")
+  func badValuesAreRecorded() throws {
+    let options = StageOptions(
+      stageName: "shell",
+      entries: [
+        Self.entry("run", line: 4, Self.scalar("make", line: 4, column: 10)),
+        Self.entry("signal", line: 5, Self.scalar("SIGFOO", line: 5, column: 13)),
+        Self.entry("kill_after", line: 6, Self.scalar("soon", line: 6, column: 17)),
+      ], location: Self.stageLocation, collectsProblems: true)
+    let configuration = try ShellStage.Configuration(options: options)
+    #expect(configuration.signal == .terminate)
+    #expect(configuration.killAfter == .seconds(5))
+    #expect(options.problems.map(\.location?.line) == [5, 6])
+
+    let throwing = StageOptions(
+      stageName: "shell", entries: [Self.entry("signal", line: 5, Self.scalar("SIGFOO", line: 5, column: 13))],
+      location: Self.stageLocation)
+    #expect(throws: Diagnostic.self) { try throwing.value("signal", default: ProcessSignal.terminate, help: "") }
+    #expect(throwing.problems.isEmpty)
+  }
+
+  @Test("booleans: a quoted word or an unknown one says to write true or false")
+  func booleanHelp() {
+    let quoted = #expect(throws: Diagnostic.self) { try Bool(option: Self.scalar("yes", line: 4, column: 24, quoted: true)) }
+    #expect(quoted?.description == "dev.yaml:4:24: error: expected true or false, got 'yes'\n  help: write true or false without quotes: a quoted value is text")
+    let unknown = #expect(throws: Diagnostic.self) { try Bool(option: Self.scalar("maybe", line: 4, column: 14)) }
+    #expect(unknown?.description == "dev.yaml:4:14: error: expected true or false, got 'maybe'\n  help: write true or false")
+    #expect((try? Bool(option: Self.scalar("yes", line: 1, column: 1))) == true)
+  }
+
+  @Test("an empty string value says to write one or leave the key out")
+  func emptyStringHelp() {
+    let null = ConfigNode(.null, at: SourceLocation(file: Self.file, line: 2, column: 7))
+    let error = #expect(throws: Diagnostic.self) { try String(option: null) }
+    #expect(error?.description == "dev.yaml:2:7: error: expected a string, got nothing\n  help: write a value after the colon, or leave the key out")
+  }
+
+  @Test("a mapping where a list is expected says a list is accepted")
+  func listHelp() {
+    let mapping = ConfigNode(
+      .mapping([Self.entry("a", line: 2, Self.scalar("b", line: 2, column: 14))]),
+      at: SourceLocation(file: Self.file, line: 2, column: 10))
+    let error = #expect(throws: Diagnostic.self) { try [String](option: mapping) }
+    #expect(error?.help == "write a list, like [first, second] (one value alone is a list of one)")
+  }
 }

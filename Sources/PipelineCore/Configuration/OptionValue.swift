@@ -28,6 +28,10 @@ extension String: OptionValue {
   public static var optionPlaceholder: String { "" }
   public init(option node: ConfigNode) throws(Diagnostic) {
     guard case .scalar(let text, _) = node.value else {
+      if case .null = node.value {
+        throw Diagnostic(
+          at: node.location, "expected a string, got nothing", help: "write a value after the colon, or leave the key out")
+      }
       throw Self.mismatch(node, expected: "a string")
     }
     self = text
@@ -39,13 +43,19 @@ extension Bool: OptionValue {
   public static var optionTypeName: String { "boolean" }
   public static var optionPlaceholder: Bool { false }
   public init(option node: ConfigNode) throws(Diagnostic) {
-    guard case .scalar(let text, false) = node.value else {
-      throw Self.mismatch(node, expected: "true or false")
+    guard case .scalar(let text, let quoted) = node.value else {
+      throw Diagnostic(at: node.location, "expected true or false, got \(node.kindDescription)", help: "write true or false")
+    }
+    guard !quoted else {
+      throw Diagnostic(
+        at: node.location, "expected true or false, got \(node.kindDescription)",
+        help: "write true or false without quotes: a quoted value is text")
     }
     switch text.lowercased() {
     case "true", "yes", "on": self = true
     case "false", "no", "off": self = false
-    default: throw Self.mismatch(node, expected: "true or false")
+    default:
+      throw Diagnostic(at: node.location, "expected true or false, got \(node.kindDescription)", help: "write true or false")
     }
   }
   public var optionDescription: String { self ? "true" : "false" }
@@ -75,6 +85,11 @@ extension Double: OptionValue {
   public var optionDescription: String { String(self) }
 }
 
+/// Marks the list types, whose errors can say that a list is accepted.
+protocol ListOptionValue {}
+
+extension Array: ListOptionValue where Element: OptionValue {}
+
 extension Array: OptionValue where Element: OptionValue {
   public static var optionTypeName: String { "list of \(Element.optionTypeName)" }
   public static var optionPlaceholder: [Element] { [] }
@@ -86,7 +101,16 @@ extension Array: OptionValue where Element: OptionValue {
       for item in items { values.append(try Element(option: item)) }
       self = values
     case .null: self = []
-    default: self = [try Element(option: node)]
+    default:
+      do {
+        self = [try Element(option: node)]
+      } catch {
+        var explained = error
+        if case .mapping = node.value, explained.help == nil {
+          explained.help = "write a list, like [first, second] (one value alone is a list of one)"
+        }
+        throw explained
+      }
     }
   }
   public var optionDescription: String {

@@ -30,4 +30,12 @@ public struct StageDefinition: Sendable {
   public var location: SourceLocation
   /// Its typed configuration.
   public var configuration: any StageConfiguration
+  /// Where each name of `after:` is written, in the order of `inputs` (empty when the stage
+  /// has no `after:`), so a wrong input is reported where it is written.
+  public var inputLocations: [SourceLocation] = []
+
+  /// Where input `index` is written, or the stage's place when `after:` is not written.
+  func location(ofInput index: Int) -> SourceLocation {
+    index < inputLocations.count ? inputLocations[index] : location
+  }
 }

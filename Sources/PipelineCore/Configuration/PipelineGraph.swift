@@ -17,16 +17,16 @@ enum PipelineGraph {
     let names = stages.map(\.name)
     for stage in stages {
       var seenInputs = Set<String>()
-      for input in stage.inputs where !seenInputs.insert(input).inserted {
+      for (index, input) in stage.inputs.enumerated() where !seenInputs.insert(input).inserted {
         problems.append(
           Diagnostic(
-            at: stage.location, "stage '\(stage.name)' lists '\(input)' twice in 'after'",
+            at: stage.location(ofInput: index), "stage '\(stage.name)' lists '\(input)' twice in 'after'",
             help: "list each input once"))
       }
-      for input in stage.inputs where firstByName[input] == nil {
+      for (index, input) in stage.inputs.enumerated() where firstByName[input] == nil {
         problems.append(
           Diagnostic(
-            at: stage.location, "stage '\(stage.name)' lists unknown input '\(input)' in 'after'",
+            at: stage.location(ofInput: index), "stage '\(stage.name)' lists unknown input '\(input)' in 'after'",
             help: Suggestions.hint(for: input, known: names)))
       }
       if stage.descriptor.role == .source, !stage.inputs.isEmpty {

@@ -34,7 +34,13 @@ public struct PipelineLoader: Sendable {
       throw DiagnosticList([Diagnostic(at: nil, "cannot read \(path)", help: "check its permissions")])
     }
     let root = String(PathText.normalize(absolute).split(separator: "/").dropLast().joined(separator: "/"))
-    return try load(text: String(decoding: data, as: UTF8.self), file: path, root: "/" + root)
+    let text: String
+    do throws(Diagnostic) {
+      text = try PipelineFileText.decode([UInt8](data), file: path)
+    } catch {
+      throw DiagnosticList([error])
+    }
+    return try load(text: text, file: path, root: "/" + root)
   }
 
   /// Loads pipeline text; `file` names it in messages and `root` is the folder paths
@@ -112,7 +118,7 @@ public struct PipelineLoader: Sendable {
     }
 
     if problems.isEmpty { problems += PipelineGraph.validate(stages) }
-    guard problems.isEmpty else { throw DiagnosticList(problems) }
+    guard problems.isEmpty else { throw DiagnosticList(DiagnosticList.inSourceOrder(problems)) }
     return PipelineDefinition(file: file, root: root, name: name, environment: environment, stages: stages)
   }
 
@@ -149,8 +155,14 @@ public struct PipelineLoader: Sendable {
 
       var stageName = descriptor.typeName
       var inputs: [String]?
+      var inputLocations: [SourceLocation] = []
       do throws(Diagnostic) {
         if let nameEntry = item["name"] {
+          if case .null = nameEntry.value.value {
+            throw Diagnostic(
+              at: nameEntry.value.location, "expected a string, got nothing",
+              help: "write a name, like `name: api`, or leave `name:` out to name the stage '\(descriptor.typeName)'")
+          }
           stageName = try String(option: nameEntry.value)
           let allowed = stageName.unicodeScalars.allSatisfy {
             ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_"
@@ -163,7 +175,18 @@ public struct PipelineLoader: Sendable {
                 : "use letters, digits, '-' or '_'")
           }
         }
-        if let afterEntry = item["after"] { inputs = try [String](option: afterEntry.value) }
+      } catch {
+        problems.append(error)
+      }
+      do throws(Diagnostic) {
+        if let afterEntry = item["after"] {
+          inputs = try [String](option: afterEntry.value)
+          if case .sequence(let items) = afterEntry.value.value {
+            inputLocations = items.map(\.location)
+          } else {
+            inputLocations = (inputs ?? []).map { _ in afterEntry.value.location }
+          }
+        }
       } catch {
         problems.append(error)
       }
@@ -171,20 +194,28 @@ public struct PipelineLoader: Sendable {
       let options = StageOptions(
         stageName: stageName,
         entries: entries.filter { !Self.commonStageKeys.contains($0.key) },
-        location: typeEntry.keyLocation)
+        location: typeEntry.keyLocation, collectsProblems: true)
       var configuration: (any StageConfiguration)?
+      var thrown: [Diagnostic] = []
       do {
         configuration = try descriptor.readConfiguration(options)
       } catch let diagnostic as Diagnostic {
-        problems.append(diagnostic)
+        thrown.append(diagnostic)
       } catch let list as DiagnosticList {
-        problems += list.diagnostics
+        thrown += list.diagnostics
       } catch {
-        problems.append(Diagnostic(at: typeEntry.keyLocation, "stage '\(stageName)': \(error)"))
+        thrown.append(Diagnostic(at: typeEntry.keyLocation, "stage '\(stageName)': \(error)"))
       }
+      // A bad value was recorded and reading went on with its default: a check made later
+      // at the same place would only repeat it.
+      let recordedPlaces = Set(options.problems.compactMap(\.location))
+      problems += options.problems
+      problems += thrown.filter { $0.location.map { !recordedPlaces.contains($0) } ?? true }
+      let readEveryKey = configuration != nil
+      if !options.problems.isEmpty { configuration = nil }
       let knownKeys = Self.commonStageKeys + descriptor.options.map(\.key)
-      // After an error the configuration stopped reading: only truly unknown keys are news.
-      for entry in options.unreadEntries where configuration != nil || !knownKeys.contains(entry.key) {
+      // After a thrown error the configuration stopped reading: only truly unknown keys are news.
+      for entry in options.unreadEntries where readEveryKey || !knownKeys.contains(entry.key) {
         problems.append(
           Diagnostic(
             at: entry.keyLocation, "unknown key '\(entry.key)' for stage '\(descriptor.typeName)'",
@@ -196,7 +227,7 @@ public struct PipelineLoader: Sendable {
         stages.append(
           StageDefinition(
             name: stageName, descriptor: descriptor, inputs: inputs ?? defaultInputs,
-            location: typeEntry.keyLocation, configuration: configuration))
+            location: typeEntry.keyLocation, configuration: configuration, inputLocations: inputLocations))
       }
       previousName = stageName
     }

@@ -38,10 +38,19 @@ public final class StageOptions {
   private var order: [String] = []
   private var descriptions: [String: Description] = [:]
 
+  /// `true` when a value that does not fit is recorded in ``problems`` and reading goes on
+  /// with the default; `false` when reading it throws.
+  public let collectsProblems: Bool
+
   /// Options read from a stage's mapping, minus the keys the loader handles itself.
-  public init(stageName: String, entries: [ConfigNode.Entry], location: SourceLocation?) {
+  ///
+  /// - Parameter collectsProblems: record a bad value in ``problems`` and go on with the
+  ///   default, so every bad value of the stage is found (what the loader does); otherwise
+  ///   the first bad value throws.
+  public init(stageName: String, entries: [ConfigNode.Entry], location: SourceLocation?, collectsProblems: Bool = false) {
     self.stageName = stageName
     self.isDescribing = false
+    self.collectsProblems = collectsProblems
     self.location = location
     self.entries = Dictionary(entries.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
   }
@@ -50,6 +59,7 @@ public final class StageOptions {
   public init(describing typeName: String) {
     self.stageName = typeName
     self.isDescribing = true
+    self.collectsProblems = false
     self.location = nil
     self.entries = [:]
   }
@@ -72,7 +82,7 @@ public final class StageOptions {
     record(key, T.self, defaultValue.optionDescription, required: false, help: help)
     guard let entry = entries[key] else { return defaultValue }
     if case .null = entry.value.value { return defaultValue }
-    return try T(option: entry.value)
+    return try read(entry) ?? defaultValue
   }
 
   /// The value of `key`, or `nil` when the file leaves it out.
@@ -85,7 +95,7 @@ public final class StageOptions {
     record(key, T.self, defaultText, required: false, help: help)
     guard let entry = entries[key] else { return nil }
     if case .null = entry.value.value { return nil }
-    return try T(option: entry.value)
+    return try read(entry)
   }
 
   /// The value of `key`; its absence is an error located at the stage.
@@ -96,7 +106,41 @@ public final class StageOptions {
       throw Diagnostic(
         at: location, "stage '\(stageName)' needs '\(key)'", help: "add `\(key): …` (\(help))")
     }
-    return try T(option: entry.value)
+    do {
+      return try T(option: entry.value)
+    } catch {
+      throw explained(error, key: key, node: entry.value, as: T.self)
+    }
+  }
+
+  /// The problems found in values read so far, when ``collectsProblems``: a value that does
+  /// not fit is recorded here and reading goes on with the default, so one run reports every
+  /// bad value of a stage; the loader reports these, and drops the configuration.
+  public private(set) var problems: [Diagnostic] = []
+
+  /// The entry's value; when it does not fit, throws, or returns `nil` after recording why.
+  private func read<T: OptionValue>(_ entry: ConfigNode.Entry) throws(Diagnostic) -> T? {
+    do {
+      return try T(option: entry.value)
+    } catch {
+      let diagnostic = explained(error, key: entry.key, node: entry.value, as: T.self)
+      guard collectsProblems else { throw diagnostic }
+      problems.append(diagnostic)
+      return nil
+    }
+  }
+
+  /// `diagnostic`, with a help naming the key when a list-valued key got something that is
+  /// neither a list nor one item (`paths: {a: b}`).
+  private func explained<T: OptionValue>(_ diagnostic: Diagnostic, key: String, node: ConfigNode, as type: T.Type) -> Diagnostic {
+    guard T.self is any ListOptionValue.Type, case .mapping = node.value, diagnostic.location == node.location
+    else { return diagnostic }
+    // The key's own help names what the items are: "Folders to watch, relative to …".
+    let what = descriptions[key]?.help.prefix { $0 != "," && $0 != "." && $0 != ";" && $0 != ":" } ?? ""
+    let items = what.isEmpty ? "" : " (\(what.prefix(1).lowercased() + what.dropFirst()))"
+    var explained = diagnostic
+    explained.help = "'\(key)' takes a list\(items): write it like `\(key): [first, second]` (one value alone is a list of one)"
+    return explained
   }
 
   /// A diagnostic located at the value of `key` (or at the stage when it is absent), for

@@ -12,10 +12,11 @@ package enum YAMLNodeConverter {
     } catch {
       throw Diagnostic(at: SourceLocation(file: file, line: 1, column: 1), "cannot read YAML: \(error)")
     }
-    return root.map { convert($0, file: file) }
+    guard let root else { return nil }
+    return try convert(root, file: file)
   }
 
-  static func convert(_ node: Node, file: String) -> ConfigNode {
+  static func convert(_ node: Node, file: String) throws(Diagnostic) -> ConfigNode {
     let location = SourceLocation(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1)
     switch node {
     case .scalar(let scalar):
@@ -26,18 +27,53 @@ package enum YAMLNodeConverter {
       }
       return ConfigNode(.scalar(scalar.string, quoted: quoted), at: location)
     case .sequence(let sequence):
-      return ConfigNode(.sequence(sequence.map { convert($0, file: file) }), at: location)
+      var items: [ConfigNode] = []
+      for item in sequence { items.append(try convert(item, file: file)) }
+      return ConfigNode(.sequence(items), at: location)
     case .mapping(let mapping):
-      let entries = mapping.map { pair in
-        let key = convert(pair.key, file: file)
+      var entries: [ConfigNode.Entry] = []
+      var merged: [ConfigNode.Entry] = []
+      for pair in mapping {
+        if case .scalar(let keyScalar) = pair.key, keyScalar.string == "<<",
+          keyScalar.style != .singleQuoted, keyScalar.style != .doubleQuoted
+        {
+          merged += try mergedEntries(pair.value, file: file)
+          continue
+        }
+        let key = try convert(pair.key, file: file)
         let keyText: String
         if case .scalar(let text, _) = key.value { keyText = text } else { keyText = "" }
-        return ConfigNode.Entry(key: keyText, keyLocation: key.location, value: convert(pair.value, file: file))
+        entries.append(ConfigNode.Entry(key: keyText, keyLocation: key.location, value: try convert(pair.value, file: file)))
       }
+      // The YAML merge key: a merged entry is added only where the mapping (or an earlier
+      // merged mapping) does not already have its key.
+      for entry in merged where !entries.contains(where: { $0.key == entry.key }) { entries.append(entry) }
       return ConfigNode(.mapping(entries), at: location)
     case .alias:
       return ConfigNode(.null, at: location)
     }
+  }
+
+  /// The entries `<<: VALUE` merges: those of a mapping, or of each mapping of a list, the
+  /// first mapping winning over later ones.
+  static func mergedEntries(_ value: Node, file: String) throws(Diagnostic) -> [ConfigNode.Entry] {
+    let node = try convert(value, file: file)
+    let mappings: [ConfigNode]
+    switch node.value {
+    case .mapping: mappings = [node]
+    case .sequence(let items): mappings = items
+    default: mappings = [node]
+    }
+    var entries: [ConfigNode.Entry] = []
+    for mapping in mappings {
+      guard case .mapping(let more) = mapping.value else {
+        throw Diagnostic(
+          at: mapping.location, "the merge key '<<' takes a mapping or a list of mappings, got \(mapping.kindDescription)",
+          help: "mark a mapping with an anchor (`- &defaults stage: build`) and merge it with `<<: *defaults`")
+      }
+      entries += more.filter { entry in !entries.contains { $0.key == entry.key } }
+    }
+    return entries
   }
 
   static func diagnostic(for error: YamlError, text: String, file: String) -> Diagnostic {
@@ -50,6 +86,14 @@ package enum YAMLNodeConverter {
       return Diagnostic(
         at: at(context.mark), "invalid YAML: this quoted value is not closed before the end of the file",
         help: "add the closing quote where the value ends")
+    case .scanner(let context?, let problem, _, _) where context.text.contains("alias") || context.text.contains("anchor"):
+      // `include: [*.go]`: to YAML a plain value starting with `*` names an alias (and `&`
+      // an anchor), so the scanner fails on the `.` after it.
+      let value = plainValue(at: context.mark, in: text)
+      let sign = value.first.map(String.init) ?? "*"
+      return Diagnostic(
+        at: at(context.mark), "invalid YAML: \(problem)",
+        help: "a value starting with `\(sign)` is read as a YAML \(sign == "&" ? "anchor" : "alias"); quote it: `\"\(value)\"`")
     case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
       .composer(_, let problem, let mark, _):
       return Diagnostic(at: at(mark), "invalid YAML: \(problem)", help: help)
@@ -65,6 +109,15 @@ package enum YAMLNodeConverter {
     default:
       return Diagnostic(at: SourceLocation(file: file, line: 1, column: 1), "invalid YAML: \(error)")
     }
+  }
+
+  /// The plain value written at `mark`: up to a space, `,`, `]`, `}` or the end of the line.
+  static func plainValue(at mark: Mark, in text: String) -> String {
+    let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+    guard mark.line >= 1, mark.line <= lines.count else { return "" }
+    let line = lines[mark.line - 1].unicodeScalars
+    let rest = line.dropFirst(max(0, mark.column - 1))
+    return String(String.UnicodeScalarView(rest.prefix { !" \t,]}\r".unicodeScalars.contains($0) }))
   }
 
   /// Where `key:` is written for the second time at or after `line` (same indentation as

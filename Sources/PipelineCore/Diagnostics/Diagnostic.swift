@@ -36,4 +36,14 @@ public struct DiagnosticList: Error, Sendable, CustomStringConvertible {
   public init(_ diagnostics: [Diagnostic]) { self.diagnostics = diagnostics }
 
   public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
+
+  /// `diagnostics` in the order a reader meets them in the file: by line, then column; those
+  /// without a place first; equal places keep the order they were found in.
+  public static func inSourceOrder(_ diagnostics: [Diagnostic]) -> [Diagnostic] {
+    diagnostics.enumerated().sorted { a, b in
+      let left = (a.element.location?.line ?? 0, a.element.location?.column ?? 0, a.offset)
+      let right = (b.element.location?.line ?? 0, b.element.location?.column ?? 0, b.offset)
+      return left < right
+    }.map(\.element)
+  }
 }

@@ -22,6 +22,6 @@ extension PipelineDefinition {
         problems.append(Diagnostic(at: nil, "stage '\(stage.name)': \(error)"))
       }
     }
-    return problems
+    return DiagnosticList.inSourceOrder(problems)
   }
 }

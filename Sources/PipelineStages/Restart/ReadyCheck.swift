@@ -50,7 +50,7 @@ struct ReadyCheck: Sendable, Hashable, OptionValue, CustomStringConvertible {
         case "timeout":
           timeout = try Duration(option: entry.value)
           guard timeout > .zero else {
-            throw Diagnostic(at: entry.value.location, "'timeout' must be longer than 0")
+            throw Diagnostic(at: entry.value.location, "'timeout' must be longer than 0", help: "write a duration like 30s")
           }
         default:
           throw Diagnostic(

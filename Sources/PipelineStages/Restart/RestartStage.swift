@@ -61,7 +61,7 @@ struct RestartStage: Stage {
           "ready", "'ready' checks port \(port), which 'socket' holds open: it would always look ready",
           help: "with socket, wait for an output line instead: ready: {output: \"listening\"}")
       }
-      if backoff <= .zero { throw options.invalid("backoff", "'backoff' must be longer than 0") }
+      if backoff <= .zero { throw options.invalid("backoff", "'backoff' must be longer than 0", help: "write a duration like 500ms, or leave it out for the default") }
     }
   }
 
