@@ -263,4 +263,14 @@ struct ChildProcessTests {
     let error = #expect(throws: LaunchError.self) { try ChildProcess.launch(launch) { _, _ in } }
     #expect(error?.description == "cannot start /bin/sh: working directory /nonexistent-folder does not exist")
   }
+
+  @Test("a relative program in a missing working directory names the folder, not a missing command")
+  func relativeProgramInAMissingWorkingDirectory() {
+    for words in [["./tmp/main"], ["echo", "hi"]] {
+      let error = #expect(throws: LaunchError.self) {
+        try ProcessLaunch.resolving(.argv(words), environment: ["PATH": "/usr/bin:/bin"], workingDirectory: "/nonexistent-folder")
+      }
+      #expect(error?.description == "cannot start \(words[0]): working directory /nonexistent-folder does not exist")
+    }
+  }
 }

@@ -5,10 +5,17 @@ enum ExecutableLookup {
   static let defaultPath = "/usr/local/bin:/usr/bin:/bin"
 
   /// `program` itself when it has a `/` (relative ones against `workingDirectory`), else the
-  /// first executable regular file named `program` in a `PATH` folder.
+  /// first executable regular file named `program` in a `PATH` folder. A relative program
+  /// fails with the missing `workingDirectory` when that folder does not exist.
   static func find(_ program: String, path: String, workingDirectory: String) throws(LaunchError)
     -> String
   {
+    var folder = stat()
+    if !program.hasPrefix("/"), stat(workingDirectory, &folder) != 0 {
+      // Relative programs (and PATH's relative folders) are found from a folder that is not
+      // there: say that, not "command not found".
+      throw .failed(program: program, errno: ENOENT, reason: "working directory \(workingDirectory) does not exist")
+    }
     if program.contains("/") {
       let absolute = program.hasPrefix("/") ? program : workingDirectory + "/" + program
       guard access(absolute, F_OK) == 0 else { throw .notFound(program) }
