@@ -44,8 +44,11 @@ public struct ConsoleRenderer: EventSink {
     case .stageCancelled:
       return (t.styled("↻ ", .yellow) + message, false)
     case .cycleFinished:
-      let ok = event.metadata["result"] == "ok"
-      return (t.styled(ok ? "✓ " : "✗ ", ok ? .green : .red) + message, false)
+      switch event.metadata["result"] {
+      case "ok": return (t.styled("✓ ", .green) + message, false)
+      case "stopped": return (t.styled("■ ", .yellow) + message, false)
+      default: return (t.styled("✗ ", .red) + message, false)
+      }
     case .appStarted, .appExited:
       return ("\(prefix) \(message)", event.kind == .appExited && event.metadata["status"] != "0")
     case .appStopping, .appStopped, .changesDetected, .batchDropped, .stageSucceeded:

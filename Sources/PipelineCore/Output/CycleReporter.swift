@@ -56,14 +56,21 @@ public final class CycleReporter: EventSink {
     let parts = finished.stages.filter { $0.outcome != "cancelled" }.map {
       "\($0.name) \(Duration.seconds($0.duration).humanText)" + ($0.outcome == "ok" ? "" : " (\($0.outcome))")
     }
-    let summary = parts.isEmpty ? "nothing ran" : parts.joined(separator: " · ")
+    let stopped = finished.stages.filter { $0.outcome == "cancelled" }.map(\.name)
+    // Every run was stopped before it finished: at shutdown (Ctrl-C during a build), since a
+    // run stopped for a newer change is followed by another in the same cycle.
+    let allStopped = parts.isEmpty && !stopped.isEmpty
+    let summary = allStopped
+      ? "\(stopped.joined(separator: " · ")) stopped before finishing"
+      : parts.isEmpty ? "nothing ran" : parts.joined(separator: " · ")
     var message = "\(summary) — \(total.humanText)"
     if let failed { message += "; '\(failed.name)' failed, the stages after it did not run; waiting for the next change" }
+    let result = failed != nil ? "failed" : allStopped ? "stopped" : "ok"
     forward.emit(
       Event(
         kind: .cycleFinished, stage: "pipeline", message: message,
         metadata: [
-          "result": failed == nil ? "ok" : "failed",
+          "result": result,
           "duration": String(total.seconds),
           "stages": finished.stages.map { "\($0.name)=\($0.duration)" }.joined(separator: ";"),
         ]))
