@@ -8,31 +8,34 @@ import Testing
 /// file would run forever.
 @Suite(.serialized)
 struct RetryAfterFailureTests {
-  /// A test that compares the code with a fixture in an excluded folder: the fix is in the
-  /// fixture, which the filter drops, and a touch of the code retries.
-  private static func project() throws -> TemporaryProject {
-    let project = try TemporaryProject("retry")
-    try project.write("src/greeting.txt", "hello\n")
-    try project.write("testdata/want.txt", "bye\n")
+  /// A project whose pipeline watches its root and runs `command` as its last stage, which
+  /// counts its runs in tmp/runs.log (tmp is not watched); `filter` adds a filter stage with
+  /// those lines.
+  static func project(
+    _ name: String, files: [String: String], filter: String?, stage: String, command: String
+  ) throws -> TemporaryProject {
+    let project = try TemporaryProject(name)
+    for (path, content) in files { try project.write(path, content) }
+    let filterStage = filter.map { "  - stage: filter\n" + $0 } ?? ""
     try project.write(
       "pipeline.yaml",
-      """
-      stages:
-        - stage: watch
-        - stage: debounce
-          window: 50ms
-        - stage: filter
-          exclude_dirs: [testdata]
-        - stage: test
-          run: sh -c 'echo run >> tmp/runs.log; cmp src/greeting.txt testdata/want.txt && echo "test passed"'
-
-      """)
+      "stages:\n  - stage: watch\n  - stage: debounce\n    window: 50ms\n" + filterStage
+        + "  - stage: \(stage)\n    run: sh -c 'echo run >> tmp/runs.log; \(command)'\n")
     try project.write("tmp/.keep", "")
     return project
   }
 
+  /// A test that compares the code with a fixture in an excluded folder: the fix is in the
+  /// fixture, which the filter drops, and a touch of the code retries.
+  private static func fixtureProject() throws -> TemporaryProject {
+    try project(
+      "retry", files: ["src/greeting.txt": "hello\n", "testdata/want.txt": "bye\n"],
+      filter: "    exclude_dirs: [testdata]\n", stage: "test",
+      command: #"cmp src/greeting.txt testdata/want.txt && echo "test passed""#)
+  }
+
   @Test func aTouchAfterAFailedCycleRetriesIt() async throws {
-    let project = try Self.project()
+    let project = try Self.fixtureProject()
     let run = try PipelineRun(["run"], in: project.root)
     #expect(await run.waitForLine(containing: "stage 'test'"), "the startup run fails: \(run.transcript)")
     #expect(await run.waitUntil { run.events("cycle-finished").count == 1 }, "\(run.transcript)")
@@ -52,21 +55,9 @@ struct RetryAfterFailureTests {
   }
 
   @Test func aFailingCommandThatRewritesAWatchedFileDoesNotRetryItself() async throws {
-    let project = try TemporaryProject("retry-loop")
-    try project.write("src/gen.txt", "generated\n")
-    try project.write(
-      "pipeline.yaml",
-      """
-      stages:
-        - stage: watch
-        - stage: debounce
-          window: 50ms
-        - stage: filter
-        - stage: build
-          run: sh -c 'echo run >> tmp/runs.log; printf "generated\\n" > src/gen.txt; exit 1'
-
-      """)
-    try project.write("tmp/.keep", "")
+    let project = try Self.project(
+      "retry-loop", files: ["src/gen.txt": "generated\n"], filter: "", stage: "build",
+      command: #"printf "generated\n" > src/gen.txt; exit 1"#)
     let run = try PipelineRun(["run"], in: project.root)
     #expect(await run.waitUntil { run.events("cycle-finished").count == 1 }, "\(run.transcript)")
     // Its own rewrite is older than the failure: dropped, not a retry.
@@ -83,20 +74,8 @@ struct RetryAfterFailureTests {
 @Suite(.serialized)
 struct EventsLogInTheTreeTests {
   @Test func theEventsLogInTheWatchedTreeStartsNoCycle() async throws {
-    let project = try TemporaryProject("events-in-tree")
-    try project.write("src/main.txt", "v1\n")
-    try project.write(
-      "pipeline.yaml",
-      """
-      stages:
-        - stage: watch
-        - stage: debounce
-          window: 20ms
-        - stage: build
-          run: sh -c 'echo run >> tmp/runs.log'
-
-      """)
-    try project.write("tmp/.keep", "")
+    let project = try RetryAfterFailureTests.project(
+      "events-in-tree", files: ["src/main.txt": "v1\n"], filter: nil, stage: "build", command: "true")
     // PipelineRun puts the events log in the project's root, which is watched here, with no
     // filter stage to drop it.
     let run = try PipelineRun(["run"], in: project.root)
