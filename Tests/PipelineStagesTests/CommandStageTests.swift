@@ -111,6 +111,38 @@ import Testing
     try await harness.finish()
   }
 
+  @Test func theListFileAlwaysHoldsTheBatchEvenWhenACommandRewroteIt() async throws {
+    // Every run appends to its list file; the same batch again must still get a list that
+    // holds exactly the batch, and another batch its own list, with the replaced file gone.
+    let harness = try StageHarness(
+      RunStage.self,
+      yaml: #"run: "echo \"path=$PIPELINE_CHANGED_FILES_LIST list=$(tr '\n' , < $PIPELINE_CHANGED_FILES_LIST)\"; echo junk >> $PIPELINE_CHANGED_FILES_LIST""#)
+    for (index, name) in ["a.go", "a.go", "b.go"].enumerated() {
+      harness.send(modified(name))
+      #expect(await harness.waitUntil { harness.output.count == index + 1 })
+    }
+    let lines = harness.events(.output).compactMap(\.message).filter { $0.hasPrefix("path=") }
+    #expect(lines.map { $0.components(separatedBy: " list=").last } == ["a.go,", "a.go,", "b.go,"], "\(lines)")
+    let paths = lines.compactMap { $0.components(separatedBy: " list=").first?.dropFirst("path=".count) }.map(String.init)
+    #expect(Set(paths).count == 3, "a rewritten file is not handed over again: \(paths)")
+    #expect(!FileManager.default.fileExists(atPath: paths[0]) && !FileManager.default.fileExists(atPath: paths[1]))
+    #expect(FileManager.default.fileExists(atPath: paths[2]), "the latest stays until the stage's next run")
+    try await harness.finish()
+  }
+
+  @Test func theSameBatchAgainGetsTheSameListFile() async throws {
+    let harness = try StageHarness(
+      RunStage.self, yaml: #"run: "echo \"path=$PIPELINE_CHANGED_FILES_LIST list=$(tr '\n' , < $PIPELINE_CHANGED_FILES_LIST)\"""#)
+    for index in 0..<3 {
+      harness.send(modified("main.go"))
+      #expect(await harness.waitUntil { harness.output.count == index + 1 })
+    }
+    let lines = harness.events(.output).compactMap(\.message).filter { $0.hasPrefix("path=") }
+    #expect(lines.count == 3 && Set(lines).count == 1, "written once, handed over three times: \(lines)")
+    #expect(lines.first?.hasSuffix(" list=main.go,") == true)
+    try await harness.finish()
+  }
+
   @Test func aTenThousandFileBatchDoesNotBreakTheCommand() async throws {
     let paths = (0..<10_000).map { "src/package\($0 % 100)/a_rather_long_generated_file_name_\($0).go" }
     let harness = try StageHarness(

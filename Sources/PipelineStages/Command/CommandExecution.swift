@@ -20,6 +20,8 @@ enum CommandOutcome: Sendable {
 struct CommandExecution: Sendable {
   let configuration: CommandConfiguration
   let context: StageContext
+  /// The stage's `PIPELINE_CHANGED_FILES_LIST`.
+  let listFiles = ChangedFilesList()
 
   func run(for batch: Batch) async -> CommandOutcome {
     let existing = batch.changes.filter { $0.kind != .removed }.map(\.path)
@@ -27,11 +29,11 @@ struct CommandExecution: Sendable {
     let environment: CommandEnvironment
     do {
       environment = try CommandEnvironment(
-        context: context, stageEnvironment: configuration.process.environment, batch: batch)
+        context: context, stageEnvironment: configuration.process.environment, batch: batch,
+        listFiles: listFiles)
     } catch {
       return .couldNotStart("\(error)")
     }
-    defer { environment.cleanUp() }
     for command in commands {
       let outcome = await runOne(command, environment: environment.variables)
       guard case .succeeded = outcome else { return outcome }

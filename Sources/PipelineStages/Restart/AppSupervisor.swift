@@ -24,7 +24,6 @@ final class AppSupervisor: Sendable {
   }
   private struct State: Sendable {
     var current: Instance?
-    var listFile: CommandEnvironment?
     var backoff: RestartBackoff
     var pendingRestart: Task<Void, Never>?
   }
@@ -34,6 +33,8 @@ final class AppSupervisor: Sendable {
   private let socket: Int32?
   private let requestRestart: @Sendable () -> Void
   private let input: InputForwarder?
+  /// The app's `PIPELINE_CHANGED_FILES_LIST`, replaced at each restart.
+  private let listFiles = ChangedFilesList()
 
   /// - Parameters:
   ///   - socket: the listening socket each instance gets (from `socket:`).
@@ -114,8 +115,8 @@ final class AppSupervisor: Sendable {
     do {
       // The app sees the batch as commands do; its list file stays until the next restart.
       let environment = try CommandEnvironment(
-        context: context, stageEnvironment: configuration.process.environment, batch: batch)
-      replaceListFile(with: environment)
+        context: context, stageEnvironment: configuration.process.environment, batch: batch,
+        listFiles: listFiles)
       var launch = try configuration.process.launch(command, environment: environment.variables, context: context)
       launch.listeningSocket = socket
       launch.standardInput = input == nil ? .null : .pipe
@@ -218,13 +219,6 @@ final class AppSupervisor: Sendable {
     state.withLock { state in
       state.pendingRestart?.cancel()
       state.pendingRestart = nil
-    }
-  }
-
-  private func replaceListFile(with environment: CommandEnvironment) {
-    state.withLock { state in
-      state.listFile?.cleanUp()
-      state.listFile = environment
     }
   }
 
