@@ -100,6 +100,29 @@ struct ChildProcessTests {
     #expect(lines.value.filter { $0.hasPrefix("stderr: ") } == ["stderr: oops"])
   }
 
+  @Test("processes running at once each get all their own output, and their end, in order")
+  func concurrentOutputs() async throws {
+    // One thread reads every process's output: twelve at once must not mix or lose lines.
+    let processes = try (0..<12).map { index in
+      try start(.shell("i=1; while [ $i -le 300 ]; do echo p\(index)-$i; i=$((i+1)); done; printf p\(index)-end"))
+    }
+    for process in processes { #expect(await finish(process) == .exited(0)) }
+    for index in 0..<12 {
+      let mine = lines.value.filter { $0.hasPrefix("stdout: p\(index)-") }
+      #expect(mine == (1...300).map { "stdout: p\(index)-\($0)" } + ["stdout: p\(index)-end"])
+    }
+  }
+
+  @Test("a line longer than 64 KiB comes in pieces, none of them lost")
+  func longLineInPieces() async throws {
+    let process = try start(.shell("head -c 200000 /dev/zero | tr '\\0' x; echo; echo after"))
+    #expect(await finish(process) == .exited(0))
+    let pieces = lines.value.dropLast().map { $0.dropFirst("stdout: ".count) }
+    #expect(pieces.count >= 3 && pieces.allSatisfy { $0.count <= LineSplitter.maximumLineLength + 16 * 1024 })
+    #expect(pieces.map(\.count).reduce(0, +) == 200_000 && pieces.allSatisfy { $0.allSatisfy { $0 == "x" } })
+    #expect(lines.value.last == "stdout: after")
+  }
+
   @Test(
     "the exit status or the signal is reported",
     arguments: [

@@ -20,6 +20,21 @@ int pipeline_spawn(const char *path, char *const argv[], char *const envp[], con
 /// Returns the new descriptor, or -1 with errno set (the original is then left open).
 int pipeline_move_fd_high(int fd);
 
+/// A close-on-exec epoll instance, or -1 with errno set. (epoll_event is a packed struct,
+/// which Swift cannot build portably: these three calls keep it on the C side.)
+int pipeline_epoll_create(void);
+
+/// Adds `fd` to `epoll` for input (level-triggered), identified by `token`.
+/// Returns 0, or -1 with errno set.
+int pipeline_epoll_add(int epoll, int fd, uint64_t token);
+
+/// Removes `fd` from `epoll`. Returns 0, or -1 with errno set.
+int pipeline_epoll_remove(int epoll, int fd);
+
+/// Waits for input on `epoll` (forever) and writes the tokens of at most `capacity` ready
+/// descriptors to `tokens`. Returns how many, or -1 with errno set (EINTR included).
+int pipeline_epoll_wait(int epoll, uint64_t *tokens, int capacity);
+
 /// The keeper, a spawn server (see keeper_server.c): `pipeline-keeper --serve`, started once
 /// by `pipeline` with its end of the keeper's socket as descriptor 3. Returns only on misuse
 /// (with a usage message and status 125); otherwise it exits when `pipeline` is gone.

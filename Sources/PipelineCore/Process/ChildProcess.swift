@@ -11,9 +11,9 @@ public enum OutputChannel: String, Sendable {
 
 /// A process `pipeline` started, leading its own process group.
 ///
-/// Output is read on a dedicated thread and handed over line by line; a last line without
-/// a newline is handed over when the stream ends, so nothing is lost when a process dies
-/// mid-line. The exit status comes from the keeper, which reaps the command and reports it
+/// Output is read by the ``OutputPump``, one thread for every process's, and handed over
+/// line by line; a last line without a newline is handed over when the stream ends, so
+/// nothing is lost when a process dies mid-line. The exit status comes from the keeper, which reaps the command and reports it
 /// (see ``ProcessKeeper``); without a keeper, it is awaited on a dedicated thread with
 /// `waitpid(pid)` — never `waitpid(-1)`, which would steal other code's children.
 ///
@@ -56,8 +56,8 @@ public final class ChildProcess: Sendable {
   ///
   /// - Parameters:
   ///   - launch: what to start.
-  ///   - onLine: called with every line of output (without its newline), from a
-  ///     background thread, in order per channel.
+  ///   - onLine: called with every line of output (without its newline), in order per
+  ///     channel, on the thread that reads every process's output: it must not block.
   public static func launch(
     _ launch: ProcessLaunch, onLine: @escaping @Sendable (OutputChannel, String) -> Void
   ) throws(LaunchError) -> ChildProcess {
@@ -80,10 +80,7 @@ public final class ChildProcess: Sendable {
     let process = ChildProcess(pid: spawn.pid, inputWriter: spawn.inputWriter, isKept: server != nil, launch: launch)
     LiveProcessGroups.shared.insert(spawn.pid)
     let outFD = spawn.outputReader, errFD = spawn.errorReader
-    Thread.detachNewThread { [process] in
-      OutputReader.readLines(stdout: outFD, stderr: errFD, onLine: onLine)
-      process.finishOutput()
-    }
+    OutputPump.shared.read(stdout: outFD, stderr: errFD, onLine: onLine) { [process] in process.finishOutput() }
     if let server {
       server.attach(process)
     } else {

@@ -53,7 +53,8 @@ extension StageContext {
   ///   - timeout: how long it may run; `nil` for no limit.
   ///   - stopSignal: the signal that stops it (on timeout, cancellation, or `pipeline`'s end).
   ///   - killAfter: how long it may take to stop before `SIGKILL`.
-  ///   - onLine: called with each line of output as well, from a background thread.
+  ///   - onLine: called with each line of output as well, on the thread that reads every
+  ///     process's output: collect or hand the line on, do not block there.
   /// - Returns: how it ended. A failure is a value, not an error.
   public func run(
     _ command: CommandSpec, environment: [String: String] = [:], workingDirectory: String = ".",
