@@ -54,7 +54,8 @@ struct InitCommand: AsyncParsableCommand {
       chosen = detection.template
       reason = "found \(detection.marker)"
     }
-    let entryPoint = chosen.entryPoint(in: folder)
+    let rendering = chosen.rendering(for: folder)
+    let entryPoint = rendering.entryPoint
     if case .unreadable(let problem) = entryPoint { throw problem }
     if folder.exists(file), !force {
       throw Diagnostic(
@@ -63,7 +64,7 @@ struct InitCommand: AsyncParsableCommand {
     }
     let path = folder.path + "/" + file
     do {
-      try chosen.text(for: folder).write(toFile: path, atomically: true, encoding: .utf8)
+      try rendering.text.write(toFile: path, atomically: true, encoding: .utf8)
     } catch {
       throw Diagnostic(at: nil, "cannot write \(file): \(error.localizedDescription)", help: "check the folder's permissions")
     }

@@ -28,11 +28,11 @@ struct PipelineChoice {
       throw DiagnosticList([nothingDetected])
     }
     let template = detection.template
-    let entryPoint = template.entryPoint(in: folder)
-    if let problem = entryPoint?.problem { throw DiagnosticList([problem]) }
-    let definition = try loader.load(
-      text: template.text(for: folder), file: builtInName(template), root: folder.path)
-    return PipelineChoice(definition: definition, notice: notice(for: detection, entryPoint: entryPoint))
+    // One reading of the manifest gives both the text and what it starts.
+    let rendering = template.rendering(for: folder)
+    if let problem = rendering.entryPoint?.problem { throw DiagnosticList([problem]) }
+    let definition = try loader.load(text: rendering.text, file: builtInName(template), root: folder.path)
+    return PipelineChoice(definition: definition, notice: notice(for: detection, entryPoint: rendering.entryPoint))
   }
 
   /// How the pipeline that ``load(file:registry:folder:)`` would load is named in messages.

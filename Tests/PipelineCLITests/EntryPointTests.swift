@@ -118,7 +118,7 @@ import Testing
     let project = try ScratchProject(["requirements.txt": "", "a.py": "", "b.py": ""])
     let error = try #require(loadError(project))
     #expect(error.contains(
-      "error: the python pipeline found no entry point to run: looked for manage.py, main.py, app.py, server.py, a single package folder with __main__.py, a single .py file"))
+      "error: the python pipeline found no entry point to run: looked for manage.py, main.py, app.py, server.py, a [project.scripts] entry in pyproject.toml, a single package folder with __main__.py (here, else in src/), a single .py file"))
     #expect(error.contains("(found .py files: a.py, b.py)"))
     #expect(error.contains("help: `pipeline init` writes the pipeline to pipeline.yaml: set its restart stage's run: to your app"))
     let message = try InitCommand.parse([]).write(in: project.folder)
@@ -163,5 +163,74 @@ import Testing
     let project = try ScratchProject(["package.json": "{\n  \"scripts\": {\n"])
     #expect(NodeStartCommand.read(in: project.folder).entryPoint.problem?.location
       == SourceLocation(file: "package.json", line: 3, column: 1))
+  }
+  // MARK: Swift and Rust
+
+  func notice(_ project: ScratchProject) throws -> String {
+    try PipelineChoice.load(file: nil, registry: .builtIn, folder: project.folder).notice ?? ""
+  }
+
+  @Test func theSwiftNoticeNamesTheProductItRuns() throws {
+    let product = try ScratchProject([
+      "Package.swift": #"products: [.executable(name: "api", targets: ["Server"])], targets: [.executableTarget(name: "Server")]"#
+    ])
+    #expect(try notice(product).contains("  entry point: ./.build-pipeline/debug/api: the executable product api, from Package.swift\n"))
+    let target = try ScratchProject(["Package.swift": #"targets: [.executableTarget(name: "tool", path: "x")]"#])
+    #expect(try notice(target).contains("  entry point: ./.build-pipeline/debug/tool: the executable target tool, from Package.swift\n"))
+    let unnamed = try ScratchProject(["Package.swift": "let package = Package(name: names.first!)"])
+    #expect(try notice(unnamed).contains("  entry point: swift run: no executable product named in Package.swift, so swift run picks it\n"))
+  }
+
+  @Test func theRustNoticeNamesTheBinaryItRuns() throws {
+    let named = try ScratchProject(["Cargo.toml": "[package]\nname = \"web-app\"\n"])
+    #expect(try notice(named).contains("  entry point: ./target/debug/web-app: the binary of package web-app, from Cargo.toml\n"))
+    let unnamed = try ScratchProject(["Cargo.toml": "[workspace]\nmembers = [\"a\"]\n"])
+    #expect(try notice(unnamed).contains("  entry point: cargo run: no [package] name was found in Cargo.toml, so cargo picks the binary\n"))
+  }
+
+  // MARK: Python's src layout and console scripts
+
+  @Test func aPackageInSrcIsRunFromTheSources() throws {
+    let project = try ScratchProject(["pyproject.toml": "", "src/shop/__main__.py": "", "src/shop/__init__.py": "", "tests/test_x.py": ""])
+    let entry = PythonEntryPoint.find(in: project.folder)
+    #expect(entry.arguments == ["python3", "-m", "shop"])
+    #expect(entry.pythonPath == "src")
+    let text = PipelineTemplate.python.text(for: project.folder)
+    #expect(text.contains("    run: [python3, -m, shop]\n    env: {PYTHONPATH: src}"))
+    #expect(try notice(project).contains("  entry point: PYTHONPATH=src python3 -m shop: package shop, the only folder in src/ with a __main__.py\n"))
+  }
+
+  @Test func aProjectScriptIsCalled() throws {
+    let project = try ScratchProject([
+      "pyproject.toml": """
+        [project]
+        name = "shop"
+        dependencies = ["flask"]
+
+        [project.scripts]
+        # the server
+        "shop-serve" = "shop.cli:App.serve"
+        shop-admin = "shop.admin:main"
+
+        [tool.ruff]
+        line-length = 100
+        """,
+      "src/shop/__init__.py": "", "src/shop/cli.py": "",
+    ])
+    let entry = PythonEntryPoint.find(in: project.folder)
+    #expect(entry.arguments == ["python3", "-c", "import sys; from shop.cli import App; sys.exit(App.serve())"])
+    #expect(entry.pythonPath == "src")
+    #expect(try notice(project).contains(
+      "  entry point: PYTHONPATH=src python3 -c import sys; from shop.cli import App; sys.exit(App.serve()): shop.cli:App.serve, the script shop-serve of pyproject.toml's [project.scripts], imported from src/\n"))
+    // Valid YAML: the pipeline loads, and its argv is the one found.
+    #expect(PipelineTemplate.python.text(for: project.folder).contains(
+      #"run: [python3, -c, "import sys; from shop.cli import App; sys.exit(App.serve())"]"#))
+  }
+
+  @Test(arguments: ["[project.scripts]\nx = \"a.b:c; import os\"\n", "[project.scripts]\nx = 3\n", "[project]\nscripts = { x = \"a:b\" }\n"])
+  func anUnusableProjectScriptIsNotRun(pyproject: String) throws {
+    let project = try ScratchProject(["pyproject.toml": pyproject, "app.py": ""])
+    #expect(PythonProjectScript.find(in: project.folder) == nil)
+    #expect(PythonEntryPoint.find(in: project.folder).arguments == ["python3", "app.py"])
   }
 }

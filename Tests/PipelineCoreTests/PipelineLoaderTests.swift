@@ -76,7 +76,7 @@ struct PipelineLoaderTests {
         """,
       expected: """
         dev.yaml:1:1: error: unknown key 'verison' at the top level
-          help: did you mean 'version'? Known: env, name, stages, version
+          help: did you mean 'version'? Known: env, name, stages, version; a key of your own, to hold YAML anchors, must start with x- (x-verison)
         """),
     GoldenCase(
       name: "a list where a duration is expected",
@@ -552,7 +552,7 @@ struct PipelineLoaderTests {
         """,
       expected: """
         dev.yaml:1:1: error: unknown key 'verison' at the top level
-          help: did you mean 'version'? Known: env, name, stages, version
+          help: did you mean 'version'? Known: env, name, stages, version; a key of your own, to hold YAML anchors, must start with x- (x-verison)
         dev.yaml:3:9: error: the value of 'PORT' must be a string, got a list
         dev.yaml:6:12: error: expected a whole number, got 'many'
         dev.yaml:7:12: error: unknown stage 'coalese'
@@ -774,6 +774,35 @@ struct PipelineLoaderTests {
     #expect(test.run == .shell("make test"))
     #expect(test.signal == .interrupt)
     #expect(test.killAfter == .seconds(2))
+  }
+
+  @Test("a top-level key starting with x- is ignored, and holds anchors the stages merge")
+  func extensionKeysHoldAnchors() throws {
+    let definition = try load("""
+      x-app: &app {signal: SIGINT, kill_after: 5s}
+      x-notes: [any, value, "at all"]
+      stages:
+        - stage: tick
+        - stage: shell
+          run: make
+          <<: *app
+      """)
+    #expect(definition.stages.map(\.name) == ["tick", "shell"])
+    let shell = try #require(definition.stages[1].configuration as? ShellStage.Configuration)
+    #expect(shell.signal == .interrupt)
+    #expect(shell.killAfter == .seconds(5))
+  }
+
+  @Test("a top-level key without x- is still unknown, and its hint names x-")
+  func aKeyWithoutTheExtensionPrefixIsUnknown() {
+    #expect(throws: DiagnosticList.self) { try load("common: &c {signal: int}\nstages:\n  - stage: tick\n") }
+    do {
+      _ = try load("X-common: 1\nstages:\n  - stage: tick\n")
+      Issue.record("X- (upper case) is not the convention")
+    } catch {
+      #expect(error.description.contains("dev.yaml:1:1: error: unknown key 'X-common' at the top level"))
+      #expect(error.description.contains("must start with x- (x-X-common)"))
+    }
   }
 
   @Test("<<: in env merges a mapping, or a list of mappings where the first wins")

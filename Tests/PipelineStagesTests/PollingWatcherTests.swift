@@ -253,6 +253,7 @@ final class NoticeRecorder: Sendable, CustomStringConvertible {
         "changed: " + events.map { "\($0.kind) \($0.path)\($0.isDirectory ? "/" : "")" }.joined(separator: ", ")
       case .rescanNeeded(let root, let reason): "rescanNeeded \(root): \(reason)"
       case .warning(let text): "warning: \(text)"
+      case .shallowFolder(let folder, let isWatched): "shallowFolder \(folder) watched: \(isWatched)"
       }
     }.joined(separator: "\n")
   }

@@ -248,6 +248,84 @@ import Testing
     try await harness.finish()
   }
 
+  /// Makes, in `folder`, the branches `main` and `other`, differing in 200 files, and leaves
+  /// `main` checked out.
+  private func makeTwoBranches(in folder: String) throws -> [String] {
+    try Disk.makeFolders(folder + "/files/nested")
+    let files = (0..<200).map { index in index < 100 ? "files/f\(index).txt" : "files/nested/f\(index).txt" }
+    for file in files { try Disk.write(folder + "/" + file, "main \(file)\n") }
+    try Git.run(["init", "-q"], in: folder)
+    try Git.commitAll("main", in: folder)
+    try Git.run(["checkout", "-q", "-b", "other"], in: folder)
+    for file in files { try Disk.write(folder + "/" + file, "other branch \(file)\n") }
+    try Git.commitAll("other", in: folder)
+    try Git.run(["checkout", "-q", "main"], in: folder)
+    return files
+  }
+
+  /// `git init` after the start: the `.git` is found as it appears, and a checkout is then held
+  /// and sent as one batch, as with a repository there from the start.
+  @Test(.timeLimit(.minutes(1)))
+  func aRepositoryMadeAfterTheStartHoldsACheckout() async throws {
+    let folder = try ScratchFolder()
+    let harness = try StageHarness(WatchStage.self, yaml: "initial: false", root: folder.path)
+    #expect(await harness.waitUntil { !harness.events(.watchReady).isEmpty })
+    #expect(harness.events(.watchReady).first?.metadata["git_dir"] == nil)
+    let files = try makeTwoBranches(in: folder.path)
+    #expect(await harness.waitUntil { !harness.output.isEmpty })
+    // Let the last writes of the set-up go out before counting.
+    try await Task.sleep(for: .milliseconds(500))
+    let before = harness.output.count
+
+    try Git.run(["checkout", "-q", "other"], in: folder.path)
+    #expect(await harness.waitUntil { harness.output.count > before })
+    try await Task.sleep(for: .milliseconds(500))
+    #expect(harness.output.count == before + 1, "\(harness.output.dropFirst(before))")
+    #expect(Set(harness.output.last?.paths ?? []) == Set(files))
+    #expect(harness.events(.changesReleased).last?.message == "git is done: sending 200 held changes as one batch")
+    try await harness.finish()
+  }
+
+  /// With polling, no event says that `.git` appeared: the next batch looks for it.
+  @Test(.timeLimit(.minutes(1)))
+  func pollingFindsARepositoryMadeAfterTheStart() async throws {
+    let folder = try ScratchFolder()
+    let harness = try StageHarness(WatchStage.self, yaml: "initial: false\npoll: 50ms", root: folder.path)
+    #expect(await harness.waitUntil { !harness.events(.watchReady).isEmpty })
+    try Git.run(["init", "-q"], in: folder.path)
+    try Disk.write(folder.path + "/.git/index.lock", "")
+    try Disk.write(folder.path + "/f1.txt", "new")
+    #expect(await harness.waitUntil { !harness.events(.changesHeld).isEmpty })
+    try Disk.write(folder.path + "/f2.txt", "new")
+    try await Task.sleep(for: .milliseconds(300))
+    #expect(harness.output.isEmpty)
+    try Disk.remove(folder.path + "/.git/index.lock")
+    #expect(await harness.waitUntil { !harness.output.isEmpty })
+    #expect(Set(harness.output.first?.paths ?? []) == ["f1.txt", "f2.txt"])
+    try await harness.finish()
+  }
+
+  /// A git dir deleted while changes are held: they go on, and later changes are not held.
+  @Test(.timeLimit(.minutes(1)))
+  func aRepositoryDeletedWhileHoldingStopsHolding() async throws {
+    let (repo, _) = try repositoryWithTwoBranches()
+    let harness = try StageHarness(WatchStage.self, yaml: "initial: false", root: repo.path)
+    #expect(await harness.waitUntil { !harness.events(.watchReady).isEmpty })
+    try Disk.write(repo.path + "/.git/index.lock", "")
+    try Disk.write(repo.path + "/files/f1.txt", "edited")
+    #expect(await harness.waitUntil { !harness.events(.changesHeld).isEmpty })
+    #expect(harness.output.isEmpty)
+
+    try FileManager.default.removeItem(atPath: repo.path + "/.git")
+    #expect(await harness.waitUntil { !harness.output.isEmpty })
+    #expect(harness.output.first?.paths == ["files/f1.txt"])
+    try Disk.write(repo.path + "/files/f2.txt", "edited")
+    #expect(await harness.waitUntil { harness.output.count >= 2 })
+    #expect(harness.output.dropFirst().allSatisfy { $0.paths == ["files/f2.txt"] }, "\(harness.output)")
+    #expect(harness.events(.changesHeld).count == 1)
+    try await harness.finish()
+  }
+
   @Test func holdDuringGitFalseSendsAtOnce() async throws {
     let (repo, _) = try repositoryWithTwoBranches()
     let harness = try StageHarness(WatchStage.self, yaml: "initial: false\nhold_during_git: false", root: repo.path)

@@ -5,7 +5,6 @@ extension PipelineTemplate {
   static let go = PipelineTemplate(
     name: "go", markers: ["go.mod"],
     summary: "gofmt, go build -tags dev into ./tmp, go vet, go test, restart ./tmp/main with SIGINT",
-    entryPoint: { GoMainPackage.find(in: $0).entryPoint }
   ) { folder in
     let main = GoMainPackage.find(in: folder)
     let which =
@@ -16,7 +15,7 @@ extension PipelineTemplate {
           ? "No main package was found: put yours in place of `.` (./cmd/NAME)."
           : "cmd/ holds several main packages (\(main.choices.joined(separator: ", "))): this builds the first; put yours."
       }
-    return """
+    return Rendering(entryPoint: main.entryPoint, text: """
     # pipeline.yaml for a Go module (written by `pipeline init --template go`).
     # `pipeline run` runs it; every stage and key, with its default: `pipeline stages`.
     # Needs the go toolchain on PATH. A toolchain older than go.mod's `go` line fails the
@@ -72,6 +71,6 @@ extension PipelineTemplate {
         kill_after: 500ms             # default 2s: then SIGKILL to the whole process group
         artifact: ./tmp/main          # default none: a byte-identical binary keeps the app running
 
-    """
+    """)
   }
 }

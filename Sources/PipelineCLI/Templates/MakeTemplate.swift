@@ -4,7 +4,7 @@ extension PipelineTemplate {
     name: "make", markers: ["Makefile", "makefile", "GNUmakefile"],
     summary: "run make on every change"
   ) { _ in
-    """
+    Rendering(entryPoint: nil, text: """
     # pipeline.yaml for a project built with make (written by `pipeline init --template make`).
     # `pipeline run` runs it; every stage and key, with its default: `pipeline stages`.
     version: 1
@@ -36,6 +36,6 @@ extension PipelineTemplate {
       #   signal: SIGTERM
       #   kill_after: 2s
 
-    """
+    """)
   }
 }

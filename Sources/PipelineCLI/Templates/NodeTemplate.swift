@@ -4,10 +4,9 @@ extension PipelineTemplate {
   static let node = PipelineTemplate(
     name: "node", markers: ["package.json"],
     summary: "npm install when package.json changes, restart the start script",
-    entryPoint: { NodeStartCommand.read(in: $0).entryPoint }
   ) { folder in
     let start = NodeStartCommand.read(in: folder)
-    return """
+    return Rendering(entryPoint: start.entryPoint, text: """
       # pipeline.yaml for a Node project (written by `pipeline init --template node`).
       # `pipeline run` runs it; every stage and key, with its default: `pipeline stages`.
       version: 1
@@ -43,6 +42,6 @@ extension PipelineTemplate {
           signal: SIGTERM               # default SIGTERM: close the server, then exit
           kill_after: 2s                # default 2s: then SIGKILL to the whole process group
 
-      """
+      """)
   }
 }

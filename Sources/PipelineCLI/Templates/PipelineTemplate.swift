@@ -12,29 +12,39 @@ public struct PipelineTemplate: Sendable {
   public let markers: [String]
   /// One line on what the pipeline does, for messages.
   public let summary: String
-  private let render: @Sendable (ProjectFolder) -> String
-  private let findEntryPoint: @Sendable (ProjectFolder) -> EntryPoint?
+  private let render: @Sendable (ProjectFolder) -> Rendering
+
+  /// A template filled in for one folder: the pipeline's text and what it starts, from one
+  /// reading of the project's manifest.
+  public struct Rendering: Sendable {
+    /// What the pipeline builds or starts, as ``text`` names it; `nil` for a template that
+    /// does not look for one (`make`).
+    public let entryPoint: EntryPoint?
+    /// The commented pipeline.
+    public let text: String
+  }
 
   init(
     name: String, markers: [String], summary: String,
-    entryPoint: @escaping @Sendable (ProjectFolder) -> EntryPoint? = { _ in nil },
-    render: @escaping @Sendable (ProjectFolder) -> String
+    render: @escaping @Sendable (ProjectFolder) -> Rendering
   ) {
     self.name = name
     self.markers = markers
     self.summary = summary
-    self.findEntryPoint = entryPoint
     self.render = render
   }
 
-  /// What the pipeline builds or starts in `folder`, as ``text(for:)`` writes it; `nil` for
-  /// a template that does not look for one (`make`, and `swift` and `rust`, which name their
-  /// product in the template's comments).
-  public func entryPoint(in folder: ProjectFolder) -> EntryPoint? { findEntryPoint(folder) }
+  /// The pipeline for the project in `folder` and its entry point, reading the project's
+  /// manifest (`package.json`'s start script, the executable product of `Package.swift`…)
+  /// once: `run` and `init` print the entry point and use the text.
+  public func rendering(for folder: ProjectFolder) -> Rendering { render(folder) }
 
-  /// The commented pipeline for the project in `folder`; some templates read the project's
-  /// manifest (`package.json`'s start script, the executable product of `Package.swift`).
-  public func text(for folder: ProjectFolder) -> String { render(folder) }
+  /// What the pipeline builds or starts in `folder`, as ``text(for:)`` writes it; `nil` for
+  /// a template that does not look for one (`make`).
+  public func entryPoint(in folder: ProjectFolder) -> EntryPoint? { render(folder).entryPoint }
+
+  /// The commented pipeline for the project in `folder`.
+  public func text(for folder: ProjectFolder) -> String { render(folder).text }
 
   /// The first of ``markers`` that exists in `folder`.
   public func marker(in folder: ProjectFolder) -> String? { markers.first(where: folder.exists) }

@@ -3,10 +3,11 @@ extension PipelineTemplate {
   static let python = PipelineTemplate(
     name: "python", markers: ["pyproject.toml", "requirements.txt"],
     summary: "restart python3 on a change to a .py file",
-    entryPoint: { PythonEntryPoint.find(in: $0).entryPoint }
   ) { folder in
     let entry = PythonEntryPoint.find(in: folder)
-    return """
+    // Output lines of the stage are indented by four spaces.
+    let env = entry.pythonPath.map { "\n    env: {PYTHONPATH: \($0)}         # the src layout: import the package from \($0)/ uninstalled" } ?? ""
+    return Rendering(entryPoint: entry.entryPoint, text: """
       # pipeline.yaml for a Python project (written by `pipeline init --template python`).
       # `pipeline run` runs it; every stage and key, with its default: `pipeline stages`.
       version: 1
@@ -33,10 +34,10 @@ extension PipelineTemplate {
 
         # Stops the old app, then starts the new one: \(entry.origin).
         - stage: restart
-          run: \(entry.yaml)
+          run: \(entry.yaml)\(env)
           signal: SIGINT                # default SIGTERM; SIGINT raises KeyboardInterrupt
           kill_after: 2s                # default 2s: then SIGKILL to the whole process group
 
-      """
+      """)
   }
 }

@@ -10,7 +10,9 @@ extension PipelineTemplate {
     let app = binary.map { "[./target/debug/\($0)]" } ?? "[cargo, run, --quiet]"
     let appComment = binary.map { "the binary of package \($0), from Cargo.toml" }
       ?? "no [package] name was found in Cargo.toml, so `cargo run` picks the binary"
-    return """
+    let entryPoint: EntryPoint = binary.map { .found("./target/debug/\($0): the binary of package \($0), from Cargo.toml") }
+      ?? .found("cargo run: no [package] name was found in Cargo.toml, so cargo picks the binary")
+    return Rendering(entryPoint: entryPoint, text: """
       # pipeline.yaml for a Cargo package (written by `pipeline init --template rust`).
       # `pipeline run` runs it; every stage and key, with its default: `pipeline stages`.
       version: 1
@@ -46,7 +48,7 @@ extension PipelineTemplate {
           signal: SIGTERM               # default SIGTERM
           kill_after: 2s                # default 2s: then SIGKILL to the whole process group
 
-      """
+      """)
   }
 }
 

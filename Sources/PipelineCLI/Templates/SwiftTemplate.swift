@@ -5,7 +5,8 @@ extension PipelineTemplate {
     name: "swift", markers: ["Package.swift"],
     summary: "swift package resolve when Package.swift changes, swift build into .build-pipeline, restart the product"
   ) { folder in
-    let product = SwiftProduct.name(in: folder)
+    let found = SwiftProduct.find(in: folder)
+    let product = found?.name
     let build = product.map { "[swift, build, --scratch-path, .build-pipeline, --product, \($0)]" }
       ?? "[swift, build, --scratch-path, .build-pipeline]"
     let app = product.map { "[./.build-pipeline/debug/\($0)]" }
@@ -13,7 +14,7 @@ extension PipelineTemplate {
     let appComment = product == nil
       ? "# No executable product was found in Package.swift by name: `swift run` picks it."
       : "# The product \(product!), from Package.swift."
-    return """
+    return Rendering(entryPoint: SwiftProduct.entryPoint(of: found), text: """
       # pipeline.yaml for a Swift package (written by `pipeline init --template swift`).
       # `pipeline run` runs it; every stage and key, with its default: `pipeline stages`.
       #
@@ -56,6 +57,6 @@ extension PipelineTemplate {
           signal: SIGTERM               # default SIGTERM
           kill_after: 2s                # default 2s: then SIGKILL to the whole process group
 
-      """
+      """)
   }
 }

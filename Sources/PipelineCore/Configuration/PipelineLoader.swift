@@ -8,6 +8,17 @@ public struct PipelineLoader: Sendable {
   /// The keys of a pipeline file's top level.
   public static let topLevelKeys = ["version", "name", "env", "stages"]
   /// The keys every stage accepts, whatever its type.
+  /// Whether a top-level key is the user's own and ignored: one starting with `x-`
+  /// (docker-compose's convention), to hold YAML anchors for the stages to merge.
+  ///
+  /// ```yaml
+  /// x-app: &app {signal: SIGINT, kill_after: 5s}
+  /// stages:
+  ///   - stage: restart
+  ///     <<: *app
+  /// ```
+  public static func isExtensionKey(_ key: String) -> Bool { key.hasPrefix("x-") }
+
   public static let commonStageKeys = ["stage", "name", "after"]
 
   public let registry: StageRegistry
@@ -66,11 +77,12 @@ public struct PipelineLoader: Sendable {
       ])
     }
 
-    for entry in entries where !Self.topLevelKeys.contains(entry.key) {
+    for entry in entries where !Self.topLevelKeys.contains(entry.key) && !Self.isExtensionKey(entry.key) {
       problems.append(
         Diagnostic(
           at: entry.keyLocation, "unknown key '\(entry.key)' at the top level",
-          help: Suggestions.hint(for: entry.key, known: Self.topLevelKeys)))
+          help: Suggestions.hint(for: entry.key, known: Self.topLevelKeys)
+            + "; a key of your own, to hold YAML anchors, must start with x- (x-\(entry.key))"))
     }
     if let version = document["version"] {
       if case .scalar(let text, _) = version.value.value, text == "1" {

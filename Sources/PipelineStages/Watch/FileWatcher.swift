@@ -19,6 +19,9 @@ enum WatchNotice: Sendable {
   case rescanNeeded(root: String, reason: String)
   /// Something a person must hear about (a watch limit reached, a root that vanished).
   case warning(String)
+  /// A shallow folder (see ``InotifyWatcher/watchShallowFolder(_:)``) is now watched: the events
+  /// of its entries follow this notice; or its watch ended or could not be added: they do not.
+  case shallowFolder(String, isWatched: Bool)
 }
 
 /// Which directories a backend must not descend into (they are never watched at all).

@@ -33,7 +33,11 @@ import Synchronization
 ///   polled from the start by the same fallback poller, and their changes reported alike.
 /// - The entries of each `shallowFolder` (the git dir, see ``GitHoldStateMachine``): their
 ///   creation, change and removal, in the same queue, so in order with the tree's events; nothing
-///   below them.
+///   below them. A shallow folder can also be added later (``watchShallowFolder(_:)``): a
+///   `.shallowFolder(_, isWatched: true)` notice says when its events start, and
+///   `.shallowFolder(_, isWatched: false)` when a shallow folder's watch ended (deleted, moved).
+/// - The creation and removal of each excluded folder named in `reportedExcludedFolders` (a `.git`
+///   made by `git init` while watching), though nothing in it is watched.
 ///
 /// Not seen: a root's *parent* being renamed (no inotify event reaches the root's watch), and
 /// changes made through another mount of the same files (inotify watches one mount's view).
@@ -64,7 +68,10 @@ final class InotifyWatcher: FileWatcher {
   ///     those on mounts that deliver no inotify events.
   ///   - shallowFolders: Absolute folders whose entries (not their subfolders) are watched too,
   ///     even when they lie outside the roots or in an excluded folder. Their events come in
-  ///     order with the others; a shallow folder that goes away is silently forgotten.
+  ///     order with the others; a shallow folder that goes away is forgotten, with a
+  ///     `.shallowFolder(_, isWatched: false)` notice.
+  ///   - reportedExcludedFolders: Absolute paths of excluded folders whose own creation and
+  ///     removal are reported (as folder events), though nothing inside them is.
   ///   - unclosedWriteDelay: How long a file written to and still open waits before it is
   ///     reported anyway (one closed is reported at the close).
   ///   - catchUp: Also report what changed since this launch in each folder before its watch
@@ -73,14 +80,15 @@ final class InotifyWatcher: FileWatcher {
   init(
     roots: [String], exclusion: WatchExclusion, maxWatches: Int? = nil,
     fallbackInterval: Duration = .milliseconds(500), fallbackCPUBudget: Double? = nil, polledSubtrees: [String] = [],
-    shallowFolders: [String] = [], unclosedWriteDelay: Duration = .milliseconds(50),
-    catchUp: StartupCatchUp? = nil
+    shallowFolders: [String] = [], reportedExcludedFolders: [String] = [],
+    unclosedWriteDelay: Duration = .milliseconds(50), catchUp: StartupCatchUp? = nil
   ) {
     configuration = InotifyConfiguration(
       roots: DirectoryWalker.outermostRoots(roots), exclusion: exclusion, maxWatches: maxWatches,
       fallbackInterval: fallbackInterval, fallbackCPUBudget: fallbackCPUBudget, unclosedWriteDelay: unclosedWriteDelay,
       polledSubtrees: Set(polledSubtrees.map(DirectoryWalker.absolutePath)),
-      shallowFolders: shallowFolders.map(DirectoryWalker.absolutePath), catchUp: catchUp)
+      shallowFolders: shallowFolders.map(DirectoryWalker.absolutePath),
+      reportedExcludedFolders: Set(reportedExcludedFolders.map(DirectoryWalker.absolutePath)), catchUp: catchUp)
   }
 
   deinit { stop() }
@@ -123,6 +131,18 @@ final class InotifyWatcher: FileWatcher {
     control.setPaused(paused)
   }
 
+  /// Watches the entries of `folder` (absolute) too, from now on, like a `shallowFolders` entry
+  /// given at creation: for a git dir that appeared after the start.
+  ///
+  /// Returns at once; the watcher's thread adds the watch and then sends
+  /// `.shallowFolder(folder, isWatched: true)`, so every event of its entries comes after that
+  /// notice. When the watch cannot be added (the folder is gone already), the notice says
+  /// `isWatched: false`. Does nothing on a watcher that is not running.
+  func watchShallowFolder(_ folder: String) {
+    guard let control = running.withLock({ $0?.control }) else { return }
+    control.requestShallowFolder(DirectoryWalker.absolutePath(folder))
+  }
+
   /// What a started watcher does now: how many folders have an inotify watch (shallow folders
   /// not counted), which folders are polled, and which shallow folders are watched. Updated
   /// after each read of the queue; for tests and for the stage's start message.
@@ -148,6 +168,7 @@ private struct InotifyConfiguration: Sendable {
   var unclosedWriteDelay: Duration
   var polledSubtrees: Set<String>
   var shallowFolders: [String]
+  var reportedExcludedFolders: Set<String>
   var catchUp: StartupCatchUp?
 }
 
@@ -159,6 +180,7 @@ private final class InotifyControl: Sendable {
 
   private struct Shared {
     var relayed: [WatchNotice] = []
+    var requestedShallowFolders: [String] = []
     var isPaused = false
     var isPauseObserved = false
     var watchedFolderCount = 0
@@ -172,6 +194,19 @@ private final class InotifyControl: Sendable {
   func relay(_ notice: WatchNotice) {
     shared.withLock { $0.relayed.append(notice) }
     wake.wake()
+  }
+
+  /// Asks the inotify thread to watch the entries of `folder`.
+  func requestShallowFolder(_ folder: String) {
+    shared.withLock { $0.requestedShallowFolders.append(folder) }
+    wake.wake()
+  }
+
+  func takeRequestedShallowFolders() -> [String] {
+    shared.withLock { shared in
+      defer { shared.requestedShallowFolders = [] }
+      return shared.requestedShallowFolders
+    }
   }
 
   func takeRelayed() -> [WatchNotice] {
@@ -363,18 +398,35 @@ private final class InotifyReader {
       }
     }
     if !caughtUp.isEmpty { notices.insert(.changed(caughtUp), at: 0) }
-    for folder in configuration.shallowFolders {
-      // The same mask as a root's: adding a watch to a folder the tree watches already returns
-      // its watch and sets its mask, which must stay what the tree needs.
-      let watch = inotify_add_watch(descriptor, folder, Self.rootMask)
-      // Failing is not worth a warning: the stage then checks the folder with stat().
-      guard watch >= 0 else { continue }
-      if nodes[watch] == nil {
-        shallowWatches[watch] = folder
-      } else {
-        // Inside the tree and not excluded: its events come through the tree's watch.
-        shallowFoldersInTree.insert(folder)
-      }
+    for folder in configuration.shallowFolders { _ = addShallowWatch(folder) }
+    publishStatus()
+  }
+
+  /// Watches the entries of `folder`; returns whether its events now come (through its own
+  /// watch, or the tree's).
+  private func addShallowWatch(_ folder: String) -> Bool {
+    guard descriptor >= 0 else { return false }
+    // The same mask as a root's: adding a watch to a folder the tree watches already returns
+    // its watch and sets its mask, which must stay what the tree needs.
+    let watch = inotify_add_watch(descriptor, folder, Self.rootMask)
+    // Failing is not worth a warning: the stage then checks the folder with stat().
+    guard watch >= 0 else { return false }
+    if nodes[watch] == nil {
+      shallowWatches[watch] = folder
+    } else {
+      // Inside the tree and not excluded: its events come through the tree's watch.
+      shallowFoldersInTree.insert(folder)
+    }
+    return true
+  }
+
+  /// Adds the shallow folders asked for since the last time, each followed by its notice, so
+  /// that the events of its entries come after it.
+  private func addRequestedShallowFolders() {
+    let requested = control.takeRequestedShallowFolders()
+    guard !requested.isEmpty else { return }
+    for folder in requested {
+      sink(.shallowFolder(folder, isWatched: addShallowWatch(folder)))
     }
     publishStatus()
   }
@@ -399,6 +451,7 @@ private final class InotifyReader {
       let isReadable = control.wake.wait(alsoOn: isPaused ? -1 : descriptor, timeout: timeout)
       if control.wake.isStopRequested { break }
       for notice in control.takeRelayed() { sink(notice) }
+      addRequestedShallowFolders()
       var report = ChunkReport()
       if isReadable { read(into: buffer, report: &report) }
       reportUnclosedWrites(dueBy: clock.now, into: &report)
@@ -468,7 +521,13 @@ private final class InotifyReader {
     guard let folder = node.path else { return }
     let path = DirectoryWalker.join(folder, name)
     let isDirectory = mask & UInt32(IN_ISDIR) != 0
-    if isDirectory && configuration.exclusion.excludes(directory: path, name: name[...]) { return }
+    if isDirectory && configuration.exclusion.excludes(directory: path, name: name[...]) {
+      if configuration.reportedExcludedFolders.contains(path) {
+        if mask & UInt32(IN_CREATE | IN_MOVED_TO) != 0 { report.append(path, .created, isDirectory: true) }
+        if mask & UInt32(IN_DELETE | IN_MOVED_FROM) != 0 { report.append(path, .removed, isDirectory: true) }
+      }
+      return
+    }
 
     if mask & UInt32(IN_CREATE) != 0 {
       report.append(path, .created, isDirectory: isDirectory)
@@ -519,7 +578,10 @@ private final class InotifyReader {
   /// An entry of a shallow folder changed: report it, never descend.
   private func handleShallow(_ folder: String, watch: Int32, mask: UInt32, name: String, report: inout ChunkReport) {
     if name.isEmpty {
-      if mask & UInt32(IN_IGNORED) != 0 { shallowWatches[watch] = nil }
+      if mask & UInt32(IN_IGNORED) != 0 {
+        shallowWatches[watch] = nil
+        report.notices.append(.shallowFolder(folder, isWatched: false))
+      }
       return
     }
     let path = DirectoryWalker.join(folder, name)

@@ -80,13 +80,16 @@ struct WatchStage: Stage {
   let exclusion: WatchExclusion
   /// The folders `poll: auto` polls (mounts without events).
   let polledMounts: [PolledMount]
-  /// Where git keeps its state, when `hold_during_git` is on and there is a repository.
+  /// Where git keeps its state, when `hold_during_git` is on and there is a repository at the
+  /// start. A git dir that appears or goes later is followed while running (`WatchBatcher`).
   let gitDirectory: GitDirectory?
   /// Whether the git dir can be watched with inotify (it is not on a mount without events).
   let watchesGitDirectory: Bool
-  /// Whether the git dir is part of the watched tree (`default_excludes: false`): then its
-  /// entries are reported as changes too.
-  let reportsGitDirectory: Bool
+  /// The mounts consulted to decide whether a git dir can be watched with inotify.
+  let mountTable: MountTable
+  /// Where `git init` or `git clone` would make the `.git` that ``GitDirectory/find(above:)``
+  /// finds first: its creation and removal are watched for, though `.git` is excluded.
+  var dotGitPath: String { DirectoryWalker.join(DirectoryWalker.absolutePath(context.root), ".git") }
 
   init(configuration: Configuration, context: StageContext) throws {
     try self.init(
@@ -115,25 +118,29 @@ struct WatchStage: Stage {
     exclusion = WatchExclusion(directoryNames: names, directoryPaths: paths)
     polledMounts = configuration.polling == .auto
       ? mountTable.subtreesWithoutEvents(under: roots, exclusion: exclusion) : []
+    self.mountTable = mountTable
     gitDirectory = configuration.holdsDuringGit ? GitDirectory.find(above: context.root) : nil
-    if let gitDirectory {
-      // On a mount without events, inotify would not see the lock: stat it instead.
-      let real = MountTable.realPath(gitDirectory.path) ?? gitDirectory.path
-      let type = mountTable.mount(containing: real)?.fileSystemType ?? ""
-      watchesGitDirectory = !MountTable.fileSystemsWithoutEvents.contains(type)
-    } else {
-      watchesGitDirectory = false
-    }
-    let (roots, exclusion) = (roots, exclusion)
-    reportsGitDirectory = gitDirectory.map { git in
-      roots.contains { root in
-        DirectoryWalker.isPath(git.path, atOrUnder: root)
-          && !exclusion.excludes(anyFolderOf: git.path.dropFirst(root.count), under: root)
-      }
-    } ?? false
+    watchesGitDirectory = gitDirectory.map { [mountTable] in Self.canWatch($0, mountTable: mountTable) } ?? false
   }
 
-  private enum Message: Sendable {
+  /// Whether inotify sees the changes of `git`'s entries: not on a mount without events, where
+  /// the lock is stat'ed instead.
+  static func canWatch(_ git: GitDirectory, mountTable: MountTable) -> Bool {
+    let real = MountTable.realPath(git.path) ?? git.path
+    let type = mountTable.mount(containing: real)?.fileSystemType ?? ""
+    return !MountTable.fileSystemsWithoutEvents.contains(type)
+  }
+
+  /// Whether `git` is part of the watched tree (`default_excludes: false`): then its entries are
+  /// reported as changes too.
+  func reports(_ git: GitDirectory) -> Bool {
+    roots.contains { root in
+      DirectoryWalker.isPath(git.path, atOrUnder: root)
+        && !exclusion.excludes(anyFolderOf: git.path.dropFirst(root.count), under: root)
+    }
+  }
+
+  enum Message: Sendable {
     case notice(WatchNotice)
     /// A check of a git hold is due.
     case due
@@ -154,6 +161,7 @@ struct WatchStage: Stage {
         fallbackCPUBudget: configuration.pollingCPU.watcherBudget,
         polledSubtrees: polledMounts.map(\.path),
         shallowFolders: watchesGitDirectory ? gitDirectory.map { [$0.path] } ?? [] : [],
+        reportedExcludedFolders: configuration.holdsDuringGit ? [dotGitPath] : [],
         catchUp: startsBeforeWalk ? StartupCatchUp.now(roots: DirectoryWalker.outermostRoots(roots)) : nil)
       backend = "inotify"
     case .every(let interval):
@@ -189,7 +197,8 @@ struct WatchStage: Stage {
     }
     defer { reader.cancel() }
 
-    var batcher = WatchBatcher(stage: self, output: output, gitEvents: gitEvents, continuation: continuation)
+    var batcher = WatchBatcher(
+      stage: self, output: output, watcher: watcher as? InotifyWatcher, gitEvents: gitEvents, continuation: continuation)
     for await message in messages {
       switch message {
       case .notice(let notice): batcher.handle(notice)
@@ -224,136 +233,9 @@ struct WatchStage: Stage {
   }
 
   /// A watched folder as the messages show it: relative to the root, with a `/`.
-  fileprivate func displayed(_ path: String) -> String {
+  func displayed(_ path: String) -> String {
     let relative = PathText.relative(path, to: context.root)
     return relative == "." ? "./" : relative + "/"
-  }
-
-  /// Turns the watcher's notices into batches and sends them on, holding them while git works.
-  private struct WatchBatcher {
-    let stage: WatchStage
-    let output: StageOutput
-    let gitEvents: Bool
-    let continuation: AsyncStream<Message>.Continuation
-    var machine: GitHoldStateMachine
-    var timer: Task<Void, Never>?
-    var timerDue: ContinuousClock.Instant?
-    let clock = ContinuousClock()
-
-    init(stage: WatchStage, output: StageOutput, gitEvents: Bool, continuation: AsyncStream<Message>.Continuation) {
-      self.stage = stage
-      self.output = output
-      self.gitEvents = gitEvents
-      self.continuation = continuation
-      let pollingInterval: Duration? = switch stage.configuration.polling {
-      case .every(let interval): interval
-      case .auto: stage.polledMounts.isEmpty ? nil : WatchPolling.defaultInterval
-      case .off: nil
-      }
-      machine = GitHoldStateMachine(pollingInterval: pollingInterval)
-      if let git = stage.gitDirectory, gitEvents { machine.observe(git.snapshot(), at: clock.now) }
-    }
-
-    private var context: StageContext { stage.context }
-
-    mutating func handle(_ notice: WatchNotice) {
-      switch notice {
-      case .changed(let events):
-        var changes: [Change] = []
-        for event in events {
-          if let git = stage.gitDirectory, let name = Self.entryName(event.path, in: git.path) {
-            if gitEvents {
-              // Ordered: the changes before this one were made before git's step.
-              flush(&changes)
-              machine.observe(entry: name, kind: event.kind, at: clock.now)
-            }
-            if !stage.reportsGitDirectory { continue }
-          }
-          if event.isDirectory && event.kind != .removed { continue }
-          changes.append(Change(path: PathText.relative(event.path, to: context.root), kind: event.kind))
-        }
-        flush(&changes)
-      case .rescanNeeded(let folder, let reason):
-        context.emit(.warning, "\(reason): treating everything under \(PathText.relative(folder, to: context.root)) as changed")
-        // Events were lost, the git dir's maybe too.
-        if let git = stage.gitDirectory { machine.observe(git.snapshot(), at: clock.now) }
-        receive(Batch(isRescan: true))
-      case .warning(let message):
-        context.emit(.warning, message)
-      }
-    }
-
-    private mutating func flush(_ changes: inout [Change]) {
-      guard !changes.isEmpty else { return }
-      var batch = Batch(changes)
-      batch.detectedAt = ContinuousClock.now  // the start of "change → app ready"
-      receive(batch)
-      changes = []
-    }
-
-    private mutating func receive(_ batch: Batch) {
-      guard let git = stage.gitDirectory else { return send(batch) }
-      if !gitEvents && machine.held == nil { machine.observe(git.snapshot(), at: clock.now) }
-      perform(machine.receive(batch, at: clock.now))
-    }
-
-    mutating func checkHold() {
-      timerDue = nil
-      if let git = stage.gitDirectory, !gitEvents { machine.observe(git.snapshot(), at: clock.now) }
-      perform(machine.check(at: clock.now))
-    }
-
-    private mutating func perform(_ actions: [GitHoldStateMachine.Action]) {
-      for action in actions {
-        switch action {
-        case .send(let batch):
-          send(batch)
-        case .startedHolding(let reason):
-          context.emit(.changesHeld, WatchMessage.holding(reason))
-        case .release(let batch, let release):
-          let count = batch.changes.count
-          if release == .staleLock {
-            context.emit(.warning, WatchMessage.staleLock(in: stage.displayed(stage.gitDirectory?.path ?? ".git"), count: count))
-          } else {
-            context.emit(.changesReleased, WatchMessage.released(release, count: count), metadata: ["count": String(count)])
-          }
-          send(batch)
-        case .checkAgain(let instant):
-          schedule(at: instant)
-        }
-      }
-    }
-
-    private func send(_ batch: Batch) {
-      // The events log may lie in the tree: each line written to it would be a change, whose
-      // event is another line, forever.
-      let batch = context.ownWrites.withoutPipelineFiles(batch)
-      guard !batch.isEmpty else { return }
-      context.emit(.changesDetected, batch.description, paths: batch.paths)
-      output.send(batch)
-    }
-
-    private mutating func schedule(at instant: ContinuousClock.Instant) {
-      if let timerDue, timerDue <= instant { return }  // It fires first and checks again.
-      timer?.cancel()
-      timerDue = instant
-      let continuation = self.continuation
-      let clock = self.clock
-      timer = Task {
-        try? await Task.sleep(until: instant, clock: clock)
-        if !Task.isCancelled { continuation.yield(.due) }
-      }
-    }
-
-    func stopTimer() { timer?.cancel() }
-
-    /// The name of `path` when it is an entry of the folder `folder` itself.
-    static func entryName(_ path: String, in folder: String) -> String? {
-      guard path.hasPrefix(folder), path.utf8.count > folder.utf8.count + 1 else { return nil }
-      let rest = path.utf8.dropFirst(folder.utf8.count)
-      guard rest.first == UInt8(ascii: "/"), !rest.dropFirst().contains(UInt8(ascii: "/")) else { return nil }
-      return String(rest.dropFirst())
-    }
   }
 }
 
