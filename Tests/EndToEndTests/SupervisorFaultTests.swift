@@ -348,7 +348,8 @@ struct SupervisorFaultTests {
     try project.write("src/message.txt", "v2 lint-error")
     try #require(await run.waitUntil { run.events("cycle-finished").count == 2 }, report(run, project, "lint.log"))
     // One line: what failed, its status, and that the running app was kept.
-    let failure = "✗ stage 'lint' (sh lint.sh) exited with status 1; the running app (pid \(firstApp)) is kept; waiting for the next change — "
+    let appPID = try #require(run.events("app-started").last?["pid"] as? String)
+    let failure = "✗ stage 'lint' (sh lint.sh) exited with status 1; the running app (pid \(appPID)) is kept; waiting for the next change — "
     #expect(run.output.filter { $0.contains("stage 'lint'") } .count == 1, report(run, project))
     #expect(run.output.contains { $0.hasPrefix(failure) }, report(run, project))
     let cycle = try #require(run.events("cycle-finished").last)
