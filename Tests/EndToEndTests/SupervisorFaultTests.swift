@@ -226,7 +226,7 @@ struct SupervisorFaultTests {
             run: sh app.sh
         """)
     let timedOut =
-      "✗ stage 'test' (sleep 100) timed out after 1s and was stopped; the stages after it did not run, waiting for the next change"
+      "✗ stage 'test' (sleep 100) timed out after 1s and was stopped; waiting for the next change — "
     let run = try PipelineRun(["run"], in: project.root)
 
     var firstRun: [ProcessProbe.Found] = []
@@ -235,7 +235,9 @@ struct SupervisorFaultTests {
         firstRun = ProcessProbe.processes(inProject: project.root).filter { $0.stage == "test" }
         return firstRun.contains { $0.commandLine.hasSuffix("sleep 100") }
       }, "the test never ran: \(report(run, project))")
-    try #require(await run.waitUntil { run.output.contains(timedOut) }, report(run, project))
+    // One line says it all: no separate stage line before the cycle's.
+    try #require(await run.waitUntil { run.output.contains { $0.hasPrefix(timedOut) } }, report(run, project))
+    #expect(run.output.filter { $0.contains("timed out") }.count == 1, report(run, project))
     // The stage reports the timeout once its process group is gone.
     for process in firstRun { #expect(!processExists(process.pid), "still running after the timeout: \(process)") }
 
@@ -260,7 +262,7 @@ struct SupervisorFaultTests {
         return secondRun.contains { $0.commandLine.hasSuffix("sleep 100") }
       }, "the test did not run again: \(report(run, project))")
     #expect(Set(secondRun.map(\.pid)).isDisjoint(with: firstRun.map(\.pid)))
-    try #require(await run.waitUntil { run.output.filter { $0 == timedOut }.count == 2 }, report(run, project))
+    try #require(await run.waitUntil { run.output.filter { $0.hasPrefix(timedOut) }.count == 2 }, report(run, project))
     for process in secondRun { #expect(!processExists(process.pid), "still running after the timeout: \(process)") }
     #expect(run.output.filter { $0.hasSuffix("[test] $ sleep 100") }.count == 2, report(run, project))
     #expect(run.output.filter { $0.hasSuffix("[build] $ sh build.sh") }.count == 2, report(run, project))
@@ -345,15 +347,14 @@ struct SupervisorFaultTests {
 
     try project.write("src/message.txt", "v2 lint-error")
     try #require(await run.waitUntil { run.events("cycle-finished").count == 2 }, report(run, project, "lint.log"))
-    #expect(
-      run.output.contains(
-        "✗ stage 'lint' (sh lint.sh) exited with status 1; the stages after it did not run, waiting for the next change"),
-      report(run, project))
+    // One line: what failed, its status, and that the running app was kept.
+    let appPID = try #require(run.events("app-started").last?["pid"] as? String)
+    let failure = "✗ stage 'lint' (sh lint.sh) exited with status 1; the running app (pid \(appPID)) is kept; waiting for the next change — "
+    #expect(run.output.filter { $0.contains("stage 'lint'") } .count == 1, report(run, project))
+    #expect(run.output.contains { $0.hasPrefix(failure) }, report(run, project))
     let cycle = try #require(run.events("cycle-finished").last)
     #expect(cycle["result"] as? String == "failed", "\(cycle)")
-    #expect(
-      (cycle["message"] as? String ?? "").hasSuffix("; 'lint' failed, the stages after it did not run; waiting for the next change"),
-      "\(cycle)")
+    #expect((cycle["message"] as? String ?? "").hasPrefix(failure.dropFirst(2)), "\(cycle)")
     try await Task.sleep(for: .milliseconds(500))
     #expect(processExists(firstApp), "the running app must be left alone")
     #expect(project.lines("tmp/lifecycle.log") == ["start v1"], report(run, project, "tmp/lifecycle.log"))

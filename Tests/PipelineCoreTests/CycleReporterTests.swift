@@ -4,9 +4,10 @@ import Testing
 
 /// The one line that closes a cycle: what ran, how long, and whether it failed.
 struct CycleReporterTests {
-  private func finish(_ events: [Event]) -> Event? {
+  private func finish(_ events: [Event], before: [Event] = []) -> Event? {
     let recorder = EventRecorder()
     let reporter = CycleReporter(forward: recorder)
+    for event in before { reporter.emit(event) }
     reporter.batchReachesActions(Batch([Change(path: "main.go", kind: .modified)]))
     for event in events { reporter.emit(event) }
     reporter.pipelineIdle()
@@ -36,6 +37,42 @@ struct CycleReporterTests {
     let finished = try #require(
       finish([Event(kind: .stageFailed, stage: "test", message: "exit 1", metadata: ["duration": "1"])]))
     #expect(finished.metadata["result"] == "failed")
-    #expect(finished.message?.contains("'test' failed") == true)
+    #expect(finished.message?.hasPrefix("exit 1; waiting for the next change — test 1s (failed) — ") == true, "\(finished)")
+  }
+
+  private static let appStarted = Event(kind: .appStarted, stage: "restart", message: "started", metadata: ["pid": "4242"])
+  private static let buildFailed = Event(
+    kind: .stageFailed, stage: "build", message: "stage 'build' (make) exited with status 2", metadata: ["duration": "0.1"])
+
+  @Test("a failed cycle's line says what failed, its status, and that the app started before it is kept")
+  func failedWithAppKept() throws {
+    let finished = try #require(finish([Self.buildFailed], before: [Self.appStarted]))
+    #expect(
+      finished.message?.hasPrefix(
+        "stage 'build' (make) exited with status 2; the running app (pid 4242) is kept; waiting for the next change — build 100ms (failed) — ")
+        == true, "\(finished)")
+  }
+
+  @Test("an app that was stopped or exited is not said to be kept")
+  func failedAfterTheAppStopped() throws {
+    let stopped = Event(kind: .appStopped, stage: "restart", message: "stopped", metadata: ["pid": "4242"])
+    let finished = try #require(finish([stopped, Self.buildFailed], before: [Self.appStarted]))
+    #expect(finished.message?.contains("kept") == false, "\(finished)")
+  }
+
+  @Test("an app started in the failed cycle (a check after restart failed) is not said to be kept")
+  func failedAfterARestart() throws {
+    let finished = try #require(finish([Self.appStarted, Self.buildFailed]))
+    #expect(finished.message?.contains("kept") == false, "\(finished)")
+  }
+
+  @Test("a failure with continue_on_error is not the cycle's failure")
+  func continuedFailure() throws {
+    let lint = Event(
+      kind: .stageFailed, stage: "lint", message: "stage 'lint' (lint) exited with status 1; continuing (continue_on_error)",
+      metadata: ["duration": "0.1", "continued": "true"])
+    let finished = try #require(finish([lint]))
+    #expect(finished.metadata["result"] == "ok")
+    #expect(finished.message?.hasPrefix("lint 100ms (failed, continued) — ") == true, "\(finished)")
   }
 }

@@ -32,4 +32,15 @@ import Testing
     }
     #expect(seen == paths, "every path once, in order")
   }
+
+  @Test func theShownCommandLineNamesAFewFilesThenHowManyMore() {
+    let paths = (1...10).map { "f\($0).go" }
+    #expect(
+      ChangedFilesExpansion.commandLine(for: .argv(["gofmt", "-w", "{files}"]), paths: paths)
+        == "gofmt -w f1.go f2.go f3.go … and 7 more")
+    #expect(
+      ChangedFilesExpansion.commandLine(for: .shell("gofmt -w {files}"), paths: ["a b.go"]) == "gofmt -w 'a b.go'",
+      "quoted as in the command that runs")
+    #expect(ChangedFilesExpansion.commandLine(for: .shell("make"), paths: paths) == "make")
+  }
 }

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Shows events to a person: one line when a cycle starts (what changed), the stages'
 /// output prefixed by their names, and one line when it ends (which stages ran, how long
 /// each took).
@@ -9,9 +11,16 @@
 /// [restart] listening on :8080
 /// ✓ build 412ms · restart 8ms — 431ms
 /// ```
+///
+/// A failure that stops a batch is shown once, by the cycle's closing line (`✗ stage 'build'
+/// (…) exited with status 2; the running app (pid 4242) is kept; …`), not by its own
+/// `stage-failed` line as well. A `stage-failed` outside a cycle, or one that lets the batch
+/// go on (`continue_on_error`), is shown when it happens.
 public struct ConsoleRenderer: EventSink {
   let terminal: TerminalWriter
   let verbose: Bool
+  /// Whether a cycle is open: its closing line will report the failures that stop a batch.
+  private let cycleOpen = OpenFlag()
 
   public init(terminal: TerminalWriter, verbose: Bool = false) {
     self.terminal = terminal
@@ -24,6 +33,11 @@ public struct ConsoleRenderer: EventSink {
   }
 
   func render(_ event: Event) -> (line: String, isError: Bool)? {
+    switch event.kind {
+    case .cycleStarted: cycleOpen.set(true)
+    case .cycleFinished: cycleOpen.set(false)
+    default: break
+    }
     let t = terminal
     let prefix = t.styled("[\(event.stage)]", .cyan)
     let message = event.message ?? ""
@@ -37,17 +51,22 @@ public struct ConsoleRenderer: EventSink {
     case .cycleStarted:
       return (t.styled("▶ ", .blue) + message, false)
     case .stageStarted:
-      return verbose || event.metadata["command"] != nil
-        ? ("\(prefix) " + t.styled("$ " + (event.metadata["command"] ?? message), .dim), false) : nil
+      // `$ COMMAND` only for a command that runs; the restart stage's app command line is
+      // its `started … (pid N)` line.
+      if let command = event.metadata["command_line"] ?? event.metadata["command"] {
+        return ("\(prefix) " + t.styled("$ " + command, .dim), false)
+      }
+      return verbose && !message.isEmpty ? ("\(prefix) " + t.styled(message, .dim), false) : nil
     case .stageFailed:
-      return (t.styled("✗ ", .red) + message, true)
+      let reportedByCycle = event.metadata["continued"] != "true" && cycleOpen.isSet
+      return reportedByCycle ? nil : (t.styled("✗ ", .red) + message, true)
     case .stageCancelled:
       return (t.styled("↻ ", .yellow) + message, false)
     case .cycleFinished:
       switch event.metadata["result"] {
       case "ok": return (t.styled("✓ ", .green) + message, false)
       case "stopped": return (t.styled("■ ", .yellow) + message, false)
-      default: return (t.styled("✗ ", .red) + message, false)
+      default: return (t.styled("✗ ", .red) + message, true)
       }
     case .appStarted, .appExited:
       return ("\(prefix) \(message)", event.kind == .appExited && event.metadata["status"] != "0")
@@ -65,4 +84,11 @@ public struct ConsoleRenderer: EventSink {
       return message.isEmpty ? nil : ("\(prefix) \(message)", false)
     }
   }
+}
+
+/// A flag shared by the copies of a ``ConsoleRenderer``.
+private final class OpenFlag: Sendable {
+  private let value = Mutex(false)
+  var isSet: Bool { value.withLock { $0 } }
+  func set(_ newValue: Bool) { value.withLock { $0 = newValue } }
 }

@@ -4,12 +4,29 @@ import Synchronization
 /// Turns the flow of batches into cycles for people: a cycle starts when a batch reaches
 /// the first action stage and ends when nothing is in flight any more; at the end it emits
 /// ``Event/Kind/cycleFinished`` with how long each stage took.
+///
+/// A failed cycle's closing line is the one line that reports the failure: what failed and
+/// how (the `stage-failed` message), whether the running app was kept, and the timings.
+///
+/// ```
+/// ✓ build 412ms · restart 8ms — 431ms
+/// ✗ stage 'build' (go build -o ./app .) exited with status 2; the running app (pid 4242) is kept; waiting for the next change — build 126ms (failed) — 131ms
+/// ```
 public final class CycleReporter: EventSink {
   private struct Cycle {
     var started: ContinuousClock.Instant
     var stages: [(name: String, duration: Double, outcome: String)] = []
+    /// The messages of the failures that stopped a batch, in order.
+    var failures: [String] = []
+    /// Pids of the app instances started during the cycle.
+    var appsStarted: Set<String> = []
   }
-  private let cycle = Mutex<Cycle?>(nil)
+  private struct State {
+    var cycle: Cycle?
+    /// Per restart stage, the pid of its running app instance.
+    var runningApps: [String: String] = [:]
+  }
+  private let state = Mutex(State())
   private let clock = ContinuousClock()
   private let forward: any EventSink
   /// How the last cycle went, for the stages (see ``StageContext/cycles``).
@@ -20,9 +37,9 @@ public final class CycleReporter: EventSink {
 
   /// A batch is about to reach an action: opens a cycle unless one is open.
   public func batchReachesActions(_ batch: Batch) {
-    let opened = cycle.withLock { cycle -> Bool in
-      guard cycle == nil else { return false }
-      cycle = Cycle(started: clock.now)
+    let opened = state.withLock { state -> Bool in
+      guard state.cycle == nil else { return false }
+      state.cycle = Cycle(started: clock.now)
       return true
     }
     if opened {
@@ -31,28 +48,43 @@ public final class CycleReporter: EventSink {
     }
   }
 
-  /// Records stage outcomes.
+  /// Records stage outcomes, and which app instances run.
   public func emit(_ event: Event) {
     let outcome: String
     switch event.kind {
     case .stageSucceeded: outcome = "ok"
     case .stageFailed: outcome = event.metadata["continued"] == "true" ? "failed, continued" : "failed"
     case .stageCancelled: outcome = "cancelled"
+    case .appStarted:
+      guard let pid = event.metadata["pid"] else { return }
+      state.withLock { state in
+        state.runningApps[event.stage] = pid
+        state.cycle?.appsStarted.insert(pid)
+      }
+      return
+    case .appStopped, .appExited:
+      state.withLock { state in
+        if state.runningApps[event.stage] == event.metadata["pid"] { state.runningApps[event.stage] = nil }
+      }
+      return
     default: return
     }
     let duration = Double(event.metadata["duration"] ?? "") ?? 0
-    cycle.withLock { $0?.stages.append((event.stage, duration, outcome)) }
+    state.withLock { state in
+      state.cycle?.stages.append((event.stage, duration, outcome))
+      if outcome == "failed" { state.cycle?.failures.append(event.message ?? "stage '\(event.stage)' failed") }
+    }
   }
 
   /// Nothing is in flight: closes the open cycle, if any.
   public func pipelineIdle() {
-    guard let finished = cycle.withLock({ cycle -> Cycle? in
-      defer { cycle = nil }
-      return cycle
+    guard let (finished, runningApps) = state.withLock({ state -> (Cycle, [String: String])? in
+      defer { state.cycle = nil }
+      return state.cycle.map { ($0, state.runningApps) }
     }) else { return }
     let total = finished.started.duration(to: clock.now)
-    let failed = finished.stages.last { $0.outcome == "failed" }
-    history.record(failed: failed != nil)
+    let failed = !finished.failures.isEmpty
+    history.record(failed: failed)
     let parts = finished.stages.filter { $0.outcome != "cancelled" }.map {
       "\($0.name) \(Duration.seconds($0.duration).humanText)" + ($0.outcome == "ok" ? "" : " (\($0.outcome))")
     }
@@ -64,8 +96,11 @@ public final class CycleReporter: EventSink {
       ? "\(stopped.joined(separator: " · ")) stopped before finishing"
       : parts.isEmpty ? "nothing ran" : parts.joined(separator: " · ")
     var message = "\(summary) — \(total.humanText)"
-    if let failed { message += "; '\(failed.name)' failed, the stages after it did not run; waiting for the next change" }
-    let result = failed != nil ? "failed" : allStopped ? "stopped" : "ok"
+    if failed {
+      let kept = runningApps.values.filter { !finished.appsStarted.contains($0) }.sorted()
+      message = finished.failures.joined(separator: "; ") + Self.keptNote(kept) + "; waiting for the next change — " + message
+    }
+    let result = failed ? "failed" : allStopped ? "stopped" : "ok"
     forward.emit(
       Event(
         kind: .cycleFinished, stage: "pipeline", message: message,
@@ -74,5 +109,14 @@ public final class CycleReporter: EventSink {
           "duration": String(total.seconds),
           "stages": finished.stages.map { "\($0.name)=\($0.duration)" }.joined(separator: ";"),
         ]))
+  }
+
+  /// `; the running app (pid 4242) is kept`, or nothing when no app ran before the cycle.
+  static func keptNote(_ pids: [String]) -> String {
+    switch pids.count {
+    case 0: return ""
+    case 1: return "; the running app (pid \(pids[0])) is kept"
+    default: return "; the running apps (pids \(pids.joined(separator: ", "))) are kept"
+    }
   }
 }

@@ -25,6 +25,28 @@ enum ChangedFilesExpansion {
     }
   }
 
+  /// How many changed files the shown command line names before `… and N more`.
+  static let namesShown = 3
+
+  /// The command line to show for a run on `paths`: the command as run, with `{files}`
+  /// replaced by the first few paths, quoted as in the command that runs, then `… and N
+  /// more` (`gofmt -w 'a.go' 'b.go' 'c.go' … and 7 more`). Without `{files}`, the command as
+  /// written.
+  static func commandLine(for command: CommandSpec, paths: [String], namesShown: Int = namesShown) -> String {
+    guard command.usesFilesPlaceholder else { return command.description }
+    let more = paths.count > namesShown ? " … and \(paths.count - namesShown) more" : ""
+    let shown = paths.prefix(namesShown)
+    switch command {
+    case .shell(let line):
+      return line.replacing(CommandSpec.filesPlaceholder, with: shown.map(ShellQuoting.quote).joined(separator: " ") + more)
+    case .argv(let words):
+      return words.map { word in
+        if word == CommandSpec.filesPlaceholder { return shown.map(ShellQuoting.quoteIfNeeded).joined(separator: " ") + more }
+        return ShellQuoting.quoteIfNeeded(word.replacing(CommandSpec.filesPlaceholder, with: shown.joined(separator: " ") + more))
+      }.joined(separator: " ")
+    }
+  }
+
   static func chunks(of paths: [String], limit: Int) -> [[String]] {
     var result: [[String]] = []
     var current: [String] = []

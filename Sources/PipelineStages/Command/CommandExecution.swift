@@ -5,8 +5,9 @@ enum CommandOutcome: Sendable {
   case succeeded
   /// Not run: the command uses `{files}` and no changed file exists.
   case skipped
-  case failed(TerminationStatus)
-  case timedOut
+  /// `commandLine`: the command as run and shown (``ChangedFilesExpansion/commandLine(for:paths:namesShown:)``).
+  case failed(TerminationStatus, commandLine: String)
+  case timedOut(commandLine: String)
   case couldNotStart(String)
   /// The command ran, but what it did fails the stage (a format check found unformatted
   /// files). The text says what, after the stage's name.
@@ -25,7 +26,14 @@ struct CommandExecution: Sendable {
 
   func run(for batch: Batch) async -> CommandOutcome {
     let existing = batch.changes.filter { $0.kind != .removed }.map(\.path)
-    let commands = ChangedFilesExpansion.commands(for: configuration.process.command, paths: existing)
+    let command = configuration.process.command
+    let commands = ChangedFilesExpansion.commands(for: command, paths: existing)
+    let commandLine = ChangedFilesExpansion.commandLine(for: command, paths: existing)
+    // Shown as `[NAME] $ COMMAND LINE`: the command as it runs, `{files}` replaced.
+    context.emit(
+      .stageStarted, "running \(commandLine)", paths: batch.paths,
+      metadata: ["command": command.description].merging(
+        command.usesFilesPlaceholder ? ["command_line": commandLine] : [:]) { $1 })
     let environment: CommandEnvironment
     do {
       environment = try CommandEnvironment(
@@ -35,7 +43,7 @@ struct CommandExecution: Sendable {
       return .couldNotStart("\(error)")
     }
     for command in commands {
-      let outcome = await runOne(command, environment: environment.variables)
+      let outcome = await runOne(command, environment: environment.variables, commandLine: commandLine)
       guard case .succeeded = outcome else { return outcome }
     }
     return .succeeded
@@ -43,7 +51,7 @@ struct CommandExecution: Sendable {
 
   /// Runs one command through the same public helper a custom stage uses
   /// (``StageContext/run(_:timeout:onLine:)``).
-  private func runOne(_ command: CommandSpec, environment: [String: String]) async -> CommandOutcome {
+  private func runOne(_ command: CommandSpec, environment: [String: String], commandLine: String) async -> CommandOutcome {
     if Task.isCancelled { return .cancelled }
     let launch: ProcessLaunch
     do {
@@ -53,8 +61,8 @@ struct CommandExecution: Sendable {
     }
     switch await context.run(launch, timeout: configuration.timeout) {
     case .succeeded: return .succeeded
-    case .failed(let status): return .failed(status)
-    case .timedOut: return .timedOut
+    case .failed(let status): return .failed(status, commandLine: commandLine)
+    case .timedOut: return .timedOut(commandLine: commandLine)
     case .cancelled: return .cancelled
     case .couldNotStart(let error): return .couldNotStart(error.description)
     }

@@ -95,9 +95,7 @@ struct CommandStageRunner: Sendable {
         running = Run(id: id, batch: batch, tokens: tokens, task: task)
         return
       }
-      context.emit(
-        .stageStarted, "running \(configuration.process.command)", paths: batch.paths,
-        metadata: ["command": configuration.process.command.description])
+      // `stage-started` comes from the work itself, which knows the command line as run.
       let task = Task {
         let clock = ContinuousClock()
         let started = clock.now
@@ -171,7 +169,6 @@ struct CommandStageRunner: Sendable {
     failedBatch: inout Batch?, pending: inout Batch?
   ) {
     let seconds = String(duration.seconds)
-    let command = configuration.process.command.description
     switch outcome {
     case .skipped:
       output.send(batch)
@@ -183,11 +180,11 @@ struct CommandStageRunner: Sendable {
       pending = pending.map { batch.merging($0) } ?? batch
       context.emit(
         .stageCancelled, "\(context.name) restarted: newer changes arrived", metadata: ["duration": seconds])
-    case .failed(let status):
+    case .failed(let status, let command):
       fail(
         "stage '\(context.name)' (\(command)) \(status)", status: "\(status.shellStatus)", seconds: seconds,
         batch: batch, output: output, failedBatch: &failedBatch)
-    case .timedOut:
+    case .timedOut(let command):
       fail(
         "stage '\(context.name)' (\(command)) timed out after \(configuration.timeout?.pipelineText ?? "?") and was stopped",
         status: "timeout", seconds: seconds, batch: batch, output: output, failedBatch: &failedBatch)
@@ -213,7 +210,7 @@ struct CommandStageRunner: Sendable {
       output.send(batch)
     } else {
       context.emit(
-        .stageFailed, message + "; the stages after it did not run, waiting for the next change",
+        .stageFailed, message,
         paths: batch.paths, metadata: ["duration": seconds, "status": status])
       failedBatch = failedBatch.map { $0.merging(batch) } ?? batch
     }

@@ -111,6 +111,9 @@ final class AppSupervisor: Sendable {
     let clock = ContinuousClock()
     let command = configuration.process.command
     let readiness = Readiness()
+    let context = self.context
+    // The `started` line goes out before anything the new instance writes.
+    let started = StartedLineGate { channel, line in context.output(line, channel: channel) }
     let process: ChildProcess
     do {
       // The app sees the batch as commands do; its list file stays until the next restart.
@@ -120,10 +123,9 @@ final class AppSupervisor: Sendable {
       var launch = try configuration.process.launch(command, environment: environment.variables, context: context)
       launch.listeningSocket = socket
       launch.standardInput = input == nil ? .null : .pipe
-      let context = self.context
       let check = configuration.ready
       process = try ChildProcess.launch(launch) { channel, line in
-        context.output(line, channel: channel)
+        started.pass(line, channel: channel)
         if let check, !readiness.isReady, check.matches(line) { readiness.markReady() }
       }
     } catch {
@@ -136,9 +138,11 @@ final class AppSupervisor: Sendable {
     state.withLock { $0.current = instance }
     input?.attach(process)
     let socketNote = configuration.socket.map { ", socket \($0) as fd 3" } ?? ""
-    context.emit(
-      .appStarted, "started \(command) (pid \(process.commandPID)\(socketNote))",
-      metadata: ["pid": String(process.commandPID), "command": command.description])
+    started.open {
+      context.emit(
+        .appStarted, "started \(command) (pid \(process.commandPID)\(socketNote))",
+        metadata: ["pid": String(process.commandPID), "command": command.description])
+    }
     watchForExit(instance)
     return instance
   }

@@ -91,7 +91,7 @@ struct SyncStage: Stage {
         let more = report.failures.count > 5 ? " and \(report.failures.count - 5) more" : ""
         context.emit(
           .stageFailed,
-          "stage '\(context.name)' could not sync \(shown)\(more); the stages after it did not run, waiting for the next change",
+          "stage '\(context.name)' could not sync \(shown)\(more)",
           paths: report.failures.map(\.path), metadata: ["duration": String(duration.seconds), "status": "sync-failed"])
         failedBatch = batch
       }

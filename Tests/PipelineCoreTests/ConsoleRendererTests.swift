@@ -1,0 +1,52 @@
+import Testing
+
+@testable import PipelineCore
+
+/// What a person sees for the events of a run.
+struct ConsoleRendererTests {
+  private let renderer = ConsoleRenderer(terminal: TerminalWriter(usesColor: false), verbose: true)
+
+  private static let cycleStarted = Event(kind: .cycleStarted, stage: "pipeline", message: "1 change: main.go (modified)")
+  private static let buildFailed = Event(
+    kind: .stageFailed, stage: "build", message: "stage 'build' (go build .) exited with status 2",
+    metadata: ["duration": "0.1", "status": "2"])
+
+  @Test("a failure that stops the batch is shown once, by the cycle's closing line, on standard error")
+  func failureShownOnce() throws {
+    #expect(renderer.render(Self.cycleStarted) != nil)
+    #expect(renderer.render(Self.buildFailed) == nil, "the cycle's line reports it")
+    let closing = try #require(
+      renderer.render(
+        Event(
+          kind: .cycleFinished, stage: "pipeline",
+          message: "stage 'build' (go build .) exited with status 2; waiting for the next change — build 100ms (failed) — 101ms",
+          metadata: ["result": "failed"])))
+    #expect(closing.line.hasPrefix("✗ stage 'build' (go build .) exited with status 2"))
+    #expect(closing.isError)
+  }
+
+  @Test("a failure outside a cycle, or one that lets the batch go on, is shown when it happens")
+  func failureShownAtOnce() throws {
+    let outside = try #require(renderer.render(Self.buildFailed))
+    #expect(outside.line == "✗ stage 'build' (go build .) exited with status 2")
+    #expect(outside.isError)
+    _ = renderer.render(Self.cycleStarted)
+    let continued = Event(
+      kind: .stageFailed, stage: "lint", message: "stage 'lint' (lint) exited with status 1; continuing (continue_on_error)",
+      metadata: ["continued": "true"])
+    #expect(renderer.render(continued)?.line.hasPrefix("✗ stage 'lint'") == true)
+  }
+
+  @Test("a command stage shows the command line as run; the restart stage shows no pseudo-command")
+  func startedLines() {
+    let format = Event(
+      kind: .stageStarted, stage: "format", message: "running gofmt -w 'a.go'",
+      metadata: ["command": "gofmt -w '{files}'", "command_line": "gofmt -w 'a.go'"])
+    #expect(renderer.render(format)?.line == "[format] $ gofmt -w 'a.go'")
+    let build = Event(kind: .stageStarted, stage: "build", message: "running make", metadata: ["command": "make"])
+    #expect(renderer.render(build)?.line == "[build] $ make")
+    let restart = Event(kind: .stageStarted, stage: "restart", message: "restarting")
+    #expect(renderer.render(restart)?.line == "[restart] restarting")
+    #expect(ConsoleRenderer(terminal: TerminalWriter(usesColor: false)).render(restart) == nil, "verbose only")
+  }
+}
