@@ -143,6 +143,25 @@ import Testing
     try await harness.finish()
   }
 
+  @Test func aLongListIsWrittenAnewEachTimeInsteadOfKept() async throws {
+    // Over ChangedFilesList.longestListKept: not held in memory to compare, so the same batch
+    // again gets a file of its own, and the one it replaces goes.
+    let paths = (0..<2_000).map { "src/package\($0 % 50)/generated_file_\($0).go" }
+    #expect(paths.joined(separator: "\n").utf8.count > ChangedFilesList.longestListKept)
+    let harness = try StageHarness(
+      RunStage.self, yaml: #"run: "echo \"path=$PIPELINE_CHANGED_FILES_LIST lines=$(wc -l < $PIPELINE_CHANGED_FILES_LIST)\"""#)
+    for index in 0..<2 {
+      harness.send(Batch(paths.map { Change(path: $0, kind: .modified) }))
+      #expect(await harness.waitUntil { harness.output.count == index + 1 })
+    }
+    let lines = harness.events(.output).compactMap(\.message).filter { $0.hasPrefix("path=") }
+    #expect(lines.count == 2 && lines.allSatisfy { $0.hasSuffix("lines=2000") }, "\(lines)")
+    let files = lines.compactMap { $0.split(separator: " ").first?.dropFirst("path=".count) }.map(String.init)
+    #expect(Set(files).count == 2, "\(files)")
+    #expect(!FileManager.default.fileExists(atPath: files[0]) && FileManager.default.fileExists(atPath: files[1]))
+    try await harness.finish()
+  }
+
   @Test func aTenThousandFileBatchDoesNotBreakTheCommand() async throws {
     let paths = (0..<10_000).map { "src/package\($0 % 100)/a_rather_long_generated_file_name_\($0).go" }
     let harness = try StageHarness(

@@ -7,7 +7,6 @@ import Foundation
 public struct PipelineLoader: Sendable {
   /// The keys of a pipeline file's top level.
   public static let topLevelKeys = ["version", "name", "env", "stages"]
-  /// The keys every stage accepts, whatever its type.
   /// Whether a top-level key is the user's own and ignored: one starting with `x-`
   /// (docker-compose's convention), to hold YAML anchors for the stages to merge.
   ///
@@ -19,6 +18,7 @@ public struct PipelineLoader: Sendable {
   /// ```
   public static func isExtensionKey(_ key: String) -> Bool { key.hasPrefix("x-") }
 
+  /// The keys every stage accepts, whatever its type.
   public static let commonStageKeys = ["stage", "name", "after"]
 
   public let registry: StageRegistry

@@ -30,8 +30,8 @@ enum ChangedFilesExpansion {
 
   /// The command line to show for a run on `paths`: the command as run, with `{files}`
   /// replaced by the first few paths, quoted as in the command that runs, then `… and N
-  /// more` (`gofmt -w 'a.go' 'b.go' 'c.go' … and 7 more`). Without `{files}`, the command as
-  /// written.
+  /// more` (`gofmt -w a.go b.go c.go … and 7 more`; a shell line quotes each name). Without
+  /// `{files}`, the command as written.
   static func commandLine(for command: CommandSpec, paths: [String], namesShown: Int = namesShown) -> String {
     guard command.usesFilesPlaceholder else { return command.description }
     let more = paths.count > namesShown ? " … and \(paths.count - namesShown) more" : ""

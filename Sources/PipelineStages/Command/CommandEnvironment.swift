@@ -58,11 +58,17 @@ final class ChangedFilesList: Sendable {
 
   private static let counter = Counter()
 
+  /// The longest list kept in memory to compare with the next one. A longer list (a branch
+  /// switch) is written anew each time: writing it costs little next to what it starts, and
+  /// a stage does not hold hundreds of kilobytes of paths for the rest of the run.
+  static let longestListKept = 64 * 1024
+
   /// A stage's latest file, and what proves it still holds what was written: a command may
   /// have rewritten or removed it.
   private struct Written: Sendable {
     let path: String
-    let text: String
+    /// `nil` when longer than ``longestListKept``: never handed over again.
+    let text: String?
     let size: Int
     let modified: timespec
   }
@@ -71,7 +77,8 @@ final class ChangedFilesList: Sendable {
   init() {}
 
   /// The path of a file holding `text` (plus a final newline): the latest file when that
-  /// holds exactly this text, else a new one, named after `stage`, which replaces it.
+  /// holds exactly this text (and it is no longer than ``longestListKept``), else a new one,
+  /// named after `stage`, which replaces it.
   func file(holding text: String, stage: String) throws -> String {
     let bytes = Array((text.isEmpty ? "" : text + "\n").utf8)
     if let last = latest.withLock({ $0 }), last.text == text, Self.isUntouched(last) { return last.path }
@@ -85,7 +92,8 @@ final class ChangedFilesList: Sendable {
         at: nil, "cannot write the changed-files list \(path)",
         help: "check that \(folder) is writable, or set TMPDIR to a folder that is")
     }
-    let written = Written(path: path, text: text, size: bytes.count, modified: info.st_mtim)
+    let kept = text.utf8.count <= Self.longestListKept ? text : nil
+    let written = Written(path: path, text: kept, size: bytes.count, modified: info.st_mtim)
     if let replaced = latest.withLock({ latest in defer { latest = written }; return latest }) { unlink(replaced.path) }
     return path
   }
