@@ -103,7 +103,7 @@ public final class Engine: Sendable {
           onSend: { batch in if reachesActions { cycles.batchReachesActions(batch) } },
           screeningWith: stage.descriptor.role == .source ? ownWrites : nil)
         let input = StageInput(stream: streams[stage.name]!, work: work)
-        group.addTask {
+        group.addTask(executorPreference: stage.descriptor.prefersEngineThread ? EngineExecutor.shared : nil) {
           do {
             try await runner.run(input, output)
           } catch {

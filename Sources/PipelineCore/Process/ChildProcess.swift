@@ -85,6 +85,7 @@ public final class ChildProcess: Sendable {
       server.attach(process)
     } else {
       Thread.detachNewThread { [process] in
+        nameCurrentThread("pipeline-reap")
         process.reap()
       }
     }
@@ -289,6 +290,7 @@ public final class ChildProcess: Sendable {
   /// Either way the command counts as killed by `SIGKILL`.
   func keeperLost(cut: Bool) {
     Thread.detachNewThread { [self] in
+      nameCurrentThread("pipeline-reap")
       let clock = ContinuousClock()
       func waitForEmptyGroup(until deadline: ContinuousClock.Instant) -> Bool {
         var pause: UInt32 = 200

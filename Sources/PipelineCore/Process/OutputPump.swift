@@ -34,7 +34,10 @@ final class OutputPump: Sendable {
   private init() {
     epoll = pipeline_epoll_create()
     guard epoll >= 0 else { return }
-    Thread.detachNewThread { [self] in pump() }
+    Thread.detachNewThread { [self] in
+      nameCurrentThread("pipeline-output")
+      pump()
+    }
   }
 
   /// Reads `stdout` and `stderr` until both end, calls `onLine` with every line (on the pump's
@@ -46,6 +49,7 @@ final class OutputPump: Sendable {
     guard epoll >= 0 else {
       // No epoll (the descriptor limit was reached at the first command): a thread of its own.
       Thread.detachNewThread {
+        nameCurrentThread("pipeline-output")
         Self.readBlocking(stdout: stdout, stderr: stderr, onLine: onLine)
         onEnd()
       }

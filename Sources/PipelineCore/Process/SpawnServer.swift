@@ -86,7 +86,10 @@ package final class SpawnServer: Sendable {
       throw keeperFailure(program, result)
     }
     let server = SpawnServer(pid: pid, socket: ours)
-    Thread.detachNewThread { server.readReports(onLoss: onLoss) }
+    Thread.detachNewThread {
+      nameCurrentThread("pipeline-report")
+      server.readReports(onLoss: onLoss)
+    }
     return server
   }
 

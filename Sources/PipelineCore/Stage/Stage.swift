@@ -47,6 +47,12 @@ public protocol Stage: Sendable {
   static var summary: String { get }
   /// A YAML snippet that uses the stage, for `pipeline stages`.
   static var example: String { get }
+  /// Whether `run` runs on the engine's own thread (``EngineExecutor``) rather than on
+  /// Swift's global pool. Hand-offs between stages on that thread wake no other thread,
+  /// which shortens the way from a save to the restart; in exchange the stage must never
+  /// block (no `sleep`, no waiting read, no long computation without a suspension point), or
+  /// every other stage there waits with it. Default `false`.
+  static var prefersEngineThread: Bool { get }
 
   /// Creates the stage for one pipeline. Throw a ``Diagnostic`` for a configuration that
   /// reads well but cannot work (a folder that does not exist).
@@ -70,6 +76,7 @@ extension Stage {
   public static var typeName: String { StageNaming.typeName(for: Self.self) }
   public static var aliases: [String] { [] }
   public static var example: String { "- stage: \(typeName)" }
+  public static var prefersEngineThread: Bool { false }
 }
 
 /// A stage's typed configuration, read through ``StageOptions``.

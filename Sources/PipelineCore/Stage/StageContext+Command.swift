@@ -95,7 +95,7 @@ extension StageContext {
     let signal = launch.stopSignal, killAfter = launch.killAfter
     let timedOut = AtomicFlag()
     let timer: Task<Void, Never>? = timeout.map { timeout in
-      Task {
+      Task(executorPreference: EngineExecutor.here) {
         try? await Task.sleep(for: timeout)
         guard !Task.isCancelled else { return }
         timedOut.set()
@@ -105,7 +105,7 @@ extension StageContext {
     let status = await withTaskCancellationHandler {
       await process.waitForExit()
     } onCancel: {
-      Task { await process.stop(signal: signal, killAfter: killAfter) }
+      Task(executorPreference: EngineExecutor.here) { await process.stop(signal: signal, killAfter: killAfter) }
     }
     timer?.cancel()
     // The command is done; whatever it left running in its group goes with it.

@@ -7,6 +7,8 @@ public struct StageDescriptor: Sendable {
   public let example: String
   /// The keys its configuration reads, as `pipeline stages` lists them.
   public let options: [StageOptions.Description]
+  /// Whether the engine runs it on its own thread (``Stage/prefersEngineThread``).
+  public let prefersEngineThread: Bool
 
   let readConfiguration: @Sendable (StageOptions) throws -> any StageConfiguration
   let instantiate: @Sendable (any StageConfiguration, StageContext) throws -> StageRunner
@@ -17,6 +19,7 @@ public struct StageDescriptor: Sendable {
     role = S.role
     summary = S.summary
     example = S.example
+    prefersEngineThread = S.prefersEngineThread
     let describing = StageOptions(describing: S.typeName)
     _ = try? S.Configuration(options: describing)
     options = describing.describedKeys

@@ -58,7 +58,7 @@ struct CommandStageRunner: Sendable {
   func run(input: StageInput, output: StageOutput) async {
     let (messages, continuation) = AsyncStream<Message>.makeStream()
     let work = context.work
-    let reader = Task {
+    let reader = Task(executorPreference: EngineExecutor.here) {
       for await batch in input {
         work.begin()
         continuation.yield(.batch(batch))
@@ -91,12 +91,12 @@ struct CommandStageRunner: Sendable {
       if configuration.process.command.usesFilesPlaceholder, !batch.changes.contains(where: { $0.kind != .removed }) {
         // Nothing to hand to {files} (the startup batch, or only removals): nothing to run.
         context.emit(.batchDropped, "skipped: no changed file to pass to {files}", paths: batch.paths)
-        let task = Task { _ = continuation.yield(.finished(run: id, .skipped, .zero)) }
+        let task = Task(executorPreference: EngineExecutor.here) { _ = continuation.yield(.finished(run: id, .skipped, .zero)) }
         running = Run(id: id, batch: batch, tokens: tokens, task: task)
         return
       }
       // `stage-started` comes from the work itself, which knows the command line as run.
-      let task = Task {
+      let task = Task(executorPreference: EngineExecutor.here) {
         let clock = ContinuousClock()
         let started = clock.now
         let outcome = await perform(batch)

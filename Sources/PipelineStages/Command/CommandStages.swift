@@ -9,6 +9,7 @@ protocol CommandStage: Stage where Configuration == CommandConfiguration {
 
 extension CommandStage {
   static var role: StageRole { .action }
+  static var prefersEngineThread: Bool { true }
 
   init(configuration: Configuration, context: StageContext) throws {
     self.init(runner: CommandStageRunner(configuration: configuration, context: context))

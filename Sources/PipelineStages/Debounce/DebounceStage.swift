@@ -29,6 +29,7 @@ struct DebounceStage: Stage {
   }
 
   static let role = StageRole.transform
+  static let prefersEngineThread = true
   static let summary = "Gathers a burst of changes into one batch once the tree is quiet."
   static let example = "- stage: debounce\n  window: 100ms"
 
@@ -49,7 +50,7 @@ struct DebounceStage: Stage {
   func run(input: StageInput, output: StageOutput) async throws {
     let (messages, continuation) = AsyncStream<Message>.makeStream()
     let work = context.work
-    let reader = Task {
+    let reader = Task(executorPreference: EngineExecutor.here) {
       for await batch in input {
         work.begin()
         continuation.yield(.batch(batch))
@@ -71,7 +72,7 @@ struct DebounceStage: Stage {
         if deadline <= clock.now {
           continuation.yield(.due)
         } else {
-          timer = Task {
+          timer = Task(executorPreference: EngineExecutor.here) {
             try? await Task.sleep(until: deadline, clock: clock)
             if !Task.isCancelled { continuation.yield(.due) }
           }

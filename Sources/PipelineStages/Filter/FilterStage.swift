@@ -78,6 +78,7 @@ struct FilterStage: Stage {
   }
 
   static let role = StageRole.transform
+  static let prefersEngineThread = true
   static let summary =
     "Keeps the changes worth a rebuild, by path (globs, extensions, folders, .gitignore, editor files) and by content."
   static let example = "- stage: filter\n  extensions: [go, tmpl]\n  exclude_dirs: [tmp]"

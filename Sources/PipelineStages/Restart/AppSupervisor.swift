@@ -229,7 +229,7 @@ final class AppSupervisor: Sendable {
   private func watchForExit(_ instance: Instance) {
     let context = self.context
     let policy = configuration.onExit
-    Task {
+    Task(executorPreference: EngineExecutor.here) {
       let status = await instance.process.waitForExit()
       guard !instance.stopping.isSet else { return }
       let ran = instance.started.duration(to: ContinuousClock().now)
@@ -256,7 +256,7 @@ final class AppSupervisor: Sendable {
         .appExited, "app \(status) after \(ran.humanText); restarting in \(delay.humanText)\(note)",
         metadata: metadata.merging(["restart_in": String(delay.seconds), "streak": String(streak)]) { $1 })
       state.pendingRestart?.cancel()
-      state.pendingRestart = Task {
+      state.pendingRestart = Task(executorPreference: EngineExecutor.here) {
         try? await Task.sleep(for: delay)
         if !Task.isCancelled { requestRestart() }
       }

@@ -87,11 +87,22 @@ struct ReadyCheck: Sendable, Hashable, OptionValue, CustomStringConvertible {
     return line.contains(regex)
   }
 
-  /// Whether a TCP connection to the port succeeds now.
-  static func accepts(host: String, port: UInt16) -> Bool {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+  /// Whether a TCP connection to the port succeeds now: at once on this machine (accepted or
+  /// refused), within `patience` for another host. Never longer: the check runs on the
+  /// engine's thread, and a host that does not answer would otherwise hold it for the
+  /// system's connect timeout (minutes).
+  static func accepts(host: String, port: UInt16, patience: Duration = .milliseconds(20)) -> Bool {
+    let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
+    let fd = socket(AF_INET, type, 0)
     guard fd >= 0 else { return false }
     defer { close(fd) }
-    return IPv4Endpoint.withSocketAddress(host: host, port: port) { connect(fd, $0, $1) } == 0
+    if IPv4Endpoint.withSocketAddress(host: host, port: port, { connect(fd, $0, $1) }) == 0 { return true }
+    guard errno == EINPROGRESS else { return false }
+    var ready = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+    let milliseconds = Int32(patience.components.seconds * 1000 + patience.components.attoseconds / 1_000_000_000_000_000)
+    guard poll(&ready, 1, milliseconds) == 1 else { return false }
+    var failure: Int32 = 0
+    var length = socklen_t(MemoryLayout<Int32>.size)
+    return getsockopt(fd, SOL_SOCKET, SO_ERROR, &failure, &length) == 0 && failure == 0
   }
 }

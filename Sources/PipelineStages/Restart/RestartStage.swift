@@ -66,6 +66,7 @@ struct RestartStage: Stage {
   }
 
   static let role = StageRole.action
+  static let prefersEngineThread = true
   static let summary = "Runs the app and restarts it for each batch, one instance at a time."
   static let example = "- stage: restart\n  run: ./tmp/main\n  signal: SIGINT\n  kill_after: 500ms"
 
@@ -88,7 +89,7 @@ struct RestartStage: Stage {
 
     let mailbox = LatestBatchMailbox()
     let work = context.work
-    let reader = Task {
+    let reader = Task(executorPreference: EngineExecutor.here) {
       for await batch in input {
         work.begin()
         mailbox.put(batch)

@@ -185,7 +185,7 @@ struct WatchBatcher {
     timerDue = instant
     let continuation = self.continuation
     let clock = self.clock
-    timer = Task {
+    timer = Task(executorPreference: EngineExecutor.here) {
       try? await Task.sleep(until: instant, clock: clock)
       if !Task.isCancelled { continuation.yield(.due) }
     }

@@ -71,6 +71,7 @@ struct WatchStage: Stage {
   }
 
   static let role = StageRole.source
+  static let prefersEngineThread = true
   static let summary = "Watches folders (inotify, or polling) and emits the changes; starts with a startup batch."
   static let example = "- stage: watch\n  paths: [.]"
 
@@ -189,7 +190,7 @@ struct WatchStage: Stage {
     // Whether the git dir's entries come as events, in order with the tree's (otherwise each
     // decision stats them).
     let gitEvents = gitDirectory.map { (watcher as? InotifyWatcher)?.status.shallowFolders.contains($0.path) == true } ?? false
-    let reader = Task {
+    let reader = Task(executorPreference: EngineExecutor.here) {
       // A source's input yields nothing; it ends when the pipeline stops.
       for await _ in input {}
       watcher.stop()

@@ -19,7 +19,7 @@ final class WatcherThread: Sendable {
     var handle = pthread_t()
     let code = pthread_create(&handle, nil, { context in
       let body = Unmanaged<ThreadBody>.fromOpaque(context!).takeRetainedValue()
-      body.nameCurrentThread()
+      nameCurrentThread(body.name)
       body.run()
       return nil
     }, context)
@@ -55,15 +55,5 @@ private final class ThreadBody {
   init(name: String, _ run: @escaping () -> Void) {
     self.name = name
     self.run = run
-  }
-
-  /// Shows `name` in `top -H` and `ps -L`. Through /proc because `pthread_setname_np` and
-  /// `prctl` are not exported by the Glibc module; the kernel keeps 15 bytes.
-  func nameCurrentThread() {
-    let descriptor = open("/proc/thread-self/comm", O_WRONLY | O_CLOEXEC)
-    guard descriptor >= 0 else { return }
-    var bytes = Array(name.utf8.prefix(15))
-    _ = write(descriptor, &bytes, bytes.count)
-    close(descriptor)
   }
 }
