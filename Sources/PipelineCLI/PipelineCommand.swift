@@ -34,7 +34,10 @@ public struct PipelineCommand: AsyncParsableCommand {
     ProcessKeeper.runIfRequested(CommandLine.arguments)
     ProcessKeeper.enableSelfHosting()
     RegistryHolder.current.withLock { $0 = registry }
-    await main()
+    // Everything `pipeline` does between the stages runs on the engine's thread: the global
+    // pool is then only started by stages that ask for it (and custom stages), and with it
+    // libdispatch's once-a-second monitor, so a waiting pipeline wakes no thread.
+    await withTaskExecutorPreference(EngineExecutor.shared) { await main() }
   }
 
   /// Like ``main(registry:)``, with `stages` registered on top of `registry`.

@@ -6,6 +6,10 @@ import PipelineStages
 @main
 struct Entry {
   static func main() async {
-    await PipelineCommand.main(registry: .builtIn)
+    // Set before the first call into another module, which would otherwise start on (and
+    // start) Swift's global pool: see EngineExecutor.
+    await withTaskExecutorPreference(EngineExecutor.shared) {
+      await PipelineCommand.main(registry: .builtIn)
+    }
   }
 }

@@ -122,4 +122,59 @@ struct EngineExecutorTests {
     #expect(record.onEngine("pool") == [false, false])
     #expect(record.onEngine("pool.helper") == [false])
   }
+
+  @Test("sleep(for:) waits at least its duration and goes on where the task prefers to run")
+  func sleepWaitsItsDuration() async throws {
+    let clock = ContinuousClock()
+    let began = clock.now
+    try await EngineExecutor.sleep(for: .milliseconds(30))
+    #expect(began.duration(to: clock.now) >= .milliseconds(30))
+    #expect(!EngineExecutor.isCurrentThread)
+    let onEngine = try await Task(executorPreference: EngineExecutor.shared) { () throws -> Bool in
+      try await EngineExecutor.sleep(for: .milliseconds(5))
+      return EngineExecutor.isCurrentThread
+    }.value
+    #expect(onEngine)
+  }
+
+  @Test("a cancelled sleep throws CancellationError at once, and a sleep in a cancelled task does not wait")
+  func sleepEndsOnCancellation() async {
+    let clock = ContinuousClock()
+    let began = clock.now
+    let sleeper = Task { () -> Bool in
+      do {
+        try await EngineExecutor.sleep(for: .seconds(30))
+        return false
+      } catch {
+        return error is CancellationError
+      }
+    }
+    try? await Task.sleep(for: .milliseconds(20))
+    sleeper.cancel()
+    #expect(await value(of: sleeper) == true)
+    #expect(began.duration(to: clock.now) < .seconds(5))
+
+    let already = Task { () -> Bool in
+      withUnsafeCurrentTask { $0?.cancel() }
+      return (try? await EngineExecutor.sleep(for: .seconds(30))) == nil
+    }
+    #expect(await value(of: already) == true)
+  }
+
+  @Test("timers fire in deadline order, on the executor's thread, and a cancelled one never fires")
+  func timersFireInOrder() async {
+    let fired = Box<[String]>([])
+    let done = Box(false)
+    let engine = EngineExecutor.shared
+    engine.schedule(after: .milliseconds(40)) {
+      fired.modify { $0.append("late" + (EngineExecutor.isCurrentThread ? "" : "?")) }
+      done.modify { $0 = true }
+    }
+    let dropped = engine.schedule(after: .milliseconds(20)) { fired.modify { $0.append("cancelled") } }
+    engine.schedule(after: .milliseconds(10)) { fired.modify { $0.append("early") } }
+    #expect(engine.cancelTimer(dropped))
+    #expect(!engine.cancelTimer(dropped))
+    #expect(await eventually { done.value })
+    #expect(fired.value == ["early", "late"])
+  }
 }

@@ -103,7 +103,9 @@ public final class Engine: Sendable {
           onSend: { batch in if reachesActions { cycles.batchReachesActions(batch) } },
           screeningWith: stage.descriptor.role == .source ? ownWrites : nil)
         let input = StageInput(stream: streams[stage.name]!, work: work)
-        group.addTask(executorPreference: stage.descriptor.prefersEngineThread ? EngineExecutor.shared : nil) {
+        // Explicit either way: a child task would otherwise inherit the caller's preference.
+        let executor: any TaskExecutor = stage.descriptor.prefersEngineThread ? EngineExecutor.shared : globalConcurrentExecutor
+        group.addTask(executorPreference: executor) {
           do {
             try await runner.run(input, output)
           } catch {

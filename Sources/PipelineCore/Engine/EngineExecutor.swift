@@ -13,10 +13,21 @@ import Synchronization
 /// on its next turn: only what comes from outside (a file event, a command's end) wakes it.
 ///
 /// Whatever runs here must not block for long: the stages' slow work (hashing a whole tree
-/// in the background, copying a sync) runs on the global pool or on threads of its own.
+/// in the background, copying a sync) runs on ``background``, on the global pool or on
+/// threads of its own.
+///
+/// It also keeps time (``sleep(for:)``, ``schedule(after:_:)``): its thread waits for the
+/// next deadline. `Task.sleep` would hand the wake-up to libdispatch's global queues, and the
+/// first thread those start brings libdispatch's pool monitor with it, a timer that wakes
+/// the process every second for as long as it lives. With the stages' timers here, a
+/// pipeline of built-in stages that waits for a change wakes no thread at all.
 public final class EngineExecutor: TaskExecutor, @unchecked Sendable {
   /// The engine's executor; its thread starts when first used.
   public static let shared = EngineExecutor(name: "pipeline-engine")
+
+  /// A second thread of the same kind for long work in the background that must not hold
+  /// the engine (the filter's fingerprints of the whole tree at startup).
+  public static let background = EngineExecutor(name: "pipeline-backgr")
 
   /// The executor to give a new unstructured task so that it stays where its creator runs:
   /// ``shared`` on the engine's thread, `nil` (the global pool) anywhere else. `Task {}`
@@ -33,6 +44,14 @@ public final class EngineExecutor: TaskExecutor, @unchecked Sendable {
   /// The engine thread's `pthread_t`, once it runs; 0 before.
   private static let engineThread = Atomic<UInt>(0)
 
+  /// A pending ``schedule(after:_:)``.
+  private struct Timer {
+    let id: UInt64
+    /// `CLOCK_MONOTONIC`, in nanoseconds.
+    let deadline: UInt64
+    let body: @Sendable () -> Void
+  }
+
   // The queue and its wake-up: a pthread mutex and condition, on which the thread sleeps.
   private let mutex: UnsafeMutablePointer<pthread_mutex_t>
   private let condition: UnsafeMutablePointer<pthread_cond_t>
@@ -40,14 +59,23 @@ public final class EngineExecutor: TaskExecutor, @unchecked Sendable {
   private var queue: [UnownedJob] = []
   /// Guarded by `mutex`: whether the thread sleeps on `condition` (only then is it signalled).
   private var isWaiting = false
+  /// Guarded by `mutex`: pending timers, in no order (a handful at most).
+  private var timers: [Timer] = []
+  /// Guarded by `mutex`.
+  private var nextTimer: UInt64 = 0
 
   private init(name: String) {
     mutex = .allocate(capacity: 1)
     condition = .allocate(capacity: 1)
     pthread_mutex_init(mutex, nil)
-    pthread_cond_init(condition, nil)
+    var attributes = pthread_condattr_t()
+    pthread_condattr_init(&attributes)
+    pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
+    pthread_cond_init(condition, &attributes)
+    pthread_condattr_destroy(&attributes)
+    let isEngine = name == "pipeline-engine"
     Thread.detachNewThread { [self] in
-      Self.engineThread.store(UInt(pthread_self()), ordering: .releasing)
+      if isEngine { Self.engineThread.store(UInt(pthread_self()), ordering: .releasing) }
       nameCurrentThread(name)
       serve()
     }
@@ -62,21 +90,148 @@ public final class EngineExecutor: TaskExecutor, @unchecked Sendable {
     if wake { pthread_cond_signal(condition) }
   }
 
-  /// Runs the queued jobs in order, forever; sleeps while there are none.
+  /// Runs `body` on this executor's thread once `delay` has passed.
+  ///
+  /// - Returns: a number for ``cancelTimer(_:)``.
+  @discardableResult
+  public func schedule(after delay: Duration, _ body: @escaping @Sendable () -> Void) -> UInt64 {
+    let deadline = Self.monotonicNow() &+ Self.nanoseconds(delay)
+    pthread_mutex_lock(mutex)
+    nextTimer += 1
+    let id = nextTimer
+    timers.append(Timer(id: id, deadline: deadline, body: body))
+    let wake = isWaiting
+    pthread_mutex_unlock(mutex)
+    // The thread may be waiting for a later deadline: it looks again.
+    if wake { pthread_cond_signal(condition) }
+    return id
+  }
+
+  /// Drops a timer that has not fired. Returns whether it was still pending.
+  @discardableResult
+  public func cancelTimer(_ id: UInt64) -> Bool {
+    pthread_mutex_lock(mutex)
+    defer { pthread_mutex_unlock(mutex) }
+    guard let index = timers.firstIndex(where: { $0.id == id }) else { return false }
+    timers.remove(at: index)
+    return true
+  }
+
+  /// Suspends the calling task for `duration`, like `Task.sleep(for:)`, with the engine's
+  /// thread keeping the time: no thread of libdispatch's global pool is started for it. The
+  /// task then goes on wherever it prefers to run. Throws `CancellationError` when the task
+  /// is cancelled, at once.
+  public static func sleep(for duration: Duration) async throws {
+    let resumer = SleepResumer()
+    try await withTaskCancellationHandler {
+      try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+        resumer.arm(continuation)
+        if Task.isCancelled {
+          resumer.resume(throwing: CancellationError())
+          return
+        }
+        let id = shared.schedule(after: duration) { resumer.resume(throwing: nil) }
+        if resumer.setTimer(id) == false { shared.cancelTimer(id) }
+      }
+    } onCancel: {
+      if let id = resumer.resume(throwing: CancellationError()) { shared.cancelTimer(id) }
+    }
+  }
+
+  /// Like ``sleep(for:)``, until `deadline`.
+  public static func sleep(until deadline: ContinuousClock.Instant) async throws {
+    try await sleep(for: max(.zero, ContinuousClock().now.duration(to: deadline)))
+  }
+
+  /// Runs the queued jobs in order, and the timers that are due, forever; sleeps while there
+  /// is nothing to do, until the next deadline.
   private func serve() {
     var turn: [UnownedJob] = []
+    var due: [@Sendable () -> Void] = []
     while true {
       pthread_mutex_lock(mutex)
-      while queue.isEmpty {
+      while true {
+        let now = Self.monotonicNow()
+        var next = UInt64.max
+        timers.removeAll { timer in
+          if timer.deadline <= now {
+            due.append(timer.body)
+            return true
+          }
+          next = min(next, timer.deadline)
+          return false
+        }
+        if !queue.isEmpty || !due.isEmpty { break }
         isWaiting = true
-        pthread_cond_wait(condition, mutex)
+        if next == .max {
+          pthread_cond_wait(condition, mutex)
+        } else {
+          var until = timespec(tv_sec: Int(next / 1_000_000_000), tv_nsec: Int(next % 1_000_000_000))
+          pthread_cond_timedwait(condition, mutex, &until)
+        }
         isWaiting = false
       }
       swap(&turn, &queue)
       pthread_mutex_unlock(mutex)
+      for body in due { body() }
+      due.removeAll(keepingCapacity: true)
       for job in turn { job.runSynchronously(on: asUnownedTaskExecutor()) }
       turn.removeAll(keepingCapacity: true)
     }
+  }
+
+  private static func monotonicNow() -> UInt64 {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+  }
+
+  private static func nanoseconds(_ duration: Duration) -> UInt64 {
+    guard duration > .zero else { return 0 }
+    let (seconds, attoseconds) = duration.components
+    let (whole, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
+    return overflow ? UInt64.max / 2 : min(whole &+ UInt64(attoseconds / 1_000_000_000), UInt64.max / 2)
+  }
+}
+
+/// The one resumption of a ``EngineExecutor/sleep(for:)``: by its timer or by cancellation,
+/// whichever comes first.
+private final class SleepResumer: Sendable {
+  private struct State {
+    var continuation: CheckedContinuation<Void, any Error>?
+    var timer: UInt64?
+    var done = false
+  }
+  private let state = Mutex(State())
+
+  func arm(_ continuation: CheckedContinuation<Void, any Error>) {
+    state.withLock { $0.continuation = continuation }
+  }
+
+  /// Records the timer; `false` when the sleep already ended (the caller cancels it).
+  func setTimer(_ id: UInt64) -> Bool {
+    state.withLock { state in
+      guard !state.done else { return false }
+      state.timer = id
+      return true
+    }
+  }
+
+  /// Resumes once (with `error`, or normally for `nil`); returns the timer to cancel, if any.
+  @discardableResult
+  func resume(throwing error: (any Error)?) -> UInt64? {
+    let (continuation, timer) = state.withLock { state -> (CheckedContinuation<Void, any Error>?, UInt64?) in
+      guard !state.done, let continuation = state.continuation else {
+        // Cancelled before the continuation was armed: it will see Task.isCancelled.
+        return (nil, nil)
+      }
+      state.done = true
+      state.continuation = nil
+      return (continuation, state.timer)
+    }
+    guard let continuation else { return nil }
+    if let error { continuation.resume(throwing: error) } else { continuation.resume() }
+    return timer
   }
 }
 

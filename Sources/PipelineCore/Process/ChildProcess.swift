@@ -177,7 +177,7 @@ public final class ChildProcess: Sendable {
     var pause = Duration.microseconds(200)
     while isGroupAlive {
       guard clock.now < deadline else { return false }
-      try? await Task.sleep(for: pause)
+      try? await EngineExecutor.sleep(for: pause)
       pause = min(pause * 2, .milliseconds(10))
     }
     LiveProcessGroups.shared.remove(pid)
@@ -202,6 +202,8 @@ public final class ChildProcess: Sendable {
       state.nextWaiter += 1
       return state.nextWaiter
     }
+    let timer = PendingTimer()
+    defer { timer.cancel() }
     return await withTaskCancellationHandler {
       await withCheckedContinuation { (continuation: CheckedContinuation<TerminationStatus?, Never>) in
         let resumeNow: TerminationStatus?? = state.withLock { state in
@@ -213,10 +215,11 @@ public final class ChildProcess: Sendable {
         if let value = resumeNow {
           continuation.resume(returning: value)
         } else if let timeout {
-          Self.after(timeout) { [self] in
-            let waiter = state.withLock { $0.exitWaiters.removeValue(forKey: id) }
-            waiter?.resume(returning: nil)
-          }
+          timer.set(
+            Self.after(timeout) { [self] in
+              let waiter = state.withLock { $0.exitWaiters.removeValue(forKey: id) }
+              waiter?.resume(returning: nil)
+            })
         }
       }
     } onCancel: {
@@ -231,6 +234,8 @@ public final class ChildProcess: Sendable {
       state.nextWaiter += 1
       return state.nextWaiter
     }
+    let timer = PendingTimer()
+    defer { timer.cancel() }
     await withTaskCancellationHandler {
       await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
         let done = state.withLock { state -> Bool in
@@ -241,10 +246,11 @@ public final class ChildProcess: Sendable {
         if done {
           continuation.resume()
         } else {
-          Self.after(timeout) { [self] in
-            let waiter = state.withLock { $0.outputWaiters.removeValue(forKey: id) }
-            waiter?.resume()
-          }
+          timer.set(
+            Self.after(timeout) { [self] in
+              let waiter = state.withLock { $0.outputWaiters.removeValue(forKey: id) }
+              waiter?.resume()
+            })
         }
       }
     } onCancel: {
@@ -253,12 +259,21 @@ public final class ChildProcess: Sendable {
     }
   }
 
-  /// Runs `body` once `delay` has passed, on a Dispatch queue.
-  private static func after(_ delay: Duration, _ body: @escaping @Sendable () -> Void) {
-    let (seconds, attoseconds) = delay.components
-    let nanoseconds = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-    let total = nanoseconds.overflow ? Int64.max : nanoseconds.partialValue &+ attoseconds / 1_000_000_000
-    DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(clamping: max(0, total))), execute: body)
+  /// Runs `body` once `delay` has passed, on the engine's thread (which keeps the time; a
+  /// Dispatch timer would start libdispatch's pool, and its once-a-second monitor with it).
+  private static func after(_ delay: Duration, _ body: @escaping @Sendable () -> Void) -> UInt64 {
+    EngineExecutor.shared.schedule(after: delay, body)
+  }
+
+  /// The timeout of one wait, dropped when the wait ends first: a timer left pending would
+  /// wake the engine for nothing, `kill_after` later.
+  private final class PendingTimer: Sendable {
+    private let id = Atomic<UInt64>(0)
+    func set(_ timer: UInt64) { id.store(timer, ordering: .relaxed) }
+    func cancel() {
+      let timer = id.exchange(0, ordering: .relaxed)
+      if timer != 0 { EngineExecutor.shared.cancelTimer(timer) }
+    }
   }
 
   /// Without a keeper: waits for the command itself.

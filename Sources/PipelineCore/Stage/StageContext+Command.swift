@@ -96,7 +96,7 @@ extension StageContext {
     let timedOut = AtomicFlag()
     let timer: Task<Void, Never>? = timeout.map { timeout in
       Task(executorPreference: EngineExecutor.here) {
-        try? await Task.sleep(for: timeout)
+        try? await EngineExecutor.sleep(for: timeout)
         guard !Task.isCancelled else { return }
         timedOut.set()
         await process.stop(signal: signal, killAfter: killAfter)

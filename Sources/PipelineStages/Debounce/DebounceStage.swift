@@ -73,7 +73,7 @@ struct DebounceStage: Stage {
           continuation.yield(.due)
         } else {
           timer = Task(executorPreference: EngineExecutor.here) {
-            try? await Task.sleep(until: deadline, clock: clock)
+            try? await EngineExecutor.sleep(until: deadline)
             if !Task.isCancelled { continuation.yield(.due) }
           }
         }

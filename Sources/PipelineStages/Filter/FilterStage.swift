@@ -179,7 +179,7 @@ struct FilterStage: Stage {
   private func startBaseline(rules: FilterRules, store: FingerprintStore) -> Task<Void, Never> {
     let generation = store.startBaseline()
     let context = self.context
-    return Task.detached(priority: .background) {
+    return Task.detached(executorPreference: EngineExecutor.background, priority: .background) {
       let clock = ContinuousClock()
       let started = clock.now
       var baseline = FingerprintBaseline(root: context.root, rules: rules, store: store, generation: generation)

@@ -164,7 +164,7 @@ final class AppSupervisor: Sendable {
           var pause = Duration.milliseconds(5)
           while !Task.isCancelled {
             if ReadyCheck.accepts(host: host, port: port) { return .ready }
-            try? await Task.sleep(for: pause)
+            try? await EngineExecutor.sleep(for: pause)
             pause = min(pause * 2, .milliseconds(100))
           }
           return nil
@@ -178,7 +178,7 @@ final class AppSupervisor: Sendable {
         return instance.readiness.isReady ? .ready : .exited(status)
       }
       group.addTask {
-        try? await Task.sleep(for: check.timeout)
+        try? await EngineExecutor.sleep(for: check.timeout)
         return Task.isCancelled ? nil : .timedOut
       }
       var result: ReadyResult = .timedOut
@@ -257,7 +257,7 @@ final class AppSupervisor: Sendable {
         metadata: metadata.merging(["restart_in": String(delay.seconds), "streak": String(streak)]) { $1 })
       state.pendingRestart?.cancel()
       state.pendingRestart = Task(executorPreference: EngineExecutor.here) {
-        try? await Task.sleep(for: delay)
+        try? await EngineExecutor.sleep(for: delay)
         if !Task.isCancelled { requestRestart() }
       }
     }

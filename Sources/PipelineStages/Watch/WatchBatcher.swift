@@ -184,9 +184,9 @@ struct WatchBatcher {
     timer?.cancel()
     timerDue = instant
     let continuation = self.continuation
-    let clock = self.clock
-    timer = Task(executorPreference: EngineExecutor.here) {
-      try? await Task.sleep(until: instant, clock: clock)
+    // Made on the inotify thread too: the engine's, explicitly.
+    timer = Task(executorPreference: EngineExecutor.shared) {
+      try? await EngineExecutor.sleep(until: instant)
       if !Task.isCancelled { continuation.yield(.due) }
     }
   }
