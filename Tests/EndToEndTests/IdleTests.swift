@@ -52,7 +52,10 @@ struct IdleTests {
     let after = Self.timesScheduled(pid)
     #expect(!before.isEmpty)
     // Before the engine kept the time, libdispatch's pool monitor woke a thread every second.
-    #expect(after == before, "threads that woke while nothing changed: \(after.filter { before[$0.key] != $0.value })")
+    // A thread may end in the window (an idle worker of libdispatch leaves after 5 s, once);
+    // every thread still there must not have run, and none may be new.
+    let woke = after.filter { before[$0.key] != $0.value }
+    #expect(woke.isEmpty, "threads that woke while nothing changed: \(woke), before: \(before)")
     #expect(await run.interrupt() == .exited(0), "\(run.transcript)")
   }
 }
