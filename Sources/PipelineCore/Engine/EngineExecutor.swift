@@ -33,16 +33,19 @@ public final class EngineExecutor: TaskExecutor, @unchecked Sendable {
   /// ``shared`` on the engine's thread, `nil` (the global pool) anywhere else. `Task {}`
   /// does not inherit a task executor preference, so the built-in stages create their
   /// helper tasks with `Task(executorPreference: EngineExecutor.here)`.
-  public static var here: (any TaskExecutor)? {
-    let engine = engineThread.load(ordering: .acquiring)
-    return engine != 0 && pthread_equal(pthread_self(), pthread_t(engine)) != 0 ? shared : nil
-  }
+  public static var here: (any TaskExecutor)? { shared.isCurrent ? shared : nil }
 
   /// Whether the caller runs on the engine's thread.
-  public static var isCurrentThread: Bool { here != nil }
+  public static var isCurrentThread: Bool { shared.isCurrent }
 
-  /// The engine thread's `pthread_t`, once it runs; 0 before.
-  private static let engineThread = Atomic<UInt>(0)
+  /// Whether the caller runs on this executor's thread.
+  public var isCurrent: Bool {
+    let own = thread.load(ordering: .acquiring)
+    return own != 0 && pthread_equal(pthread_self(), pthread_t(own)) != 0
+  }
+
+  /// This executor's thread (its `pthread_t`), once it runs; 0 before.
+  private let thread = Atomic<UInt>(0)
 
   /// A pending ``schedule(after:_:)``.
   private struct Timer {
@@ -73,9 +76,8 @@ public final class EngineExecutor: TaskExecutor, @unchecked Sendable {
     pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
     pthread_cond_init(condition, &attributes)
     pthread_condattr_destroy(&attributes)
-    let isEngine = name == "pipeline-engine"
     Thread.detachNewThread { [self] in
-      if isEngine { Self.engineThread.store(UInt(pthread_self()), ordering: .releasing) }
+      thread.store(UInt(pthread_self()), ordering: .releasing)
       nameCurrentThread(name)
       serve()
     }

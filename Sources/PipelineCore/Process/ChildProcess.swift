@@ -215,11 +215,10 @@ public final class ChildProcess: Sendable {
         if let value = resumeNow {
           continuation.resume(returning: value)
         } else if let timeout {
-          timer.set(
-            Self.after(timeout) { [self] in
-              let waiter = state.withLock { $0.exitWaiters.removeValue(forKey: id) }
-              waiter?.resume(returning: nil)
-            })
+          timer.start(after: timeout) { [self] in
+            let waiter = state.withLock { $0.exitWaiters.removeValue(forKey: id) }
+            waiter?.resume(returning: nil)
+          }
         }
       }
     } onCancel: {
@@ -246,11 +245,10 @@ public final class ChildProcess: Sendable {
         if done {
           continuation.resume()
         } else {
-          timer.set(
-            Self.after(timeout) { [self] in
-              let waiter = state.withLock { $0.outputWaiters.removeValue(forKey: id) }
-              waiter?.resume()
-            })
+          timer.start(after: timeout) { [self] in
+            let waiter = state.withLock { $0.outputWaiters.removeValue(forKey: id) }
+            waiter?.resume()
+          }
         }
       }
     } onCancel: {
@@ -259,17 +257,15 @@ public final class ChildProcess: Sendable {
     }
   }
 
-  /// Runs `body` once `delay` has passed, on the engine's thread (which keeps the time; a
-  /// Dispatch timer would start libdispatch's pool, and its once-a-second monitor with it).
-  private static func after(_ delay: Duration, _ body: @escaping @Sendable () -> Void) -> UInt64 {
-    EngineExecutor.shared.schedule(after: delay, body)
-  }
-
-  /// The timeout of one wait, dropped when the wait ends first: a timer left pending would
-  /// wake the engine for nothing, `kill_after` later.
+  /// The timeout of one wait, kept by the engine's thread (a Dispatch timer would start
+  /// libdispatch's pool, and its once-a-second monitor with it), and dropped when the wait
+  /// ends first: a timer left pending would wake the engine for nothing, `kill_after` later.
   private final class PendingTimer: Sendable {
     private let id = Atomic<UInt64>(0)
-    func set(_ timer: UInt64) { id.store(timer, ordering: .relaxed) }
+    /// Runs `body` on the engine's thread once `delay` has passed, unless cancelled first.
+    func start(after delay: Duration, _ body: @escaping @Sendable () -> Void) {
+      id.store(EngineExecutor.shared.schedule(after: delay, body), ordering: .relaxed)
+    }
     func cancel() {
       let timer = id.exchange(0, ordering: .relaxed)
       if timer != 0 { EngineExecutor.shared.cancelTimer(timer) }
