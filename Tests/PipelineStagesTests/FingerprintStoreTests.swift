@@ -29,4 +29,27 @@ import Testing
     #expect(store.recordBaseline(new, for: "b.go", generation: second))
     #expect(store.fingerprint(for: "b.go") == new)
   }
+
+  @Test func aFingerprintKeepsItsSizeAndSummaryOfEitherKind() {
+    let hashed = FileFingerprint(size: 1 << 40, summary: .contentHash(-7))
+    let timed = FileFingerprint(size: 1 << 40, summary: .modificationTime(-7))
+    #expect(hashed.size == 1 << 40 && hashed.summary == .contentHash(-7))
+    #expect(timed.size == 1 << 40 && timed.summary == .modificationTime(-7))
+    #expect(hashed != timed)
+    #expect(FileFingerprint(size: 0, summary: .contentHash(Int.min)).summary == .contentHash(Int.min))
+  }
+
+  /// Names are bytes to the file system: "é" precomposed and decomposed are two files,
+  /// though Swift's `String` calls them equal.
+  @Test func pathsThatDifferInAnyByteAreFiledApart() {
+    let store = FingerprintStore()
+    let paths = ["a.go", "a.go ", "A.go", "src/a.go", "src/a.gO", "", "é.go", "e\u{301}.go"]
+    for (index, path) in paths.enumerated() {
+      store.record(FileFingerprint(size: index, summary: .contentHash(index)), for: path)
+    }
+    #expect(store.count == paths.count)
+    for (index, path) in paths.enumerated() {
+      #expect(store.fingerprint(for: path)?.size == index)
+    }
+  }
 }

@@ -191,4 +191,24 @@ struct PollingScannerTests {
       #expect(back.contains(FileEvent(path: root.path + "/d1/inside.txt", kind: .created, isDirectory: false)), "\(back)")
     }
   }
+
+  @Test func anAddedTreeReportsWhatItHoldsOnlyWhenAskedAndIsWatchedEitherWay() async throws {
+    try await withTemporaryFolder { root in
+      try Disk.makeFolder(root.path + "/loud")
+      try Disk.makeFolder(root.path + "/quiet")
+      try makeColdTree(in: root.path + "/loud", folders: 2, filesPerFolder: 3)
+      try makeColdTree(in: root.path + "/quiet", folders: 2, filesPerFolder: 3)
+      var scanner = PollingScanner(exclusion: WatchExclusion())
+      let loud = scanner.addTree(root.path + "/loud", reportsItself: false, reportingContents: true)
+      #expect(Set(loud.map(\.path)).count == 8)
+      #expect(loud.allSatisfy { $0.kind == .created })
+      #expect(loud.contains(FileEvent(path: root.path + "/loud/d1/f2.txt", kind: .created, isDirectory: false)))
+      #expect(scanner.addTree(root.path + "/quiet", reportsItself: false, reportingContents: false).isEmpty)
+      // The silent snapshot is complete all the same: an edit in it is a modification, not a
+      // creation of everything.
+      try Disk.write(root.path + "/quiet/d0/f1.txt", "edited")
+      let events = scanner.scan(cpuAllowance: nil)
+      #expect(events == [FileEvent(path: root.path + "/quiet/d0/f1.txt", kind: .modified, isDirectory: false)])
+    }
+  }
 }

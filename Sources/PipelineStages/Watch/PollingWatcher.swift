@@ -100,8 +100,7 @@ final class PollingWatcher: FileWatcher {
   ///     (for a folder that just appeared).
   /// - Returns: The `.created` events when `reportingContents`, otherwise nothing.
   func addSubtree(_ path: String, reportsItself: Bool = false, reportingContents: Bool) -> [FileEvent] {
-    let events = core.state.withLock { $0.addTree(path, reportsItself: reportsItself) }
-    return reportingContents ? events : []
+    core.state.withLock { $0.addTree(path, reportsItself: reportsItself, reportingContents: reportingContents) }
   }
 
   /// Stops polling every subtree at or inside `path` (it was deleted or moved out), silently.
