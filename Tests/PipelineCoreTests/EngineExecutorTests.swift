@@ -152,7 +152,10 @@ struct EngineExecutorTests {
     try? await Task.sleep(for: .milliseconds(20))
     sleeper.cancel()
     #expect(await value(of: sleeper) == true)
-    #expect(began.duration(to: clock.now) < .seconds(5))
+    // Well short of the 30 s asked for. Not tighter: the test task resumes on Swift's global
+    // pool, two threads on a 2-core machine, which the suites running alongside can hold for
+    // seconds (it took 5.3 s once in a full run).
+    #expect(began.duration(to: clock.now) < .seconds(20))
 
     let already = Task { () -> Bool in
       withUnsafeCurrentTask { $0?.cancel() }

@@ -211,4 +211,47 @@ struct PollingScannerTests {
       #expect(events == [FileEvent(path: root.path + "/quiet/d0/f1.txt", kind: .modified, isDirectory: false)])
     }
   }
+
+  /// As on a file system that keeps whole seconds, or within one tick of the kernel's coarse
+  /// clock: an edit that keeps the size and lands in the same tick leaves the inode, the size
+  /// and the modification time as they were. Only the content tells.
+  @Test func aSameSizeEditInTheTickOfTheLastRoundIsSeenByItsContent() async throws {
+    try await withTemporaryFolder { root in
+      let file = root.path + "/main.go"
+      try Disk.write(file, "aaaa")
+      var info = stat()
+      #expect(stat(file, &info) == 0)
+      var scanner = PollingScanner(exclusion: WatchExclusion())
+      scanner.rotates = false
+      scanner.reset(roots: [root.path])
+      let modified = [FileEvent(path: file, kind: .modified, isDirectory: false)]
+
+      try Disk.write(file, "bbbb")
+      try Disk.setModificationTime(file, to: info.st_mtim)
+      #expect(scanner.scan(cpuAllowance: .zero) == modified)
+      #expect(scanner.scan(cpuAllowance: .zero).isEmpty, "the same bytes again are no change")
+
+      try Disk.write(file, "cccc")
+      try Disk.setModificationTime(file, to: info.st_mtim)
+      #expect(scanner.scan(cpuAllowance: .zero) == modified)
+
+      try Disk.write(file, "cccc")
+      try Disk.setModificationTime(file, to: info.st_mtim)
+      #expect(scanner.scan(cpuAllowance: .zero).isEmpty, "a save without edits is no change")
+    }
+  }
+
+  @Test func aFileModifiedLongAgoIsNotRead() async throws {
+    try await withTemporaryFolder { root in
+      let file = root.path + "/old.go"
+      try Disk.write(file, "aaaa")
+      try Disk.setModificationTime(file, secondsAgo: 3600)
+      var scanner = PollingScanner(exclusion: WatchExclusion())
+      scanner.reset(roots: [root.path])
+      // Not racy: what its stat says is trusted, and its bytes are neither read nor kept.
+      _ = scanner.scan(cpuAllowance: nil)
+      #expect(scanner.lastRound.filesStated == 1)
+      #expect(scanner.trees.first?.snapshot?.contentHashes.isEmpty == true)
+    }
+  }
 }

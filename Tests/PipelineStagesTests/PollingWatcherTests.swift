@@ -328,6 +328,11 @@ enum Disk {
     try check(utimensat(AT_FDCWD, path, &times, 0), "utimensat \(path)")
   }
 
+  static func setModificationTime(_ path: String, to time: timespec) throws {
+    var times = [timespec(tv_sec: 0, tv_nsec: omitTime), time]
+    try check(utimensat(AT_FDCWD, path, &times, 0), "utimensat \(path)")
+  }
+
   static func copyModificationTime(from source: String, to path: String) throws {
     var info = stat()
     try check(stat(source, &info), "stat \(source)")

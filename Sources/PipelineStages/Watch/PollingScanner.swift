@@ -1,4 +1,5 @@
 import Glibc
+import PipelineCore
 
 /// The snapshots of all polled folders, and the round that compares them with the disk.
 ///
@@ -24,6 +25,13 @@ import Glibc
 /// A folder that was listed because its identity moved has all its files `stat`ed too: a name
 /// removed and created again can get the same inode number back (ext4 and tmpfs reuse them),
 /// which `d_ino` alone would not tell apart.
+///
+/// A file whose modification time is within ``racyMargin`` of a round that `stat`s it is
+/// *racy*: an edit in the same timestamp tick that keeps its size would leave everything a
+/// `stat` says as it was (on a file system with whole seconds, or within one tick of the
+/// kernel's coarse clock on any). Such a file, up to ``racyContentLimit``, is hashed at each
+/// of those rounds, and a round that finds other bytes behind the same `stat` reports it
+/// modified; git's index handles its "racy" entries the same way.
 struct PollingScanner {
   let exclusion: WatchExclusion
   var trees: [PolledTree] = []
@@ -46,6 +54,9 @@ struct PollingScanner {
   /// How long a folder in which something changed has all its files `stat`ed every round:
   /// where one edit was made, the next one usually follows.
   static let hotWindow: Int64 = 60_000_000_000
+  /// Racy files larger than this (1 MiB) are not hashed: an edit that keeps their size within
+  /// the tick of the last round is seen at their next change.
+  static let racyContentLimit = 1 << 20
 
   /// How many folders and files a round listed and `stat`ed.
   struct RoundCounts: Equatable {
@@ -189,7 +200,9 @@ struct PollingScanner {
   ) {
     let identity = FolderIdentity(info, granularity: timestampGranularity)
     let moved = identity != folder.identity
-    var statingAll = moved || folder.hotUntil > round.monotonicNow
+    // A folder holding a racy file's hash is stated until the hash is dropped, whatever the
+    // interval: the round that drops it is the one that sees an edit in its last tick.
+    var statingAll = moved || folder.hotUntil > round.monotonicNow || !folder.contentHashes.isEmpty
     if !statingAll && rotates && folder.statedTurn != turn {
       if round.mayStatInRotation() { statingAll = true } else { round.skippedFolder = true }
     }
@@ -250,14 +263,18 @@ struct PollingScanner {
         // Gone between getdents and fstatat: reported removed below, as it is.
         guard fstatat(directory.descriptor, entry.name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
         round.counts.filesStated += 1
-        if SnapshotEntry.nanoseconds(info.st_mtim, granularity: timestampGranularity) > recentlyModified
+        let isRacy = SnapshotEntry.nanoseconds(info.st_mtim, granularity: timestampGranularity) > recentlyModified
           && !SnapshotEntry.isDirectory(info.st_mode)
-        {
-          holdsRacyFile = true
-        }
         if let index {
           seen += 1
+          let reported = events.count
           compare(folder, at: index, with: info, in: path, name: name, into: &events, seen: &seen)
+          if checkContent(of: name, in: folder, directory: directory.descriptor, info: info, isRacy: isRacy),
+            events.count == reported
+          {
+            events.append(FileEvent(path: DirectoryWalker.join(path, name), kind: .modified, isDirectory: false))
+          }
+          if isRacy { holdsRacyFile = true }
         } else {
           let isDirectory = SnapshotEntry.isDirectory(info.st_mode)
           // An excluded folder is never recorded, so it is checked again at each listing; there
@@ -267,6 +284,8 @@ struct PollingScanner {
           }
           folder.entries[name] = SnapshotEntry(info, generation: generation, granularity: timestampGranularity)
           seen += 1
+          _ = checkContent(of: name, in: folder, directory: directory.descriptor, info: info, isRacy: isRacy)
+          if isRacy { holdsRacyFile = true }
           if round.reportsCreations {
             events.append(FileEvent(path: DirectoryWalker.join(path, name), kind: .created, isDirectory: isDirectory))
           }
@@ -276,6 +295,9 @@ struct PollingScanner {
     if seen < folder.entries.count {
       let gone = folder.entries.filter { $0.value.generation != generation }
       for (name, entry) in gone {
+        if folder.contentHashes.removeValue(forKey: name) != nil && folder.contentHashes.isEmpty {
+          folder.contentHashes = [:]
+        }
         let childPath = DirectoryWalker.join(path, name)
         if let child = entry.folder { reportRemoval(ofContentsOf: child, at: childPath, into: &events) }
         events.append(FileEvent(path: childPath, kind: .removed, isDirectory: entry.isDirectory))
@@ -288,6 +310,36 @@ struct PollingScanner {
       folder.hotUntil = max(folder.hotUntil, round.monotonicNow + Self.racyMargin)
     }
     return true
+  }
+
+  /// Hashes a racy file, or one hashed while it was racy, and keeps the hash while it stays
+  /// racy. Returns `true` when the bytes differ from the hash of the last round: an edit that
+  /// left its `stat` as it was.
+  ///
+  /// A hash is dropped at the first round that finds the file no longer racy, after that round
+  /// compared it: an edit in the tick of the last racy round came before this one.
+  private func checkContent(
+    of name: String, in folder: FolderSnapshot, directory: Int32, info: stat, isRacy: Bool
+  ) -> Bool {
+    let known = folder.contentHashes[name]
+    guard isRacy || known != nil else { return false }
+    var hash: Int?
+    if info.st_mode & S_IFMT == S_IFREG && info.st_size <= Self.racyContentLimit {
+      // O_NONBLOCK: a FIFO is not a regular file, but it may have replaced one since the stat.
+      let descriptor = openat(directory, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW)
+      if descriptor >= 0 {
+        var opened = stat()
+        if fstat(descriptor, &opened) == 0 && opened.st_mode & S_IFMT == S_IFREG {
+          hash = FileContent.hashContents(of: descriptor)?.hash
+        }
+        close(descriptor)
+      }
+    }
+    folder.contentHashes[name] = isRacy ? hash : nil
+    // Emptied, it gives its storage back (removing keys keeps the capacity).
+    if known != nil && folder.contentHashes.isEmpty { folder.contentHashes = [:] }
+    guard let known, let hash else { return false }
+    return known != hash
   }
 
   /// Compares the known entry at `index` of `folder` with what `fstatat` says now, appending

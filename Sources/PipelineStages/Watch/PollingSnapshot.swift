@@ -22,6 +22,9 @@ final class FolderSnapshot {
   var hotUntil: Int64 = 0
   /// The rotation turn in which all its files were last stat'ed.
   var statedTurn: UInt32 = 0
+  /// The content hash of each racy file, by name, as the last round read it (see
+  /// ``PollingScanner``); empty, and free, for a folder without one.
+  var contentHashes: [String: Int] = [:]
 }
 
 /// What a folder's `stat` says about its entries: any creation, removal or rename inside it

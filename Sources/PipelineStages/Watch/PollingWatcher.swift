@@ -9,7 +9,8 @@ import Synchronization
 /// reached. An entry is reported modified when its inode, size, modification time (nanoseconds)
 /// or mode differ from what the scan saw before: an edit that keeps the size changes the time,
 /// an editor's atomic save (write a temporary file, rename it over the original) changes the
-/// inode.
+/// inode. A file modified within the last timestamp tick or so is compared by its content too
+/// (see ``PollingScanner``).
 ///
 /// A round does not read everything (see ``PollingScanner``): it `stat`s every folder and lists
 /// again only those whose own inode or timestamps moved (or that were listed within the same
