@@ -16,8 +16,9 @@ public enum CommandSpec: Sendable, Hashable, CustomStringConvertible {
   /// `true` when the command mentions the `{files}` placeholder.
   public var usesFilesPlaceholder: Bool {
     switch self {
-    case .shell(let line): return line.contains(CommandSpec.filesPlaceholder)
-    case .argv(let words): return words.contains { $0.contains(CommandSpec.filesPlaceholder) }
+    // A byte search: `String.contains(_:)` is Foundation's locale-aware one, asked at every run.
+    case .shell(let line): return line.utf8.firstRange(of: CommandSpec.filesPlaceholder.utf8) != nil
+    case .argv(let words): return words.contains { $0.utf8.firstRange(of: CommandSpec.filesPlaceholder.utf8) != nil }
     }
   }
 

@@ -16,7 +16,9 @@ enum ExecutableLookup {
       // there: say that, not "command not found".
       throw .failed(program: program, errno: ENOENT, reason: "working directory \(workingDirectory) does not exist")
     }
-    if program.contains("/") {
+    // Bytes, not `contains("/")`: with Foundation imported that resolves to a locale-aware
+    // search, a few microseconds on every command start.
+    if program.utf8.contains(UInt8(ascii: "/")) {
       let absolute = program.hasPrefix("/") ? program : workingDirectory + "/" + program
       guard access(absolute, F_OK) == 0 else { throw .notFound(program) }
       return program
