@@ -29,14 +29,20 @@ public struct PipelineCommand: AsyncParsableCommand {
   public init() {}
 
   /// Parses the process's arguments and runs the chosen command with `registry`'s stages.
+  ///
+  /// On the main actor, as an `async` entry point is: so the runner's call does not hop to
+  /// Swift's global pool, which would start it (and libdispatch's once-a-second monitor with it)
+  /// in a pipeline that never needs it.
+  @MainActor
   public static func main(registry: StageRegistry) async {
-    // A runner without a `pipeline-keeper` file next to it serves as its own keeper.
+    // A runner without a `pipeline-keeper` file next to it serves as its own keeper; checked
+    // first, so a keeper process starts no engine thread.
     ProcessKeeper.runIfRequested(CommandLine.arguments)
     ProcessKeeper.enableSelfHosting()
     RegistryHolder.current.withLock { $0 = registry }
     // Everything `pipeline` does between the stages runs on the engine's thread: the global
-    // pool is then only started by stages that ask for it (and custom stages), and with it
-    // libdispatch's once-a-second monitor, so a waiting pipeline wakes no thread.
+    // pool is then only started by stages that ask for it (and custom stages), so a waiting
+    // pipeline wakes no thread.
     await withTaskExecutorPreference(EngineExecutor.shared) { await main() }
   }
 
@@ -44,6 +50,7 @@ public struct PipelineCommand: AsyncParsableCommand {
   ///
   /// A name taken twice (a custom stage named like a built-in) is reported and the runner
   /// exits with status 1.
+  @MainActor
   public static func main(registry: StageRegistry, adding stages: [any Stage.Type]) async {
     var registry = registry
     for stage in stages {
