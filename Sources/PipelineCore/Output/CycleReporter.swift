@@ -43,6 +43,7 @@ public final class CycleReporter: EventSink {
       return true
     }
     if opened {
+      history.recordStart()
       forward.emit(
         Event(kind: .cycleStarted, stage: "pipeline", message: batch.description, paths: batch.paths))
     }

@@ -1,3 +1,4 @@
+import Glibc
 import PipelineCore
 
 /// Keeps the changes worth a rebuild and drops the rest: paths outside `include` and
@@ -32,6 +33,10 @@ import PipelineCore
 ///
 /// The startup batch and a rescan batch always pass, holding only the paths the rules keep;
 /// they also restart the baseline and reread every `.gitignore`.
+///
+/// A file that passes after changing during two cycles, and never while the pipeline was idle,
+/// is most likely written by a command of the pipeline: the filter warns once
+/// (``OwnOutputSuspicion``) and drops nothing for it.
 ///
 /// - Important: git never ignores a tracked file, but the filter does not read git's
 ///   index: a tracked file that a `.gitignore` pattern matches is dropped too. See
@@ -100,6 +105,7 @@ struct FilterStage: Stage {
     var rules = self.rules
     let store = configuration.unchanged == .skip ? FingerprintStore() : nil
     var baseline: Task<Void, Never>?
+    var ownOutput = OwnOutputSuspicion()
     for await batch in input {
       let isMarked = batch.isStartup || batch.isRescan
       if isMarked { rules.gitignore?.reset() } else { rules.gitignore?.refreshExcludeFile() }
@@ -129,6 +135,7 @@ struct FilterStage: Stage {
         baseline = startBaseline(rules: rules, store: store)
       }
       let result = Batch(kept, isStartup: batch.isStartup, isRescan: batch.isRescan)
+      if !isMarked && !ownOutput.hasWarned { noteOwnOutput(kept, in: &ownOutput) }
       if result.isEmpty {
         context.emit(.batchDropped, FilterDropReason.message(for: drops), paths: batch.paths)
       } else {
@@ -165,6 +172,23 @@ struct FilterStage: Stage {
       // A file created where the filter knew content: an atomic save replaced it.
       if known != nil { result.kind = .modified }
       return result
+    }
+  }
+
+  /// Warns, once, about files that look written by the pipeline's own commands (see
+  /// ``OwnOutputSuspicion``). A batch of more than 256 files is not looked at: a `stat` each.
+  private func noteOwnOutput(_ kept: [Change], in suspicion: inout OwnOutputSuspicion) {
+    guard kept.count <= 256 else { return }
+    var files: [(path: String, modified: Int)] = []
+    var info = stat()
+    for change in kept where change.kind == .created || change.kind == .modified {
+      guard stat(context.absolutePath(change.path), &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
+      files.append((change.path, info.st_mtim.tv_sec * 1_000_000_000 + info.st_mtim.tv_nsec))
+    }
+    let cycles = context.cycles
+    let suspects = suspicion.observe(files, isDuringACycle: cycles.isDuringACycle)
+    if !suspects.isEmpty {
+      context.emit(.warning, OwnOutputSuspicion.warning(for: suspects), paths: suspects)
     }
   }
 

@@ -1,0 +1,58 @@
+import Foundation
+import PipelineCore
+import Testing
+
+/// A build whose output lands in the watched tree, neither excluded nor ignored, runs the
+/// pipeline twice per save. `pipeline` cannot tell the build's writes from yours, so it drops
+/// nothing, but it says so once, naming the files and the folder to exclude.
+@Suite(.serialized)
+struct OwnOutputWarningTests {
+  private static func project(_ name: String, filter: String) throws -> TemporaryProject {
+    let project = try TemporaryProject(name)
+    try project.write("src/main.txt", "v1\n")
+    try project.write(
+      "pipeline.yaml",
+      "stages:\n  - stage: watch\n  - stage: debounce\n    window: 50ms\n  - stage: filter\n" + filter
+        + "  - stage: build\n    run: sh -c 'mkdir -p out && cp src/main.txt out/main.txt && echo built >> tmp/builds.log'\n")
+    try project.write("tmp/.keep", "")
+    return project
+  }
+
+  @Test func aBuildThatWritesIntoTheWatchedTreeIsNamedOnce() async throws {
+    let project = try Self.project("own-output", filter: "")
+    let run = try PipelineRun(["run"], in: project.root)
+    // The startup build's output starts a second build (in the same cycle: it comes before the
+    // pipeline is idle), which writes the same bytes, dropped as unchanged.
+    #expect(await run.waitUntil { project.lines("tmp/builds.log").count == 2 }, "\(run.transcript)")
+    #expect(await run.waitUntil { run.events("batch-dropped").count == 1 }, "\(run.transcript)")
+    #expect(run.events("warning").isEmpty, "one change during a cycle is not enough: \(run.transcript)")
+
+    try project.write("src/main.txt", "v2\n")
+    #expect(await run.waitForLine(containing: "out/main.txt changed while the pipeline ran, twice"), "\(run.transcript)")
+    #expect(run.transcript.contains("add exclude_dirs: [out] to the filter stage"), "\(run.transcript)")
+    #expect(await run.waitUntil { project.lines("tmp/builds.log").count == 4 }, "the save built twice: \(run.transcript)")
+
+    try await Task.sleep(for: .milliseconds(200))
+    try project.write("src/main.txt", "v3\n")
+    #expect(await run.waitUntil { project.lines("tmp/builds.log").count == 6 }, "\(run.transcript)")
+    #expect(await run.waitUntil { run.events("batch-dropped").count == 3 }, "\(run.transcript)")
+    #expect(run.events("warning").count == 1, "the warning is given once: \(run.transcript)")
+    #expect(await run.interrupt() == .exited(0))
+  }
+
+  @Test func anExcludedOutputFolderRunsOncePerSaveAndWarnsOfNothing() async throws {
+    let project = try Self.project("own-output-excluded", filter: "    exclude_dirs: [out]\n")
+    let run = try PipelineRun(["run"], in: project.root)
+    #expect(await run.waitUntil { run.events("cycle-finished").count == 1 }, "\(run.transcript)")
+    for version in 2...3 {
+      try await Task.sleep(for: .milliseconds(200))
+      try project.write("src/main.txt", "v\(version)\n")
+      #expect(await run.waitUntil { run.events("cycle-finished").count == version }, "\(run.transcript)")
+    }
+    try await Task.sleep(for: .milliseconds(300))
+    #expect(run.events("cycle-finished").count == 3, "\(run.transcript)")
+    #expect(project.lines("tmp/builds.log").count == 3, "\(run.transcript)")
+    #expect(run.events("warning").isEmpty, "\(run.transcript)")
+    #expect(await run.interrupt() == .exited(0))
+  }
+}
