@@ -28,7 +28,7 @@ struct OwnOutputWarningTests {
     #expect(run.events("warning").isEmpty, "one change during a cycle is not enough: \(run.transcript)")
 
     try project.write("src/main.txt", "v2\n")
-    #expect(await run.waitForLine(containing: "out/main.txt changed while the pipeline ran, twice"), "\(run.transcript)")
+    #expect(await run.waitForLine(containing: "out/main.txt changed during a command's run in two cycles"), "\(run.transcript)")
     #expect(run.transcript.contains("add exclude_dirs: [out] to the filter stage"), "\(run.transcript)")
     #expect(await run.waitUntil { project.lines("tmp/builds.log").count == 4 }, "the save built twice: \(run.transcript)")
 
@@ -52,6 +52,38 @@ struct OwnOutputWarningTests {
     try await Task.sleep(for: .milliseconds(300))
     #expect(run.events("cycle-finished").count == 3, "\(run.transcript)")
     #expect(project.lines("tmp/builds.log").count == 3, "\(run.transcript)")
+    #expect(run.events("warning").isEmpty, "\(run.transcript)")
+    #expect(await run.interrupt() == .exited(0))
+  }
+
+  /// Someone who saves while a slow build runs: each save stops the run (`on_busy: restart`),
+  /// so it is not taken for the build's output, even when the file is never saved while the
+  /// pipeline is idle.
+  @Test func savesWhileASlowBuildRunsAreNotTakenForItsOutput() async throws {
+    let project = try TemporaryProject("own-output-slow")
+    try project.write("src/a.txt", "a\n")
+    try project.write("src/b.txt", "b\n")
+    try project.write(
+      "pipeline.yaml",
+      "stages:\n  - stage: watch\n  - stage: debounce\n    window: 50ms\n  - stage: filter\n    exclude_dirs: [tmp]\n"
+        + "  - stage: build\n    run: sh -c 'sleep 1; echo built >> tmp/builds.log'\n")
+    try project.write("tmp/.keep", "")
+    let run = try PipelineRun(["run"], in: project.root)
+    #expect(await run.waitForLine(containing: "[build] $ sh -c"), "\(run.transcript)")
+    try await Task.sleep(for: .milliseconds(300))
+    try project.write("src/b.txt", "b1\n")
+    #expect(await run.waitUntil { run.events("cycle-finished").count == 1 }, "\(run.transcript)")
+
+    try project.write("src/a.txt", "a2\n")
+    #expect(await run.waitForLine(containing: "[build] $ sh -c", count: 3), "\(run.transcript)")
+    try await Task.sleep(for: .milliseconds(300))
+    try project.write("src/b.txt", "b2\n")
+    #expect(await run.waitUntil { run.events("cycle-finished").count == 2 }, "\(run.transcript)")
+    // A save while idle: the filter decides on the saves that fell in runs at its next batch.
+    try project.write("src/a.txt", "a3\n")
+    #expect(await run.waitUntil { run.events("cycle-finished").count == 3 }, "\(run.transcript)")
+    try await Task.sleep(for: .milliseconds(300))
+    #expect(run.events("stage-cancelled").count == 2, "each save stopped the run it fell in: \(run.transcript)")
     #expect(run.events("warning").isEmpty, "\(run.transcript)")
     #expect(await run.interrupt() == .exited(0))
   }

@@ -254,4 +254,41 @@ struct PollingScannerTests {
       #expect(scanner.trees.first?.snapshot?.contentHashes.isEmpty == true)
     }
   }
+
+  @Test func aFileDatedInTheFutureIsNotReadAtEveryRound() async throws {
+    try await withTemporaryFolder { root in
+      let file = root.path + "/ahead.go"
+      try Disk.write(file, "aaaa")
+      try Disk.setModificationTime(file, secondsAgo: -3600)
+      var scanner = PollingScanner(exclusion: WatchExclusion())
+      scanner.reset(roots: [root.path])
+      for _ in 0..<3 { _ = scanner.scan(cpuAllowance: nil) }
+      #expect(scanner.trees.first?.snapshot?.contentHashes.isEmpty == true)
+    }
+  }
+
+  /// A name that is not UTF-8 is opened by its bytes, not by its repaired `String`.
+  @Test func aSameSizeEditOfAFileWhoseNameIsNotUTF8IsSeen() async throws {
+    try await withTemporaryFolder { root in
+      let bytes: [UInt8] = Array((root.path + "/bad").utf8) + [0xFF] + Array(".go".utf8)
+      let path = bytes.map { CChar(bitPattern: $0) } + [0]
+      func write(_ text: String) throws {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        #expect(descriptor >= 0)
+        var content = Array(text.utf8)
+        #expect(Glibc.write(descriptor, &content, content.count) == content.count)
+        close(descriptor)
+      }
+      try write("aaaa")
+      var info = stat()
+      #expect(stat(path, &info) == 0)
+      var scanner = PollingScanner(exclusion: WatchExclusion())
+      scanner.rotates = false
+      scanner.reset(roots: [root.path])
+      try write("bbbb")
+      var times = [timespec(tv_sec: 0, tv_nsec: (1 << 30) - 2), info.st_mtim]
+      #expect(utimensat(AT_FDCWD, path, &times, 0) == 0)
+      #expect(scanner.scan(cpuAllowance: .zero).map(\.kind) == [.modified])
+    }
+  }
 }

@@ -40,10 +40,11 @@ public final class CycleReporter: EventSink {
     let opened = state.withLock { state -> Bool in
       guard state.cycle == nil else { return false }
       state.cycle = Cycle(started: clock.now)
+      // Under the lock: the end of the last cycle is recorded before this start.
+      history.recordStart()
       return true
     }
     if opened {
-      history.recordStart()
       forward.emit(
         Event(kind: .cycleStarted, stage: "pipeline", message: batch.description, paths: batch.paths))
     }
@@ -53,6 +54,10 @@ public final class CycleReporter: EventSink {
   public func emit(_ event: Event) {
     let outcome: String
     switch event.kind {
+    case .stageStarted:
+      // Runs of commands only: not an app's restart, which a person's save does not stop.
+      if event.metadata["command"] != nil { history.recordRunStart(stage: event.stage) }
+      return
     case .stageSucceeded: outcome = "ok"
     case .stageFailed: outcome = event.metadata["continued"] == "true" ? "failed, continued" : "failed"
     case .stageCancelled: outcome = "cancelled"
@@ -70,6 +75,7 @@ public final class CycleReporter: EventSink {
       return
     default: return
     }
+    history.recordRunEnd(stage: event.stage, finished: outcome != "cancelled")
     let duration = Double(event.metadata["duration"] ?? "") ?? 0
     state.withLock { state in
       state.cycle?.stages.append((event.stage, duration, outcome))
@@ -81,11 +87,12 @@ public final class CycleReporter: EventSink {
   public func pipelineIdle() {
     guard let (finished, runningApps) = state.withLock({ state -> (Cycle, [String: String])? in
       defer { state.cycle = nil }
+      // Under the lock: a cycle that opens right after is recorded after this end.
+      if let cycle = state.cycle { history.record(failed: !cycle.failures.isEmpty) }
       return state.cycle.map { ($0, state.runningApps) }
     }) else { return }
     let total = finished.started.duration(to: clock.now)
     let failed = !finished.failures.isEmpty
-    history.record(failed: failed)
     let parts = finished.stages.filter { $0.outcome != "cancelled" }.map {
       "\($0.name) \(Duration.seconds($0.duration).humanText)" + ($0.outcome == "ok" ? "" : " (\($0.outcome))")
     }

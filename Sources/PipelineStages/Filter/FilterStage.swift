@@ -34,9 +34,9 @@ import PipelineCore
 /// The startup batch and a rescan batch always pass, holding only the paths the rules keep;
 /// they also restart the baseline and reread every `.gitignore`.
 ///
-/// A file that passes after changing during two cycles, and never while the pipeline was idle,
-/// is most likely written by a command of the pipeline: the filter warns once
-/// (``OwnOutputSuspicion``) and drops nothing for it.
+/// A file that passes after being written during command runs in two cycles, and never while
+/// the pipeline was idle, is most likely written by a command of the pipeline: the filter warns
+/// once (``OwnOutputSuspicion``) and drops nothing for it.
 ///
 /// - Important: git never ignores a tracked file, but the filter does not read git's
 ///   index: a tracked file that a `.gitignore` pattern matches is dropped too. See
@@ -186,9 +186,8 @@ struct FilterStage: Stage {
       files.append((change.path, info.st_mtim.tv_sec * 1_000_000_000 + info.st_mtim.tv_nsec))
     }
     let cycles = context.cycles
-    let suspects = suspicion.observe(files, isDuringACycle: cycles.isDuringACycle)
-    if !suspects.isEmpty {
-      context.emit(.warning, OwnOutputSuspicion.warning(for: suspects), paths: suspects)
+    if let finding = suspicion.observe(files, writer: cycles.writer(of:)) {
+      context.emit(.warning, OwnOutputSuspicion.warning(for: finding), paths: finding.paths)
     }
   }
 

@@ -1,66 +1,102 @@
+import PipelineCore
+
 /// Spots files that a command of the pipeline itself seems to write into the watched tree: a
 /// build whose output is neither excluded nor ignored runs the pipeline twice per save (and
 /// without end when its output differs every time).
 ///
 /// `pipeline` cannot tell a command's writes from a person's, so nothing is dropped; the filter
-/// warns once instead. A path is suspected when it changed while a cycle ran, twice, and was
-/// never seen changed between cycles: a source file someone edits is saved while the pipeline is
-/// idle at least once, a build's output never is.
+/// warns once instead. A path is suspected when it was written while a command stage's run went
+/// to its end, in two different cycles, and was never seen written while the pipeline was idle:
+/// - a person's save during a run stops that run (`on_busy: restart`, the default), so it does
+///   not count; a build's output is written by a run that goes on to its end;
+/// - a source file someone edits is saved while the pipeline is idle at least once;
+/// - a file whose time has no fraction of a millisecond is left out: on a file system that
+///   keeps coarse times, it cannot be placed in a run.
 struct OwnOutputSuspicion {
-  /// How many times a path must change during a cycle before the warning.
+  /// In how many cycles a path must be written before the warning.
   static let threshold = 2
   /// At most this many paths are remembered in each set, so a huge tree costs little.
   static let memoryLimit = 10_000
 
-  /// Paths seen changed between cycles: never suspected.
-  private var changedWhileIdle: Set<String> = []
-  /// How many times each path changed while a cycle ran.
-  private var changesDuringCycles: [String: Int] = [:]
+  /// A file that passed the filter: its path and modification time (nanoseconds since 1970).
+  typealias File = (path: String, modified: Int)
+
+  /// Paths seen written while the pipeline was idle: never suspected.
+  private var writtenWhileIdle: Set<String> = []
+  /// For each path written during finished runs: the cycles, at most ``threshold`` of them.
+  private var cyclesWritten: [String: [Int]] = [:]
+  /// Files written while a run was still going on: decided at the next look.
+  private var undecided: [File] = []
   /// Set once the warning was given: it is given once per run.
   private(set) var hasWarned = false
 
-  /// Takes the created or modified files of a batch that passed the filter, with their
-  /// modification times; returns the paths to warn about (once per run), or an empty list.
-  ///
-  /// - Parameter isDuringACycle: Whether a modification time fell while a cycle ran
-  ///   (``CycleHistory/isDuringACycle(_:)``).
-  mutating func observe(_ files: [(path: String, modified: Int)], isDuringACycle: (Int) -> Bool) -> [String] {
-    guard !hasWarned else { return [] }
-    var suspects: [String] = []
-    for file in files {
-      if !isDuringACycle(file.modified) {
-        changesDuringCycles[file.path] = nil
-        if changedWhileIdle.count < Self.memoryLimit { changedWhileIdle.insert(file.path) }
-        continue
-      }
-      guard !changedWhileIdle.contains(file.path) else { continue }
-      let count = (changesDuringCycles[file.path] ?? 0) + 1
-      guard count < Self.threshold else {
-        suspects.append(file.path)
-        continue
-      }
-      if changesDuringCycles.count < Self.memoryLimit { changesDuringCycles[file.path] = count }
-    }
-    guard !suspects.isEmpty else { return [] }
-    hasWarned = true
-    changedWhileIdle = []
-    changesDuringCycles = [:]
-    return suspects.sorted()
+  /// What to warn about.
+  struct Finding: Equatable {
+    /// The suspected paths, sorted.
+    var paths: [String]
+    /// Whether a folder of theirs also holds files written while the pipeline was idle (your
+    /// sources): then the files are to be excluded, not the folder.
+    var sharesAFolderWithSources: Bool
   }
 
-  /// The warning for `paths` (from ``observe(_:isDuringACycle:)``).
-  static func warning(for paths: [String]) -> String {
+  /// Takes the created or modified files of a batch that passed the filter; returns what to
+  /// warn about (once per run), or `nil`.
+  ///
+  /// - Parameter writer: What was going on when a file was written
+  ///   (``CycleHistory/writer(of:)``).
+  mutating func observe(_ files: [File], writer: (Int) -> CycleHistory.Writer) -> Finding? {
+    guard !hasWarned else { return nil }
+    let waiting = undecided
+    undecided = []
+    var suspects: [String] = []
+    for file in waiting + files where file.modified % 1_000_000 != 0 {
+      switch writer(file.modified) {
+      case .idle:
+        cyclesWritten[file.path] = nil
+        if writtenWhileIdle.count < Self.memoryLimit { writtenWhileIdle.insert(file.path) }
+      case .finishedRun(let cycle):
+        guard !writtenWhileIdle.contains(file.path) else { continue }
+        var cycles = cyclesWritten[file.path] ?? []
+        if !cycles.contains(cycle) { cycles.append(cycle) }
+        if cycles.count >= Self.threshold {
+          if !suspects.contains(file.path) { suspects.append(file.path) }
+        } else if cyclesWritten.count < Self.memoryLimit || cyclesWritten[file.path] != nil {
+          cyclesWritten[file.path] = cycles
+        }
+      case .undecided:
+        if undecided.count < 256 { undecided.append(file) }
+      case .otherwise:
+        break
+      }
+    }
+    guard !suspects.isEmpty else { return nil }
+    let folders = Set(suspects.map(Self.folder(of:)))
+    let finding = Finding(
+      paths: suspects.sorted(), sharesAFolderWithSources: writtenWhileIdle.contains { folders.contains(Self.folder(of: $0)) })
+    hasWarned = true
+    writtenWhileIdle = []
+    cyclesWritten = [:]
+    undecided = []
+    return finding
+  }
+
+  /// The folder holding `path`; `""` at the root.
+  private static func folder(of path: String) -> String {
+    guard let slash = path.lastIndex(of: "/") else { return "" }
+    return String(path[..<slash])
+  }
+
+  /// The warning for a finding of ``observe(_:writer:)``.
+  static func warning(for finding: Finding) -> String {
+    let paths = finding.paths
     let shown = paths.prefix(3).joined(separator: ", ") + (paths.count > 3 ? " and \(paths.count - 3) more" : "")
-    let folders = Set(paths.map { path -> String in
-      guard let slash = path.lastIndex(of: "/") else { return path }
-      return String(path[..<slash])
-    }).sorted()
-    let remedy = paths.allSatisfy({ $0.contains("/") })
-      ? "add exclude_dirs: [\(folders.joined(separator: ", "))] to the filter stage"
-      : "add exclude: [\(paths.prefix(3).map { "\"\($0)\"" }.joined(separator: ", "))] to the filter stage"
-    return "\(shown) changed while the pipeline ran, twice, and started the next cycle each time: "
-      + "if a command of the pipeline writes \(paths.count == 1 ? "it" : "them"), every save runs the pipeline twice "
-      + "(and without end if the output differs each time). To stop that, \(remedy), or list "
-      + "\(paths.count == 1 ? "it" : "them") in .gitignore"
+    let folders = Set(paths.map(Self.folder(of:))).sorted()
+    let remedy = folders.contains("") || finding.sharesAFolderWithSources
+      ? "add exclude: [\(paths.prefix(3).map { "\"\($0)\"" }.joined(separator: ", "))] to the filter stage"
+      : "add exclude_dirs: [\(folders.joined(separator: ", "))] to the filter stage"
+    let it = paths.count == 1 ? "it" : "them"
+    return "\(shown) changed during a command's run in two cycles, never between them, and started the next cycle each time: "
+      + "if a command of the pipeline writes \(it), every save runs the pipeline twice "
+      + "(and without end if the output differs each time). To stop that, \(remedy), or list \(it) in .gitignore"
   }
 }

@@ -263,13 +263,16 @@ struct PollingScanner {
         // Gone between getdents and fstatat: reported removed below, as it is.
         guard fstatat(directory.descriptor, entry.name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
         round.counts.filesStated += 1
-        let isRacy = SnapshotEntry.nanoseconds(info.st_mtim, granularity: timestampGranularity) > recentlyModified
+        let modified = SnapshotEntry.nanoseconds(info.st_mtim, granularity: timestampGranularity)
+        // A time further ahead than the margin (a file dated in the future, a server whose clock
+        // runs ahead) is never "the tick of this round": hashing it would go on forever.
+        let isRacy = modified > recentlyModified && modified <= folder.listedAt + Self.racyMargin
           && !SnapshotEntry.isDirectory(info.st_mode)
         if let index {
           seen += 1
           let reported = events.count
           compare(folder, at: index, with: info, in: path, name: name, into: &events, seen: &seen)
-          if checkContent(of: name, in: folder, directory: directory.descriptor, info: info, isRacy: isRacy),
+          if checkContent(of: name, named: entry.name, in: folder, directory: directory.descriptor, info: info, isRacy: isRacy),
             events.count == reported
           {
             events.append(FileEvent(path: DirectoryWalker.join(path, name), kind: .modified, isDirectory: false))
@@ -284,7 +287,7 @@ struct PollingScanner {
           }
           folder.entries[name] = SnapshotEntry(info, generation: generation, granularity: timestampGranularity)
           seen += 1
-          _ = checkContent(of: name, in: folder, directory: directory.descriptor, info: info, isRacy: isRacy)
+          _ = checkContent(of: name, named: entry.name, in: folder, directory: directory.descriptor, info: info, isRacy: isRacy)
           if isRacy { holdsRacyFile = true }
           if round.reportsCreations {
             events.append(FileEvent(path: DirectoryWalker.join(path, name), kind: .created, isDirectory: isDirectory))
@@ -318,15 +321,21 @@ struct PollingScanner {
   ///
   /// A hash is dropped at the first round that finds the file no longer racy, after that round
   /// compared it: an edit in the tick of the last racy round came before this one.
+  ///
+  /// - Parameters:
+  ///   - name: The entry's key in the snapshot.
+  ///   - rawName: The entry's name as the listing gave it: a name that is not UTF-8 differs
+  ///     from `name`, whose bad bytes were replaced.
   private func checkContent(
-    of name: String, in folder: FolderSnapshot, directory: Int32, info: stat, isRacy: Bool
+    of name: String, named rawName: UnsafePointer<CChar>, in folder: FolderSnapshot, directory: Int32,
+    info: stat, isRacy: Bool
   ) -> Bool {
     let known = folder.contentHashes[name]
     guard isRacy || known != nil else { return false }
     var hash: Int?
     if info.st_mode & S_IFMT == S_IFREG && info.st_size <= Self.racyContentLimit {
       // O_NONBLOCK: a FIFO is not a regular file, but it may have replaced one since the stat.
-      let descriptor = openat(directory, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW)
+      let descriptor = openat(directory, rawName, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW)
       if descriptor >= 0 {
         var opened = stat()
         if fstat(descriptor, &opened) == 0 && opened.st_mode & S_IFMT == S_IFREG {
