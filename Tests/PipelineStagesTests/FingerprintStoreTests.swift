@@ -52,4 +52,21 @@ import Testing
       #expect(store.fingerprint(for: path)?.size == index)
     }
   }
+
+  /// A folder moved out of the tree and back: its files' return is a change.
+  @Test func aForgottenTreeTakesTheFingerprintsInsideItAlong() {
+    let store = FingerprintStore()
+    store.record(old, for: "src/a/f.go")
+    store.record(old, for: "src/a/deep/g.go")
+    store.record(old, for: "src/ab/h.go")
+    store.record(old, for: "src/b.go")
+    store.forgetTree(at: "src/a")
+    #expect(store.fingerprint(for: "src/a/f.go") == nil)
+    #expect(store.fingerprint(for: "src/a/deep/g.go") == nil)
+    #expect(store.fingerprint(for: "src/ab/h.go") == old, "a folder whose name only starts the same")
+    #expect(store.fingerprint(for: "src/b.go") == old)
+    // Recorded again after the folder came back: it counts.
+    store.record(new, for: "src/a/f.go")
+    #expect(store.fingerprint(for: "src/a/f.go") == new)
+  }
 }

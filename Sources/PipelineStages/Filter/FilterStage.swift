@@ -191,11 +191,15 @@ struct FilterStage: Stage {
     }
   }
 
-  /// Forgets the fingerprint of a removed path, or of the old path of a rename.
+  /// Forgets the fingerprint of a removed path, or of the old path of a rename. A path not
+  /// known as a file may have been a folder: what was recorded inside it is forgotten too.
   private static func forget(_ change: Change, in store: FingerprintStore?) {
     guard let store else { return }
-    if change.kind == .removed { store.record(nil, for: change.path) }
-    if let previous = change.previousPath { store.record(nil, for: previous) }
+    func forget(_ path: String) {
+      if store.fingerprint(for: path) != nil { store.record(nil, for: path) } else { store.forgetTree(at: path) }
+    }
+    if change.kind == .removed { forget(change.path) }
+    if let previous = change.previousPath { forget(previous) }
   }
 
   /// Starts fingerprinting the tree in the background, replacing what the store knew.
