@@ -8,8 +8,9 @@ import PipelineCore
 ///   only that one folder.
 ///
 /// A trailing `/` is ignored, and names are taken literally (no globs). Only what is
-/// *inside* a folder is dropped, not the folder's own path, as for `dir/` patterns: a file
-/// may have the folder's name.
+/// *inside* a folder is matched, not the folder's own path, as for `dir/` patterns: a file
+/// may have the folder's name. (The filter drops the folder's own change all the same when it
+/// does not know the path as a file: ``FilterRules/contentsDropReason(ofFolder:)``.)
 struct ExcludedFolders: Sendable, Hashable {
   /// Folder names excluded at any depth.
   let names: Set<String>

@@ -48,6 +48,19 @@ struct FilterRules: Sendable {
     return source.map(FilterDropReason.gitignored)
   }
 
+  /// Why everything inside the folder at `path` is dropped, or `nil` when something could pass:
+  /// asked of a folder's own change (`rm -rf out` reports `out` removed), which would otherwise
+  /// pass although `exclude_dirs: [out]`, `exclude: ["out/**"]` or a `.gitignore` line `out/*`
+  /// drops all it held. Only the exclusions count; `include` and `extensions` do not (a folder
+  /// has no extension, yet what it held may have).
+  mutating func contentsDropReason(ofFolder path: String) -> FilterDropReason? {
+    // A name no pattern of files names: only rules that take the whole folder match it.
+    let inside = path + "/\u{1}"
+    if excludedFolders.contains(inside) { return .inExcludedFolder }
+    if exclude.contains(where: { $0.covers(inside) }) { return .excluded }
+    return gitignore?.ignoreSource(for: inside, isDirectory: false).map(FilterDropReason.gitignored)
+  }
+
   /// Whether `include` or `extensions` let `path` in.
   func includes(_ path: String) -> Bool {
     if include.isEmpty && extensions.isEmpty { return true }

@@ -118,6 +118,12 @@ struct FilterStage: Stage {
         let isDirectory = change.kind == .removed ? nil : DirectoryWalker.isDirectory(absolute)
         if let reason = rules.dropReason(for: change.path, isDirectory: isDirectory) {
           drops.append((reason, change.path))
+        } else if isDirectory != false, store?.fingerprint(for: change.path) == nil,
+          let reason = rules.contentsDropReason(ofFolder: change.path)
+        {
+          // An excluded folder's own change: a build that recreates its excluded output
+          // folder (`rm -rf out && mkdir out`) would otherwise start the next build, forever.
+          drops.append((reason, change.path))
         } else if let store, !isMarked, isDirectory == false {
           if let change = Self.checkContent(of: change, at: absolute, store: store, retryingAfter: context.cycles.lastFailure) {
             kept.append(change)
