@@ -41,6 +41,9 @@ struct PollingScanner {
   /// For tests: `false` stops the rotation, so that only a folder's identity, its raciness and
   /// its heat decide what a round reads.
   var rotates = true
+  /// For tests: `false` leaves files' change times out, as on a file system whose change times
+  /// are as coarse as its modification times.
+  var comparesChangeTime = true
   /// What the last round did, for tests.
   private(set) var lastRound = RoundCounts()
   private var generation: UInt32 = 0
@@ -285,7 +288,8 @@ struct PollingScanner {
           if isDirectory && exclusion.excludes(directory: DirectoryWalker.join(path, name), name: name[...]) {
             continue
           }
-          folder.entries[name] = SnapshotEntry(info, generation: generation, granularity: timestampGranularity)
+          folder.entries[name] = SnapshotEntry(
+            info, generation: generation, granularity: timestampGranularity, comparesChangeTime: comparesChangeTime)
           seen += 1
           _ = checkContent(of: name, named: entry.name, in: folder, directory: directory.descriptor, info: info, isRacy: isRacy)
           if isRacy { holdsRacyFile = true }
@@ -374,7 +378,8 @@ struct PollingScanner {
         folder.entries.remove(at: index)
         seen -= 1
       } else {
-        folder.entries.values[index] = SnapshotEntry(info, generation: generation, granularity: timestampGranularity)
+        folder.entries.values[index] = SnapshotEntry(
+          info, generation: generation, granularity: timestampGranularity, comparesChangeTime: comparesChangeTime)
         events.append(FileEvent(path: childPath, kind: .created, isDirectory: SnapshotEntry.isDirectory(info.st_mode)))
       }
     }

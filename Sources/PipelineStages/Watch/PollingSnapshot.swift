@@ -53,20 +53,27 @@ struct FolderIdentity: Equatable {
 }
 
 /// What a scan saw of one entry.
+///
+/// The change time counts too: a copy that keeps the modification time (`cp -p`, `rsync -t`,
+/// `touch -r`) sets it back, but nothing can set the change time, which the kernel moves at
+/// every write and every change of the entry's metadata.
 struct SnapshotEntry {
   var inode: UInt64
   var size: Int64
   var modificationTime: Int64
+  /// `-1` when change times are not compared (``PollingScanner/comparesChangeTime``).
+  var changeTime: Int64
   var mode: UInt32
   /// The scan that last saw the entry: entries left behind by a listing were removed.
   var generation: UInt32
   /// The folder's own snapshot, for a folder (never for a symlink to one).
   var folder: FolderSnapshot?
 
-  init(_ info: stat, generation: UInt32, granularity: Int64) {
+  init(_ info: stat, generation: UInt32, granularity: Int64, comparesChangeTime: Bool = true) {
     inode = UInt64(info.st_ino)
     size = Int64(info.st_size)
     modificationTime = Self.nanoseconds(info.st_mtim, granularity: granularity)
+    changeTime = comparesChangeTime ? Self.nanoseconds(info.st_ctim, granularity: granularity) : -1
     mode = info.st_mode
     self.generation = generation
     folder = Self.isDirectory(info.st_mode) ? FolderSnapshot() : nil
@@ -91,14 +98,16 @@ struct SnapshotEntry {
     let inode = UInt64(info.st_ino)
     let size = Int64(info.st_size)
     let modificationTime = Self.nanoseconds(info.st_mtim, granularity: granularity)
+    let changeTime = self.changeTime < 0 ? -1 : Self.nanoseconds(info.st_ctim, granularity: granularity)
     if inode == self.inode && size == self.size && modificationTime == self.modificationTime
-      && info.st_mode == mode
+      && changeTime == self.changeTime && info.st_mode == mode
     {
       return .same
     }
     self.inode = inode
     self.size = size
     self.modificationTime = modificationTime
+    self.changeTime = changeTime
     mode = info.st_mode
     return isDirectory ? .same : .modified
   }

@@ -6,8 +6,9 @@ import Synchronization
 ///
 /// It works on every file system (network mounts, some container bind mounts, FUSE) and needs no
 /// kernel watches, which makes it the fallback of ``InotifyWatcher`` when the inotify limits are
-/// reached. An entry is reported modified when its inode, size, modification time (nanoseconds)
-/// or mode differ from what the scan saw before: an edit that keeps the size changes the time,
+/// reached. An entry is reported modified when its inode, size, modification or change time
+/// (nanoseconds) or mode differ from what the scan saw before: an edit that keeps the size
+/// changes the times, a copy that sets the old modification time back still moves the change time,
 /// an editor's atomic save (write a temporary file, rename it over the original) changes the
 /// inode. A file modified within the last timestamp tick or so is compared by its content too
 /// (see ``PollingScanner``).
