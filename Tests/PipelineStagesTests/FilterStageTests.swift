@@ -68,9 +68,21 @@ import Testing
     }
   }
 
-  @Test(arguments: ["\"\"", "\".\"", "a/b"])
+  @Test(arguments: ["\"\"", "\".\"", "a/b", "\"*.go\"", "go?"])
   func anInvalidExtensionIsAnError(_ written: String) throws {
     #expect(throws: Diagnostic.self) { try StageHarness(FilterStage.self, yaml: "extensions: [\(written)]") }
+    #expect(throws: Diagnostic.self) {
+      try StageHarness(FormatStage.self, yaml: "run: [gofmt, -w, \"{files}\"]\nextensions: [\(written)]")
+    }
+  }
+
+  /// `exclude_dirs` takes names as written: a glob would match no folder, silently.
+  @Test(arguments: ["**/gen", "*.cache", "build/?"])
+  func aGlobInExcludeDirsIsAnErrorThatPointsToExclude(_ entry: String) throws {
+    let error = #expect(throws: Diagnostic.self) { try StageHarness(FilterStage.self, yaml: "exclude_dirs: [\"\(entry)\"]") }
+    #expect(error?.description.contains("is a glob") == true)
+    #expect(error?.description.contains("exclude: [\"**/gen/**\"]") == true)
+    #expect(throws: Diagnostic.self) { try StageHarness(WatchStage.self, yaml: "exclude_dirs: [\"\(entry)\"]") }
   }
 
   @Test func excludeDirsDropsWhatIsInsideThoseFolders() async throws {

@@ -55,8 +55,8 @@ struct FilterStage: Stage {
       include = try options.value(
         "include", default: [],
         help: "Globs of paths to keep. A path is kept when it matches an include glob or has one of the extensions; when both lists are empty, every path is.")
-      let extensions = try options.value(
-        "extensions", default: [String](),
+      extensions = try ExtensionsOption.read(
+        options,
         help: "File extensions to keep, with or without the dot (`go`, `.tmpl`), case-sensitive: short for include globs like `**/*.go`, combined with include as an or.")
       exclude = try options.value(
         "exclude", default: [],
@@ -74,11 +74,7 @@ struct FilterStage: Stage {
         "unchanged", default: .skip,
         help: "`skip` drops a change to a file whose content is what the filter last let through (a touch, a save without edits; after a failed cycle, a file saved since the failure passes anyway, so a save retries; above \(FileFingerprint.contentLimit >> 20) MiB, size and modification time are compared) and reports an atomic save as modified; at startup the tree is fingerprinted in the background (at most \(FingerprintBaseline.fileLimit) files or \(FingerprintBaseline.timeBudget.pipelineText)). `keep` reads no content.")
 
-      self.extensions = extensions.map { $0.hasPrefix(".") ? String($0.dropFirst()) : $0 }
-      if let bad = extensions.first(where: { $0.isEmpty || $0 == "." || $0.contains("/") }) {
-        throw options.invalid(
-          "extensions", "'\(bad)' is not a file extension", help: "write extensions like go or .go")
-      }
+
     }
   }
 

@@ -38,9 +38,8 @@ struct FormatStage: Stage {
       let include = try options.value(
         "include", default: [GlobPattern](),
         help: "Globs of the changed files to format. A file is formatted when it matches one or has one of the extensions; when both lists are empty, every changed file is.")
-      let extensions = try options.value(
-        "extensions", default: [String](),
-        help: "Extensions of the changed files to format, with or without the dot (`go`, `.swift`).")
+      let extensions = try ExtensionsOption.read(
+        options, help: "Extensions of the changed files to format, with or without the dot (`go`, `.swift`).")
       check = try options.value(
         "check", default: false,
         help: "Fail instead of rewriting: the files the formatter would change are put back as they were, and the stage fails naming them.")

@@ -54,6 +54,11 @@ struct WatchStage: Stage {
       let extra = try options.value(
         "exclude_dirs", default: [String](),
         help: "More folder names or paths (relative to the pipeline's folder) never to watch.")
+      if let glob = extra.first(where: ExcludedFolders.isGlob) {
+        throw options.invalid(
+          "exclude_dirs", "'\(glob)' is a glob, and folder names are taken as written in 'exclude_dirs'",
+          help: "write folder names (generated) or paths relative to the pipeline's folder (build/out)")
+      }
       let useDefaults = try options.value(
         "default_excludes", default: true,
         help: "Also exclude \(WatchStage.defaultExcludedDirectories.joined(separator: ", ")).")

@@ -1,0 +1,19 @@
+import PipelineCore
+
+/// The `extensions` key of `filter` and `format`: file extensions with or without their dot
+/// (`go`, `.tmpl`), returned without it.
+enum ExtensionsOption {
+  /// Reads and checks `extensions`: an entry that is empty, `.` alone, holds a `/`, or looks
+  /// like a glob (`*.go`, which would match no extension) is refused at its place in the file.
+  static func read(_ options: StageOptions, help: String) throws -> [String] {
+    let extensions = try options.value("extensions", default: [String](), help: help)
+    if let bad = extensions.first(where: { $0.isEmpty || $0 == "." || $0.contains("/") || ExcludedFolders.isGlob($0) }) {
+      throw options.invalid(
+        "extensions", "'\(bad)' is not a file extension",
+        help: ExcludedFolders.isGlob(bad)
+          ? "write extensions like go or .go; for a glob, use include: [\"**/*.go\"]"
+          : "write extensions like go or .go")
+    }
+    return extensions.map { $0.hasPrefix(".") ? String($0.dropFirst()) : $0 }
+  }
+}
