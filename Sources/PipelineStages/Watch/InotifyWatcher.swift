@@ -471,10 +471,26 @@ private final class InotifyReader {
 
   // MARK: Reading events
 
-  /// Reads one chunk of events and handles them in order.
+  /// Reads the queued events and handles them in order.
+  ///
+  /// A folder's `IN_MOVED_FROM` left unpaired at the end of a chunk reads the next chunk at once:
+  /// its `IN_MOVED_TO` may be there (a full buffer splits the pair), and only a pair is a rename
+  /// whose files can be named under both names.
   private func read(into buffer: UnsafeMutableRawPointer, report: inout ChunkReport) {
+    while readChunk(into: buffer, report: &report) && !pendingMoves.isEmpty {}
+    // A folder moved out has no IN_MOVED_TO. Should one still come later, the folder is handled
+    // as moved in: its files are reported created, though not removed under the old name.
+    for move in pendingMoves {
+      if let node = move.node { drop(node) }
+      fallback?.removeSubtrees(atOrUnder: move.path)
+    }
+    pendingMoves = []
+  }
+
+  /// Reads and handles one chunk; returns whether there was one.
+  private func readChunk(into buffer: UnsafeMutableRawPointer, report: inout ChunkReport) -> Bool {
     let count = Glibc.read(descriptor, buffer, Self.bufferSize)
-    guard count > 0 else { return }  // EAGAIN or EINTR: poll() again.
+    guard count > 0 else { return false }  // EAGAIN or EINTR: poll() again.
     var offset = 0
     while offset + Self.eventHeaderSize <= count {
       let event = buffer + offset
@@ -491,13 +507,7 @@ private final class InotifyReader {
       handle(watch: watch, mask: mask, cookie: cookie, name: name, report: &report)
       offset += Self.eventHeaderSize + nameCapacity
     }
-    // A folder moved out has no IN_MOVED_TO. Should the pair be split over two reads, the folder
-    // is dropped here and handled as moved in when its IN_MOVED_TO comes: more events, no harm.
-    for move in pendingMoves {
-      if let node = move.node { drop(node) }
-      fallback?.removeSubtrees(atOrUnder: move.path)
-    }
-    pendingMoves = []
+    return true
   }
 
   private func handle(watch: Int32, mask: UInt32, cookie: UInt32, name: String, report: inout ChunkReport) {
