@@ -177,6 +177,29 @@ struct InotifyWatcherTests {
     }
   }
 
+  /// A folder's IN_MOVED_FROM that ends one read, with its IN_MOVED_TO in the next: still a
+  /// rename, whose files are named under both names, and whose watches follow.
+  @Test func aRenamePairSplitOverTwoReadsStillNamesTheOldFiles() async throws {
+    try await withTemporaryFolder { root in
+      try Disk.makeFolders(root.path + "/pkg/inner")
+      try Disk.write(root.path + "/pkg/inner/file.txt", "x")
+      try await watching(root) { watcher, recorder in
+        watcher.setReadingPaused(true)
+        // Names of 10 bytes make 32-byte events: 2,047 of them, then the rename's IN_MOVED_FROM
+        // fills the 64 KiB read exactly, and its IN_MOVED_TO starts the next one.
+        for index in 0..<1023 { try Disk.touch(root.path + "/f" + String(100_000_000 + index).suffix(9)) }
+        try Disk.makeFolders(root.path + "/folder0001")
+        try Disk.rename(root.path + "/pkg", root.path + "/pk2")
+        watcher.setReadingPaused(false)
+
+        #expect(await recorder.waitUntil { $0.contains(.created, root.path + "/pk2/inner/file.txt") }, "\(recorder)")
+        #expect(recorder.contains(.removed, root.path + "/pkg/inner/file.txt"), "\(recorder)")
+        try Disk.write(root.path + "/pk2/inner/later.txt", "x")
+        #expect(await recorder.waitUntil { $0.contains(.created, root.path + "/pk2/inner/later.txt") }, "\(recorder)")
+      }
+    }
+  }
+
   @Test func dropsAFolderMovedOutAndReadsOneMovedIn() async throws {
     try await withTemporaryFolder { root in
       try await withTemporaryFolder { outside in

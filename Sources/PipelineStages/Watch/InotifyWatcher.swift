@@ -22,8 +22,11 @@ import Synchronization
 /// - A file written, truncated or whose attributes changed: `.modified`, at most once per path
 ///   per read (a save is several inotify events).
 /// - A rename inside the tree: `.removed` for the old path, `.created` for the new one. A folder
-///   moved in is read and everything in it reported `.created`; so is a new folder, because
-///   `mkdir -p a/b && cp …` or `git checkout` fill it before its watch exists.
+///   renamed is read again under its new name: each entry found is `.removed` under the old
+///   name and `.created` under the new one, and folders its watches missed (made and renamed at
+///   once) are watched. A folder moved in is read and everything in it reported `.created`; so
+///   is a new folder, because `mkdir -p a/b && cp …` or `git checkout` fill it before its watch
+///   exists.
 /// - A root deleted or moved away: `.removed` for it and a `.warning`; when it is back, its
 ///   contents as `.created` and a `.rescanNeeded`.
 /// - The kernel queue overflowed: the watches are rebuilt, then `.rescanNeeded` for each root.
@@ -468,10 +471,26 @@ private final class InotifyReader {
 
   // MARK: Reading events
 
-  /// Reads one chunk of events and handles them in order.
+  /// Reads the queued events and handles them in order.
+  ///
+  /// A folder's `IN_MOVED_FROM` left unpaired at the end of a chunk reads the next chunk at once:
+  /// its `IN_MOVED_TO` may be there (a full buffer splits the pair), and only a pair is a rename
+  /// whose files can be named under both names.
   private func read(into buffer: UnsafeMutableRawPointer, report: inout ChunkReport) {
+    while readChunk(into: buffer, report: &report) && !pendingMoves.isEmpty {}
+    // A folder moved out has no IN_MOVED_TO. Should one still come later, the folder is handled
+    // as moved in: its files are reported created, though not removed under the old name.
+    for move in pendingMoves {
+      if let node = move.node { drop(node) }
+      fallback?.removeSubtrees(atOrUnder: move.path)
+    }
+    pendingMoves = []
+  }
+
+  /// Reads and handles one chunk; returns whether there was one.
+  private func readChunk(into buffer: UnsafeMutableRawPointer, report: inout ChunkReport) -> Bool {
     let count = Glibc.read(descriptor, buffer, Self.bufferSize)
-    guard count > 0 else { return }  // EAGAIN or EINTR: poll() again.
+    guard count > 0 else { return false }  // EAGAIN or EINTR: poll() again.
     var offset = 0
     while offset + Self.eventHeaderSize <= count {
       let event = buffer + offset
@@ -488,13 +507,7 @@ private final class InotifyReader {
       handle(watch: watch, mask: mask, cookie: cookie, name: name, report: &report)
       offset += Self.eventHeaderSize + nameCapacity
     }
-    // A folder moved out has no IN_MOVED_TO. Should the pair be split over two reads, the folder
-    // is dropped here and handled as moved in when its IN_MOVED_TO comes: more events, no harm.
-    for move in pendingMoves {
-      if let node = move.node { drop(node) }
-      fallback?.removeSubtrees(atOrUnder: move.path)
-    }
-    pendingMoves = []
+    return true
   }
 
   private func handle(watch: Int32, mask: UInt32, cookie: UInt32, name: String, report: inout ChunkReport) {
@@ -544,7 +557,7 @@ private final class InotifyReader {
       report.append(path, .created, isDirectory: isDirectory)
       if isDirectory {
         if let index = pendingMoves.firstIndex(where: { $0.cookie == cookie }) {
-          rename(pendingMoves.remove(at: index), to: path, parent: node, name: name)
+          rename(pendingMoves.remove(at: index), to: path, parent: node, name: name, into: &report)
         } else {
           watchNewFolder(at: path, parent: node, name: name, into: &report)
         }
@@ -601,8 +614,16 @@ private final class InotifyReader {
   }
 
   /// A folder renamed inside the tree keeps its watches: re-home its node (and so every
-  /// descendant's path) under its new parent and name.
-  private func rename(_ move: PendingMove, to path: String, parent: WatchNode, name: String) {
+  /// descendant's path) under its new parent and name, then walk it under the new name.
+  ///
+  /// The walk matters for two reasons. Its files changed paths, and nothing else reports them:
+  /// each entry found is reported `.removed` under the old name and `.created` under the new
+  /// one, like a polling round would (the old names are those found now, so an entry deleted
+  /// between the rename and this walk leaves only the folder's own `.removed`). And the node
+  /// may be missing or incomplete: a folder made and renamed at once (`mkdir -p d/sub && mv d
+  /// e`) is often renamed before its `IN_CREATE` is handled, so its watch, or a subfolder's,
+  /// could not be added under the old path. Re-adding a watch that exists keeps it.
+  private func rename(_ move: PendingMove, to path: String, parent: WatchNode, name: String, into report: inout ChunkReport) {
     if let node = move.node {
       // rename(2) may replace an empty folder; its watch ends with it.
       if let replaced = parent.children[name], replaced !== node { drop(replaced) }
@@ -611,6 +632,24 @@ private final class InotifyReader {
       parent.children[name] = node
     }
     fallback?.moveSubtrees(from: move.path, to: path)
+    let polled = Set(fallback?.polledPaths.filter { DirectoryWalker.isPath($0, atOrUnder: path) } ?? [])
+    var found: [FileEvent] = []
+    watchTree(at: path, parent: parent, name: name, reporting: true, skipping: polled, into: &found)
+    let oldPrefix = move.path.utf8.count
+    let newPrefix = path.utf8.count
+    func oldPath(_ newPath: String) -> String? {
+      guard DirectoryWalker.isPath(newPath, atOrUnder: path) else { return nil }
+      return move.path + String(newPath.utf8.dropFirst(newPrefix))!
+    }
+    for event in found {
+      if let old = oldPath(event.path) { report.append(old, .removed, isDirectory: event.isDirectory) }
+    }
+    report.append(contentsOf: found)
+    // A file written under the old name and still open is reported under the new one.
+    for (written, deadline) in unclosedWrites where DirectoryWalker.isPath(written, atOrUnder: move.path) {
+      unclosedWrites[written] = nil
+      unclosedWrites[path + String(written.utf8.dropFirst(oldPrefix))!] = deadline
+    }
   }
 
   // MARK: Roots
@@ -686,10 +725,11 @@ private final class InotifyReader {
   /// a rescan.
   private func watchTree(
     at path: String, parent: WatchNode?, name: String, reporting: Bool, catchUp: StartupCatchUp? = nil,
-    into events: inout [FileEvent]
+    skipping polled: Set<String> = [], into events: inout [FileEvent]
   ) {
     var pending = [(path: path, parent: parent, name: name)]
     while let (path, parent, name) = pending.popLast() {
+      if polled.contains(path) { continue }  // The fallback poller has it already.
       guard let node = addWatch(at: path, parent: parent, name: name, reporting: reporting, into: &events) else {
         continue
       }
