@@ -8,7 +8,7 @@ import Testing
 
   @Test func keepsIncludedAndDropsExcludedPaths() async throws {
     try await withFilterFolder { folder in
-      let harness = try folder.filter(#"{include: ["**/*.go"], exclude: ["tmp/**", "**/*_test.go"]}"#)
+      let harness = try await folder.filter(#"{include: ["**/*.go"], exclude: ["tmp/**", "**/*_test.go"]}"#)
       harness.send(modified("main.go", "api/h.go", "api/h_test.go", "tmp/x.go", "README.md"))
       #expect(await harness.waitUntil { harness.output.count == 1 })
       #expect(harness.output == [modified("main.go", "api/h.go")])
@@ -18,7 +18,7 @@ import Testing
 
   @Test func aBatchWithNothingLeftGoesNoFurtherAndSaysWhy() async throws {
     try await withFilterFolder { folder in
-      let harness = try folder.filter(#"{include: ["**/*.go"], exclude: ["**/*_test.go"]}"#)
+      let harness = try await folder.filter(#"{include: ["**/*.go"], exclude: ["**/*_test.go"]}"#)
       harness.send(modified("notes.txt", "a_test.go", "b.md", "c.md", "d.md"))
       #expect(
         await harness.droppedMessage()
@@ -30,7 +30,7 @@ import Testing
 
   @Test func theStartupBatchAlwaysPasses() async throws {
     try await withFilterFolder { folder in
-      let harness = try folder.filter(#"include: ["**/*.go"]"#)
+      let harness = try await folder.filter(#"include: ["**/*.go"]"#)
       harness.send(.startup)
       #expect(await harness.waitUntil { harness.output.count == 1 })
       #expect(harness.output == [.startup])
@@ -40,7 +40,7 @@ import Testing
 
   @Test func noIncludeKeepsEverything() async throws {
     try await withFilterFolder { folder in
-      let harness = try folder.filter()
+      let harness = try await folder.filter()
       harness.send(modified("a", "b/c"))
       #expect(await harness.waitUntil { harness.output.count == 1 })
       #expect(harness.output == [modified("a", "b/c")])
@@ -50,7 +50,7 @@ import Testing
 
   @Test func extensionsKeepOnlyFilesWithThem() async throws {
     try await withFilterFolder { folder in
-      let harness = try folder.filter("extensions: [go, .tmpl]")
+      let harness = try await folder.filter("extensions: [go, .tmpl]")
       harness.send(modified("main.go", "web/page.tmpl", "README.md", "go", ".go", "x.gohtml", "archive.go.bak"))
       #expect(await harness.waitUntil { harness.output.count == 1 })
       #expect(harness.output == [modified("main.go", "web/page.tmpl")])
@@ -60,7 +60,7 @@ import Testing
 
   @Test func extensionsAndIncludeCombineAsOr() async throws {
     try await withFilterFolder { folder in
-      let harness = try folder.filter(#"{include: ["docs/**"], extensions: [go], exclude: ["docs/draft.md"]}"#)
+      let harness = try await folder.filter(#"{include: ["docs/**"], extensions: [go], exclude: ["docs/draft.md"]}"#)
       harness.send(modified("docs/a.md", "b.go", "c.md", "docs/draft.md"))
       #expect(await harness.waitUntil { harness.output.count == 1 })
       #expect(harness.output == [modified("docs/a.md", "b.go")])
@@ -87,7 +87,7 @@ import Testing
 
   @Test func excludeDirsDropsWhatIsInsideThoseFolders() async throws {
     try await withFilterFolder { folder in
-      let harness = try folder.filter("exclude_dirs: [tmp, build/out/, ./gen]")
+      let harness = try await folder.filter("exclude_dirs: [tmp, build/out/, ./gen]")
       harness.send(
         modified(
           "tmp/a.go", "api/tmp/b.go", "build/out/x", "sub/build/out/x", "build/other", "tmp", "tmpfile",
@@ -112,7 +112,7 @@ import Testing
   ])
   func editorFilesAreDropped(_ noise: String) async throws {
     try await withFilterFolder { folder in
-      let harness = try folder.filter()
+      let harness = try await folder.filter()
       harness.send(modified(noise, "src/main.go"))
       harness.send(modified(noise))
       #expect(await harness.droppedMessage() == "editor file: \(noise)")
@@ -124,7 +124,7 @@ import Testing
 
   @Test func editorFilesAreKeptOnRequest() async throws {
     try await withFilterFolder { folder in
-      let harness = try folder.filter("editor_noise: keep")
+      let harness = try await folder.filter("editor_noise: keep")
       harness.send(modified(".main.go.swp", "main.go~"))
       #expect(await harness.waitUntil { harness.output.count == 1 })
       #expect(harness.output == [modified(".main.go.swp", "main.go~")])
@@ -137,7 +137,7 @@ import Testing
   @Test func anAtomicSaveIsOneModificationOfTheRealFile() async throws {
     try await withFilterFolder { folder in
       try folder.write("main.go", "package main // v1\n")
-      let harness = try folder.filter()
+      let harness = try await folder.filter()
       #expect(await harness.startAndAwaitBaseline())
       // gedit: write .goutputstream-XXXX, rename it over main.go. After debounce: the temp
       // file created then removed (removed), main.go removed-and-created reported as created.
@@ -153,7 +153,7 @@ import Testing
   @Test func anAtomicSaveWithoutEditsIsDropped() async throws {
     try await withFilterFolder { folder in
       try folder.write("main.go", "package main\n")
-      let harness = try folder.filter()
+      let harness = try await folder.filter()
       #expect(await harness.startAndAwaitBaseline())
       try folder.write("main.go___jb_tmp___", "package main\n", secondsAgo: 0)
       try Disk.rename(folder.root + "/main.go___jb_tmp___", folder.root + "/main.go")
@@ -167,7 +167,7 @@ import Testing
   @Test func aTouchIsDropped() async throws {
     try await withFilterFolder { folder in
       try folder.write("main.go", "package main\n")
-      let harness = try folder.filter()
+      let harness = try await folder.filter()
       #expect(await harness.startAndAwaitBaseline())
       try folder.touch("main.go")
       harness.send(modified("main.go"))
@@ -180,7 +180,7 @@ import Testing
   @Test func aRealEditPassesAndBecomesTheNewBaseline() async throws {
     try await withFilterFolder { folder in
       try folder.write("main.go", "package main\n")
-      let harness = try folder.filter()
+      let harness = try await folder.filter()
       #expect(await harness.startAndAwaitBaseline())
       try folder.write("main.go", "package main\n\nfunc main() {}\n", secondsAgo: 0)
       harness.send(modified("main.go"))
@@ -195,10 +195,11 @@ import Testing
   @Test func aSaveWithTheSameContentIsDropped() async throws {
     try await withFilterFolder { folder in
       try folder.write("main.go", "package main\n")
-      let harness = try folder.filter()
+      let harness = try await folder.filter()
+      try folder.write("main.go", "package main // edited\n", secondsAgo: 0)
       harness.send(modified("main.go"))
       #expect(await harness.waitUntil { harness.output.count == 1 })
-      try folder.write("main.go", "package main\n", secondsAgo: 0)
+      try folder.write("main.go", "package main // edited\n", secondsAgo: 0)
       harness.send(modified("main.go"))
       #expect(await harness.droppedMessage() == "unchanged content: main.go")
       #expect(harness.output == [modified("main.go")])
@@ -208,7 +209,7 @@ import Testing
 
   @Test func aFileWithNoBaselinePasses() async throws {
     try await withFilterFolder { folder in
-      let harness = try folder.filter()
+      let harness = try await folder.filter()
       #expect(await harness.startAndAwaitBaseline())
       // Written after the baseline started, and the baseline skips node_modules.
       try folder.write("late.go", "package main\n", secondsAgo: 0)
@@ -222,7 +223,7 @@ import Testing
 
   @Test func createdAndRemovedFilesAlwaysPass() async throws {
     try await withFilterFolder { folder in
-      let harness = try folder.filter()
+      let harness = try await folder.filter()
       try folder.write("new.go", "package main\n", secondsAgo: 0)
       harness.send(batch(("new.go", .created)))
       #expect(await harness.waitUntil { harness.output.count == 1 })
@@ -241,7 +242,7 @@ import Testing
   @Test func unchangedKeepReadsNoContent() async throws {
     try await withFilterFolder { folder in
       try folder.write("main.go", "package main\n")
-      let harness = try folder.filter("unchanged: keep")
+      let harness = try await folder.filter("unchanged: keep")
       harness.send(.startup)
       harness.send(modified("main.go"))
       harness.send(batch(("main.go", .created)))
@@ -252,10 +253,33 @@ import Testing
     }
   }
 
+  /// With `initial: false` there is no startup batch: the baseline starts with the stage.
+  @Test func withoutAStartupBatchTheFirstTouchIsStillDropped() async throws {
+    try await withFilterFolder { folder in
+      try folder.write("main.go", "package main\n")
+      let harness = try await folder.filter()
+      #expect(await harness.waitUntil { harness.events(.filterBaseline).contains { $0.metadata["ending"] == "complete" } })
+      harness.send(modified("main.go"))
+      #expect(await harness.droppedMessage() == "unchanged content: main.go")
+      #expect(harness.output.isEmpty)
+      try await harness.finish()
+    }
+  }
+
+  @Test func aChangeToAFIFOIsDropped() async throws {
+    try await withFilterFolder { folder in
+      #expect(mkfifo(folder.root + "/pipe", 0o644) == 0)
+      let harness = try await folder.filter("unchanged: keep")
+      harness.send(modified("pipe"))
+      #expect(await harness.droppedMessage() == "not a file or folder (a FIFO, a socket or a device): pipe")
+      try await harness.finish()
+    }
+  }
+
   @Test func aRescanBatchPassesAndRenewsTheBaseline() async throws {
     try await withFilterFolder { folder in
       try folder.write("main.go", "v1\n")
-      let harness = try folder.filter()
+      let harness = try await folder.filter()
       #expect(await harness.startAndAwaitBaseline())
       // Changed while the watcher lost track; the rescan makes the new content the baseline.
       try folder.write("main.go", "v2\n")
@@ -273,7 +297,7 @@ import Testing
   @Test func gitignoredPathsAreDroppedAndSaySo() async throws {
     try await withFilterFolder { folder in
       try folder.write(".gitignore", "*.log\n")
-      let harness = try folder.filter()
+      let harness = try await folder.filter()
       harness.send(modified("x.log", "main.go"))
       harness.send(modified("x.log"))
       #expect(await harness.droppedMessage() == "ignored by .gitignore: x.log")
@@ -286,7 +310,7 @@ import Testing
   @Test func gitignoreFalseKeepsIgnoredPaths() async throws {
     try await withFilterFolder { folder in
       try folder.write(".gitignore", "*.log\n")
-      let harness = try folder.filter("gitignore: false")
+      let harness = try await folder.filter("gitignore: false")
       harness.send(modified("x.log"))
       #expect(await harness.waitUntil { harness.output.count == 1 })
       #expect(harness.output == [modified("x.log")])
@@ -298,7 +322,7 @@ import Testing
     try await withFilterFolder { folder in
       try folder.write(".gitignore", "*.log\n")
       try folder.write("sub/.gitignore", "*.tmp\n")
-      let harness = try folder.filter()
+      let harness = try await folder.filter()
       harness.send(modified("a.log", "sub/b.tmp"))
       #expect(await harness.droppedMessage() == "ignored by .gitignore: a.log, sub/b.tmp")
 
@@ -321,7 +345,8 @@ import Testing
     try await withFilterFolder { folder in
       try folder.write(".gitignore", "node_modules/\n.gitignore\n")
       try folder.write("node_modules/p/.gitignore", "x\n")
-      let harness = try folder.filter()
+      let harness = try await folder.filter()
+      try folder.write(".gitignore", "node_modules/\n.gitignore\n*.log\n", secondsAgo: 0)
       harness.send(modified("node_modules/p/.gitignore", ".gitignore"))
       #expect(await harness.waitUntil { harness.output.count == 1 })
       #expect(harness.output == [modified(".gitignore")])
@@ -332,7 +357,7 @@ import Testing
   @Test func aChangedExcludeFileIsReread() async throws {
     try await withFilterFolder { folder in
       try folder.write(".git/info/exclude", "*.log\n")
-      let harness = try folder.filter()
+      let harness = try await folder.filter()
       harness.send(modified("a.log"))
       #expect(await harness.droppedMessage() == "ignored by .git/info/exclude: a.log")
       // The watcher never reports .git, so the filter checks the file itself.

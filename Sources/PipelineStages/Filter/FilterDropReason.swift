@@ -13,6 +13,8 @@ enum FilterDropReason: Sendable, Hashable, CustomStringConvertible {
   case gitignored(GitignoreMatcher.Source)
   /// The file's content is the same as when the filter last let it through.
   case unchanged
+  /// A FIFO, a socket or a device: writing to one, or its times, change no file.
+  case notAFile
 
   var description: String {
     switch self {
@@ -22,6 +24,7 @@ enum FilterDropReason: Sendable, Hashable, CustomStringConvertible {
     case .editorNoise: "editor file"
     case .gitignored(let source): source.description
     case .unchanged: "unchanged content"
+    case .notAFile: "not a file or folder (a FIFO, a socket or a device)"
     }
   }
 

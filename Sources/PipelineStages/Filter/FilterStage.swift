@@ -24,15 +24,15 @@ import PipelineCore
 /// ```
 ///
 /// Content (`unchanged: skip`): the filter keeps a fingerprint of every file it lets
-/// through (``FileFingerprint``), and of the tree as it was at startup
-/// (``FingerprintBaseline``, in the background). A `modified` file with the fingerprint it
+/// through (``FileFingerprint``), and of the tree as it was when the stage started
+/// (``FingerprintBaseline``, in the background, with or without a startup batch). A `modified` file with the fingerprint it
 /// had is dropped (unless the last cycle failed and the file was saved after that: a save
 /// then retries the cycle); one with no fingerprint passes. A `created` file whose previous content
 /// the filter knows is reported as `modified`: that is how an atomic save (write a temporary
 /// file, rename it over the real one) looks. `removed` forgets the fingerprint.
 ///
 /// The startup batch and a rescan batch always pass, holding only the paths the rules keep;
-/// they also restart the baseline and reread every `.gitignore`.
+/// they also reread every `.gitignore`, and a rescan batch starts the baseline over.
 ///
 /// A file that passes after being written during command runs in two cycles, and never while
 /// the pipeline was idle, is most likely written by a command of the pipeline: the filter warns
@@ -72,7 +72,7 @@ struct FilterStage: Stage {
         help: "`ignore` drops editors' swap, backup and temporary files: \(EditorNoise.patterns.map { "`\($0)`" }.joined(separator: ", ")).")
       unchanged = try options.value(
         "unchanged", default: .skip,
-        help: "`skip` drops a change to a file whose content is what the filter last let through (a touch, a save without edits; after a failed cycle, a file saved since the failure passes anyway, so a save retries; above \(FileFingerprint.contentLimit >> 20) MiB, size and modification time are compared) and reports an atomic save as modified; at startup the tree is fingerprinted in the background (at most \(FingerprintBaseline.fileLimit) files or \(FingerprintBaseline.timeBudget.pipelineText)). `keep` reads no content.")
+        help: "`skip` drops a change to a file whose content is what the filter last let through (a touch, a save without edits; after a failed cycle, a file saved since the failure passes anyway, so a save retries; above \(FileFingerprint.contentLimit >> 20) MiB, size and modification time are compared) and reports an atomic save as modified; when the stage starts, the tree is fingerprinted in the background (at most \(FingerprintBaseline.fileLimit) files or \(FingerprintBaseline.timeBudget.pipelineText)). `keep` reads no content.")
 
 
     }
@@ -100,7 +100,9 @@ struct FilterStage: Stage {
   func run(input: StageInput, output: StageOutput) async throws {
     var rules = self.rules
     let store = configuration.unchanged == .skip ? FingerprintStore() : nil
-    var baseline: Task<Void, Never>?
+    // Started with the stage, so that with `initial: false` (no startup batch) the first touch
+    // after the start is known as one too.
+    var baseline = store.map { startBaseline(rules: rules, store: $0) }
     var ownOutput = OwnOutputSuspicion()
     for await batch in input {
       let isMarked = batch.isStartup || batch.isRescan
@@ -111,8 +113,12 @@ struct FilterStage: Stage {
       var drops: [(reason: FilterDropReason, path: String)] = []
       for change in batch.changes {
         let absolute = context.absolutePath(change.path)
-        let isDirectory = change.kind == .removed ? nil : DirectoryWalker.isDirectory(absolute)
-        if let reason = rules.dropReason(for: change.path, isDirectory: isDirectory) {
+        let kind = change.kind == .removed ? nil : FileKind.at(absolute)
+        let isDirectory = kind.map { $0 == .folder }
+        if kind == .special {
+          // Data through a FIFO, a socket's or a device's times: nothing a build reads.
+          drops.append((.notAFile, change.path))
+        } else if let reason = rules.dropReason(for: change.path, isDirectory: isDirectory) {
           drops.append((reason, change.path))
         } else if isDirectory != false, store?.fingerprint(for: change.path) == nil,
           let reason = rules.contentsDropReason(ofFolder: change.path)
@@ -132,7 +138,9 @@ struct FilterStage: Stage {
         }
       }
 
-      if let store, isMarked {
+      // The startup batch finds the baseline started with the stage; a rescan (the watcher
+      // lost track) starts it over.
+      if let store, batch.isRescan {
         baseline?.cancel()
         baseline = startBaseline(rules: rules, store: store)
       }

@@ -22,9 +22,15 @@ struct FilterFolder {
     try Disk.setModificationTime(root + "/" + path, secondsAgo: 0)
   }
 
-  /// A filter stage with `yaml` as its keys, running in this folder.
-  func filter(_ yaml: String = "") throws -> StageHarness<FilterStage> {
-    try StageHarness(FilterStage.self, yaml: yaml, root: root)
+  /// A filter stage with `yaml` as its keys, running in this folder, once the baseline it
+  /// starts with (under `unchanged: skip`) is complete: the files written so far have their
+  /// fingerprints, whatever the timing.
+  func filter(_ yaml: String = "") async throws -> StageHarness<FilterStage> {
+    let harness = try StageHarness(FilterStage.self, yaml: yaml, root: root)
+    if !yaml.contains("unchanged: keep") {
+      _ = await harness.waitUntil { harness.events(.filterBaseline).contains { $0.metadata["ending"] == "complete" } }
+    }
+    return harness
   }
 }
 
