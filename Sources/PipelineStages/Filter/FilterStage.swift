@@ -25,9 +25,10 @@ import PipelineCore
 ///
 /// Content (`unchanged: skip`): the filter keeps a fingerprint of every file it lets
 /// through (``FileFingerprint``), and of the tree as it was when the stage started
-/// (``FingerprintBaseline``, in the background, with or without a startup batch). A `modified` file with the fingerprint it
-/// had is dropped (unless the last cycle failed and the file was saved after that: a save
-/// then retries the cycle); one with no fingerprint passes. A `created` file whose previous content
+/// (``FingerprintBaseline``, in the background, with or without a startup batch). A
+/// `modified` file with the fingerprint it had is dropped (unless the last cycle failed and
+/// the file was saved after that: a save then retries the cycle); one with no fingerprint
+/// passes. A `created` file whose previous content
 /// the filter knows is reported as `modified`: that is how an atomic save (write a temporary
 /// file, rename it over the real one) looks. `removed` forgets the fingerprint.
 ///
@@ -73,8 +74,6 @@ struct FilterStage: Stage {
       unchanged = try options.value(
         "unchanged", default: .skip,
         help: "`skip` drops a change to a file whose content is what the filter last let through (a touch, a save without edits; after a failed cycle, a file saved since the failure passes anyway, so a save retries; above \(FileFingerprint.contentLimit >> 20) MiB, size and modification time are compared) and reports an atomic save as modified; when the stage starts, the tree is fingerprinted in the background (at most \(FingerprintBaseline.fileLimit) files or \(FingerprintBaseline.timeBudget.pipelineText)). `keep` reads no content.")
-
-
     }
   }
 
