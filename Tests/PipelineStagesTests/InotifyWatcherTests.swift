@@ -78,6 +78,42 @@ struct InotifyWatcherTests {
     }
   }
 
+  /// A slow writer (`(sleep 1; echo data) > file`): the file is truncated, stays empty and open
+  /// past the unclosed-write delay, then is written and closed. One notice, at the close: a
+  /// build on the emptied file would start the app on nothing.
+  @Test func aFileTruncatedAndWrittenLaterIsReportedOnceFull() async throws {
+    try await withTemporaryFolder { root in
+      let file = root.path + "/generated.txt"
+      try Disk.write(file, "before")
+      try await watching(root) { _, recorder in
+        let descriptor = open(file, O_WRONLY | O_TRUNC | O_CLOEXEC)
+        try #require(descriptor >= 0)
+        try await Task.sleep(for: .milliseconds(400))
+        #expect(!recorder.all.contains { notice in
+          if case .changed(let events) = notice { return events.contains { $0.path == file } }
+          return false
+        }, "reported while empty: \(recorder)")
+        _ = "after".withCString { write(descriptor, $0, 5) }
+        close(descriptor)
+        #expect(await recorder.waitUntil { $0.contains(.modified, file) }, "\(recorder)")
+      }
+    }
+  }
+
+  /// A file emptied and kept open empty is reported all the same, after a longer wait.
+  @Test func aFileTruncatedAndKeptOpenEmptyIsReportedInTheEnd() async throws {
+    try await withTemporaryFolder { root in
+      let file = root.path + "/emptied.txt"
+      try Disk.write(file, "before")
+      try await watching(root) { _, recorder in
+        let descriptor = open(file, O_WRONLY | O_TRUNC | O_CLOEXEC)
+        try #require(descriptor >= 0)
+        defer { close(descriptor) }
+        #expect(await recorder.waitUntil { $0.contains(.modified, file) }, "\(recorder)")
+      }
+    }
+  }
+
   /// A file written to and kept open (a log) is still reported, after a short delay.
   @Test func reportsAFileKeptOpenForWriting() async throws {
     try await withTemporaryFolder { root in

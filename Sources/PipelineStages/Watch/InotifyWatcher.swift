@@ -336,7 +336,17 @@ private final class InotifyReader {
   /// keeps its file open, such as a log). A save — truncate, write, close — is reported once,
   /// at the close, instead of as an emptied file first: a build started on the truncation
   /// would be stopped and started again by the write.
-  private var unclosedWrites: [String: ContinuousClock.Instant] = [:]
+  ///
+  /// A file still empty at its deadline was truncated by a writer that has not written yet
+  /// (`(sleep 1; echo data) > file`): it waits on, looked at every ``unclosedWriteDelay``,
+  /// until it holds something or is closed, at most ``emptyFilePatience`` after the first write.
+  private var unclosedWrites: [String: UnclosedWrite] = [:]
+  private struct UnclosedWrite {
+    var deadline: ContinuousClock.Instant
+    let firstWrite: ContinuousClock.Instant
+  }
+  /// How long a truncated file that stays empty and open waits before it is reported anyway.
+  static let emptyFilePatience = Duration.seconds(2)
   /// Polls the folders that could not be watched; created at the first such folder.
   private var fallback: PollingWatcher?
   private var hasWarnedAboutLimits = false
@@ -449,7 +459,7 @@ private final class InotifyReader {
     var nextRootCheck = clock.now + Self.rootCheckInterval
     while !control.wake.isStopRequested {
       let isPaused = control.observePause()
-      let deadlines = (missingRoots.isEmpty ? [] : [nextRootCheck]) + Array(unclosedWrites.values)
+      let deadlines = (missingRoots.isEmpty ? [] : [nextRootCheck]) + unclosedWrites.values.map(\.deadline)
       let timeout = deadlines.min().map { max(.zero, clock.now.duration(to: $0)) }
       let isReadable = control.wake.wait(alsoOn: isPaused ? -1 : descriptor, timeout: timeout)
       if control.wake.isStopRequested { break }
@@ -575,14 +585,20 @@ private final class InotifyReader {
       unclosedWrites[path] = nil
       report.append(path, .modified, isDirectory: false)
     } else if mask & UInt32(IN_MODIFY) != 0 && !isDirectory && unclosedWrites[path] == nil {
-      unclosedWrites[path] = ContinuousClock.now + configuration.unclosedWriteDelay
+      let now = ContinuousClock.now
+      unclosedWrites[path] = UnclosedWrite(deadline: now + configuration.unclosedWriteDelay, firstWrite: now)
     }
   }
 
   /// Reports the files written to and still open whose delay has passed.
   private func reportUnclosedWrites(dueBy now: ContinuousClock.Instant, into report: inout ChunkReport) {
     guard !unclosedWrites.isEmpty else { return }
-    for (path, deadline) in unclosedWrites where deadline <= now {
+    for (path, write) in unclosedWrites where write.deadline <= now {
+      var info = stat()
+      if stat(path, &info) == 0, info.st_size == 0, now < write.firstWrite + Self.emptyFilePatience {
+        unclosedWrites[path]?.deadline = now + configuration.unclosedWriteDelay
+        continue
+      }
       unclosedWrites[path] = nil
       report.append(path, .modified, isDirectory: false)
     }
@@ -646,9 +662,9 @@ private final class InotifyReader {
     }
     report.append(contentsOf: found)
     // A file written under the old name and still open is reported under the new one.
-    for (written, deadline) in unclosedWrites where DirectoryWalker.isPath(written, atOrUnder: move.path) {
+    for (written, write) in unclosedWrites where DirectoryWalker.isPath(written, atOrUnder: move.path) {
       unclosedWrites[written] = nil
-      unclosedWrites[path + String(written.utf8.dropFirst(oldPrefix))!] = deadline
+      unclosedWrites[path + String(written.utf8.dropFirst(oldPrefix))!] = write
     }
   }
 
