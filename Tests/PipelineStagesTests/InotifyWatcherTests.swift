@@ -11,12 +11,13 @@ struct InotifyWatcherTests {
   private func watching(
     _ root: TemporaryFolder, exclusion: WatchExclusion = WatchExclusion(), maxWatches: Int? = nil,
     polledSubtrees: [String] = [], shallowFolders: [String] = [], unclosedWriteDelay: Duration = .milliseconds(50),
-    _ body: (InotifyWatcher, NoticeRecorder) async throws -> Void
+    emptyFilePatience: Duration = .seconds(2), _ body: (InotifyWatcher, NoticeRecorder) async throws -> Void
   ) async throws {
     let recorder = NoticeRecorder()
     let watcher = InotifyWatcher(
       roots: [root.path], exclusion: exclusion, maxWatches: maxWatches, fallbackInterval: .milliseconds(50),
-      polledSubtrees: polledSubtrees, shallowFolders: shallowFolders, unclosedWriteDelay: unclosedWriteDelay)
+      polledSubtrees: polledSubtrees, shallowFolders: shallowFolders, unclosedWriteDelay: unclosedWriteDelay,
+      emptyFilePatience: emptyFilePatience)
     try watcher.start(recorder.sink)
     defer { watcher.stop() }
     try await body(watcher, recorder)
@@ -85,7 +86,8 @@ struct InotifyWatcherTests {
     try await withTemporaryFolder { root in
       let file = root.path + "/generated.txt"
       try Disk.write(file, "before")
-      try await watching(root) { _, recorder in
+      // A long patience, so that a loaded machine cannot turn the pause below into a timeout.
+      try await watching(root, emptyFilePatience: .seconds(30)) { _, recorder in
         let descriptor = open(file, O_WRONLY | O_TRUNC | O_CLOEXEC)
         try #require(descriptor >= 0)
         try await Task.sleep(for: .milliseconds(400))
@@ -105,7 +107,7 @@ struct InotifyWatcherTests {
     try await withTemporaryFolder { root in
       let file = root.path + "/emptied.txt"
       try Disk.write(file, "before")
-      try await watching(root) { _, recorder in
+      try await watching(root, emptyFilePatience: .milliseconds(300)) { _, recorder in
         let descriptor = open(file, O_WRONLY | O_TRUNC | O_CLOEXEC)
         try #require(descriptor >= 0)
         defer { close(descriptor) }

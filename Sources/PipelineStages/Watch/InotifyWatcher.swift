@@ -77,6 +77,8 @@ final class InotifyWatcher: FileWatcher {
   ///     removal are reported (as folder events), though nothing inside them is.
   ///   - unclosedWriteDelay: How long a file written to and still open waits before it is
   ///     reported anyway (one closed is reported at the close).
+  ///   - emptyFilePatience: How long past its first write a file still empty and open (truncated
+  ///     by a writer that has not written yet) waits before it is reported anyway.
   ///   - catchUp: Also report what changed since this launch in each folder before its watch
   ///     was added (see ``StartupCatchUp``), for a stage that starts its first build before
   ///     the walk. The changes come as the first notices.
@@ -84,12 +86,13 @@ final class InotifyWatcher: FileWatcher {
     roots: [String], exclusion: WatchExclusion, maxWatches: Int? = nil,
     fallbackInterval: Duration = .milliseconds(500), fallbackCPUBudget: Double? = nil, polledSubtrees: [String] = [],
     shallowFolders: [String] = [], reportedExcludedFolders: [String] = [],
-    unclosedWriteDelay: Duration = .milliseconds(50), catchUp: StartupCatchUp? = nil
+    unclosedWriteDelay: Duration = .milliseconds(50), emptyFilePatience: Duration = .seconds(2),
+    catchUp: StartupCatchUp? = nil
   ) {
     configuration = InotifyConfiguration(
       roots: DirectoryWalker.outermostRoots(roots), exclusion: exclusion, maxWatches: maxWatches,
       fallbackInterval: fallbackInterval, fallbackCPUBudget: fallbackCPUBudget, unclosedWriteDelay: unclosedWriteDelay,
-      polledSubtrees: Set(polledSubtrees.map(DirectoryWalker.absolutePath)),
+      emptyFilePatience: emptyFilePatience, polledSubtrees: Set(polledSubtrees.map(DirectoryWalker.absolutePath)),
       shallowFolders: shallowFolders.map(DirectoryWalker.absolutePath),
       reportedExcludedFolders: Set(reportedExcludedFolders.map(DirectoryWalker.absolutePath)), catchUp: catchUp)
   }
@@ -169,6 +172,7 @@ private struct InotifyConfiguration: Sendable {
   var fallbackInterval: Duration
   var fallbackCPUBudget: Double?
   var unclosedWriteDelay: Duration
+  var emptyFilePatience: Duration
   var polledSubtrees: Set<String>
   var shallowFolders: [String]
   var reportedExcludedFolders: Set<String>
@@ -338,18 +342,22 @@ private final class InotifyReader {
   /// would be stopped and started again by the write.
   ///
   /// A file still empty at its deadline was truncated by a writer that has not written yet
-  /// (`(sleep 1; echo data) > file`): it waits on, looked at every ``unclosedWriteDelay``,
-  /// until it holds something or is closed, at most ``emptyFilePatience`` after the first write.
+  /// (`(sleep 1; echo data) > file`): it waits on, looked at every `unclosedWriteDelay`,
+  /// until it holds something or is closed, at most `emptyFilePatience` (2 s) after the first
+  /// write.
   private var unclosedWrites: [String: UnclosedWrite] = [:]
   private struct UnclosedWrite {
     var deadline: ContinuousClock.Instant
     let firstWrite: ContinuousClock.Instant
   }
-  /// How long a truncated file that stays empty and open waits before it is reported anyway.
-  static let emptyFilePatience = Duration.seconds(2)
+
   /// Polls the folders that could not be watched; created at the first such folder.
   private var fallback: PollingWatcher?
   private var hasWarnedAboutLimits = false
+  /// How many unreadable folders were named in a warning; past ``unreadableWarningLimit``,
+  /// they are polled without one.
+  private var unreadableFoldersWarnedAbout = 0
+  static let unreadableWarningLimit = 3
   /// Notices produced outside a read (while walking at start, or a limit reached) to send next.
   private var notices: [WatchNotice] = []
   /// While the watches are rebuilt after an overflow: the folders handed to polling, so that
@@ -595,7 +603,7 @@ private final class InotifyReader {
     guard !unclosedWrites.isEmpty else { return }
     for (path, write) in unclosedWrites where write.deadline <= now {
       var info = stat()
-      if stat(path, &info) == 0, info.st_size == 0, now < write.firstWrite + Self.emptyFilePatience {
+      if stat(path, &info) == 0, info.st_size == 0, now < write.firstWrite + configuration.emptyFilePatience {
         unclosedWrites[path]?.deadline = now + configuration.unclosedWriteDelay
         continue
       }
@@ -800,8 +808,16 @@ private final class InotifyReader {
           interval: configuration.fallbackInterval))
         poll(path, isRoot: isRoot, reporting: reporting, into: &events)
       }
+      if code == EACCES {
+        // Unreadable now (chmod 000, another user's folder): polled, so that what it holds is
+        // seen once it can be read, instead of a folder that stays deaf for the whole run.
+        if unreadableFoldersWarnedAbout < Self.unreadableWarningLimit {
+          unreadableFoldersWarnedAbout += 1
+          notices.append(.warning(WatchMessage.folderUnreadable(path, interval: configuration.fallbackInterval)))
+        }
+        poll(path, isRoot: isRoot, reporting: reporting, into: &events)
+      }
       // ENOENT, ENOTDIR: gone or replaced since it was seen (its parent's events say so).
-      // EACCES: unreadable, like any tool would find it.
       return nil
     }
     let existingChild: WatchNode? = if let parent { parent.children[name] } else { rootNodes[path] }

@@ -59,6 +59,14 @@ enum WatchMessage {
   static let rootCameBack = "watched folder came back"
 
   /// `inotify_add_watch` failed with ENOSPC: the per-user watch count is used up.
+  /// `inotify_add_watch` failed with EACCES: the folder cannot be read now.
+  static func folderUnreadable(_ path: String, interval: Duration) -> String {
+    "cannot watch \(path): permission denied; it is checked every \(interval.pipelineText) instead, "
+      + "and what it holds is seen once it can be read\n"
+      + "  help: give the user running pipeline read and search permission on it (chmod u+rx), "
+      + "or exclude it (exclude_dirs in the watch stage)"
+  }
+
   static func watchLimitReached(limit: Int?, at path: String, interval: Duration) -> String {
     let current = limit.map { " (fs.inotify.max_user_watches is \($0))" } ?? ""
     return "cannot watch \(path): the inotify watch limit is reached\(current); folders past the "
