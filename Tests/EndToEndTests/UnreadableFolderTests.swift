@@ -13,7 +13,12 @@ import Testing
 struct UnreadableFolderTests {
   private static let setpriv = "/usr/bin/setpriv"
 
-  private static var canRunAsNobody: Bool { geteuid() == 0 && access(setpriv, X_OK) == 0 }
+  /// Whether `pipeline` can run as `nobody` here: as root, with `setpriv`, and with the binary
+  /// in folders `nobody` may enter (a clone under /root is not).
+  private static var canRunAsNobody: Bool {
+    guard geteuid() == 0, access(setpriv, X_OK) == 0 else { return false }
+    return (try? run(setpriv, ["--reuid=nobody", "--regid=nogroup", "--clear-groups", PipelineRun.binary, "--help"])) == 0
+  }
 
   @Test(.enabled(if: UnreadableFolderTests.canRunAsNobody))
   func anUnreadableFolderIsNamedAndSeenOnceReadable() async throws {
@@ -40,11 +45,15 @@ struct UnreadableFolderTests {
     #expect(await run.interrupt() == .exited(0))
   }
 
-  private static func run(_ program: String, _ arguments: [String]) throws {
+  @discardableResult
+  private static func run(_ program: String, _ arguments: [String]) throws -> Int32 {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: program)
     process.arguments = arguments
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
     try process.run()
     process.waitUntilExit()
+    return process.terminationStatus
   }
 }
