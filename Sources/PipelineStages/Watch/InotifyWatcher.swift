@@ -329,6 +329,8 @@ private final class InotifyReader {
   private var descriptor: Int32 = -1
   private var nodes: [Int32: WatchNode] = [:]
   private var rootNodes: [String: WatchNode] = [:]
+  /// The inode of each watched root, to tell when its path no longer names it.
+  private var rootInodes: [String: UInt64] = [:]
   /// The watches of the shallow folders, by watch, with their paths.
   private var shallowWatches: [Int32: String] = [:]
   /// Shallow folders that the tree watches already.
@@ -465,16 +467,27 @@ private final class InotifyReader {
     defer { buffer.deallocate() }
     let clock = ContinuousClock()
     var nextRootCheck = clock.now + Self.rootCheckInterval
+    // Once more a moment after events: a root's own removal may come after the read that
+    // reported its contents removed, and gives no event (see checkRootsStillThere).
+    var rootRecheck: ContinuousClock.Instant?
     while !control.wake.isStopRequested {
       let isPaused = control.observePause()
-      let deadlines = (missingRoots.isEmpty ? [] : [nextRootCheck]) + unclosedWrites.values.map(\.deadline)
+      let deadlines = (missingRoots.isEmpty ? [] : [nextRootCheck]) + (rootRecheck.map { [$0] } ?? [])
+        + unclosedWrites.values.map(\.deadline)
       let timeout = deadlines.min().map { max(.zero, clock.now.duration(to: $0)) }
       let isReadable = control.wake.wait(alsoOn: isPaused ? -1 : descriptor, timeout: timeout)
       if control.wake.isStopRequested { break }
       for notice in control.takeRelayed() { sink(notice) }
       addRequestedShallowFolders()
       var report = ChunkReport()
-      if isReadable { read(into: buffer, report: &report) }
+      if isReadable {
+        read(into: buffer, report: &report)
+        checkRootsStillThere(into: &report)
+        rootRecheck = clock.now + Self.rootCheckInterval
+      } else if let due = rootRecheck, clock.now >= due {
+        checkRootsStillThere(into: &report)
+        rootRecheck = nil
+      }
       reportUnclosedWrites(dueBy: clock.now, into: &report)
       if !missingRoots.isEmpty && (isReadable || clock.now >= nextRootCheck) {
         // Right after a read too: `rm -rf root && mkdir root` may be done by the time a read
@@ -687,6 +700,18 @@ private final class InotifyReader {
     return rootNodes[root] != nil || fallback?.polledPaths.contains(root) == true
   }
 
+  /// A root deleted while a process has it as its working directory (`pipeline` itself, for
+  /// the pipeline's own folder) gives no IN_DELETE_SELF until the last user lets go of it: the
+  /// root is looked at after each read of events, and is gone when its path no longer names
+  /// the folder that was watched.
+  private func checkRootsStillThere(into report: inout ChunkReport) {
+    for (root, node) in rootNodes {
+      var info = stat()
+      let isThere = stat(root, &info) == 0 && rootInodes[root].map { $0 == UInt64(info.st_ino) } ?? true
+      if !isThere { rootGone(node, into: &report) }
+    }
+  }
+
   private func rootGone(_ node: WatchNode, into report: inout ChunkReport) {
     let root = node.name
     report.append(root, .removed, isDirectory: true)
@@ -830,7 +855,13 @@ private final class InotifyReader {
     if let existingChild { drop(existingChild) }  // Replaced by a new folder of the same name.
     let node = WatchNode(watch: watch, name: name, parent: parent)
     nodes[watch] = node
-    if let parent { parent.children[name] = node } else { rootNodes[path] = node }
+    if let parent {
+      parent.children[name] = node
+    } else {
+      rootNodes[path] = node
+      var info = stat()
+      rootInodes[path] = stat(path, &info) == 0 ? UInt64(info.st_ino) : nil
+    }
     return node
   }
 
