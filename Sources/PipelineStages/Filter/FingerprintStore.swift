@@ -45,10 +45,11 @@ final class FingerprintStore: Sendable {
       return entry.fingerprint
     }
 
+    /// Forgets every fingerprint. What the loop decided on during a running baseline stays
+    /// decided: the baseline's older reading must not come back for it.
     mutating func clear() {
       fingerprints.removeAll()
       forgottenTrees.removeAll()
-      decided.removeAll()
     }
   }
 
@@ -97,6 +98,7 @@ final class FingerprintStore: Sendable {
   func startBaseline() -> Int {
     state.withLock { state in
       state.clear()
+      state.decided.removeAll()
       state.generation += 1
       state.baselineRunning = true
       return state.generation
