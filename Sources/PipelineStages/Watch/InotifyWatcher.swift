@@ -21,7 +21,9 @@ import Synchronization
 /// What is reported:
 /// - A file written, truncated or whose attributes changed: `.modified`, at most once per path
 ///   per read (a save is several inotify events).
-/// - A rename inside the tree: `.removed` for the old path, `.created` for the new one. A folder
+/// - A rename inside the tree: `.removed` for the old path, `.created` for the new one; a file
+///   made and gone within one read (a temporary file renamed over the real one) is not
+///   reported at all. A folder
 ///   renamed is read again under its new name: each entry found is `.removed` under the old
 ///   name and `.created` under the new one, and folders its watches missed (made and renamed at
 ///   once) are watched. A folder moved in is read and everything in it reported `.created`; so
@@ -311,6 +313,17 @@ private struct ChunkReport {
 
   mutating func append(_ path: String, _ kind: ChangeKind, isDirectory: Bool) {
     if kind == .modified, let last = lastKinds[path], last == .created || last == .modified { return }
+    if kind == .removed, !isDirectory, lastKinds[path] == .created,
+      let created = events.lastIndex(where: { $0.path == path && $0.kind == .created })
+    {
+      // A file made and gone within one read: a temporary file written and renamed over the
+      // real one (`sed -i`, an editor's atomic save under a name no noise rule knows). It never
+      // existed between two batches, so it is no change: the real file's change is the save.
+      let kept = events[created...].filter { $0.path != path }
+      events.replaceSubrange(created..., with: kept)
+      lastKinds[path] = events.last(where: { $0.path == path })?.kind
+      return
+    }
     lastKinds[path] = kind
     events.append(FileEvent(path: path, kind: kind, isDirectory: isDirectory))
   }
