@@ -311,9 +311,11 @@ private struct ChunkReport {
   /// MODIFY per write() plus a CLOSE_WRITE) into the event already there.
   private var lastKinds: [String: ChangeKind] = [:]
 
-  mutating func append(_ path: String, _ kind: ChangeKind, isDirectory: Bool) {
+  /// - Parameter dropsTransient: Whether a file made and gone within this read goes unreported;
+  ///   `false` for a shallow folder's entries (git's `index.lock` must be seen, however brief).
+  mutating func append(_ path: String, _ kind: ChangeKind, isDirectory: Bool, dropsTransient: Bool = true) {
     if kind == .modified, let last = lastKinds[path], last == .created || last == .modified { return }
-    if kind == .removed, !isDirectory, lastKinds[path] == .created,
+    if dropsTransient, kind == .removed, !isDirectory, lastKinds[path] == .created,
       let created = events.lastIndex(where: { $0.path == path && $0.kind == .created })
     {
       // A file made and gone within one read: a temporary file written and renamed over the
@@ -650,7 +652,9 @@ private final class InotifyReader {
     let path = DirectoryWalker.join(folder, name)
     let isDirectory = mask & UInt32(IN_ISDIR) != 0
     if mask & UInt32(IN_CREATE | IN_MOVED_TO) != 0 { report.append(path, .created, isDirectory: isDirectory) }
-    if mask & UInt32(IN_DELETE | IN_MOVED_FROM) != 0 { report.append(path, .removed, isDirectory: isDirectory) }
+    if mask & UInt32(IN_DELETE | IN_MOVED_FROM) != 0 {
+      report.append(path, .removed, isDirectory: isDirectory, dropsTransient: false)
+    }
     if mask & UInt32(IN_MODIFY | IN_CLOSE_WRITE | IN_ATTRIB) != 0 && !isDirectory {
       report.append(path, .modified, isDirectory: false)
     }
