@@ -39,7 +39,7 @@ struct ExcludedFolders: Sendable, Hashable {
       if let problem = problem(with: entry) {
         throw options.invalid(
           "exclude_dirs", "\(problem) in 'exclude_dirs'",
-          help: isGlob(entry)
+          help: entry.isMeantAsAGlob
             ? "write folder names (\(example)) or paths below the pipeline's folder (build/out); for a glob, use the filter's exclude: [\"**/gen/**\"]"
             : "write folder names (\(example)) or paths below the pipeline's folder (build/out)")
       }
@@ -54,14 +54,8 @@ struct ExcludedFolders: Sendable, Hashable {
     if trimmed.hasPrefix("/") { return "'\(entry)' is an absolute path" }
     let normalized = PathText.normalize(trimmed)
     if trimmed.isEmpty || normalized == "." { return "'\(entry)' would exclude every path" }
-    if isGlob(entry) { return "'\(entry)' is a glob, and folder names are taken as written" }
+    if entry.isMeantAsAGlob { return "'\(entry)' is a glob, and folder names are taken as written" }
     return nil
-  }
-
-  /// Whether `entry` has `*` or `?`: meant as a glob, which `exclude_dirs` does not take (it
-  /// would match no folder). `[` stays allowed: folders such as `pages/[id]` exist.
-  static func isGlob(_ entry: String) -> Bool {
-    entry.utf8.contains(UInt8(ascii: "*")) || entry.utf8.contains(UInt8(ascii: "?"))
   }
 
   /// Whether `path` (relative to the pipeline's folder) lies inside an excluded folder.

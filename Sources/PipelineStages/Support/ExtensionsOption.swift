@@ -7,10 +7,10 @@ enum ExtensionsOption {
   /// like a glob (`*.go`, which would match no extension) is refused at its place in the file.
   static func read(_ options: StageOptions, help: String) throws -> [String] {
     let extensions = try options.value("extensions", default: [String](), help: help)
-    if let bad = extensions.first(where: { $0.isEmpty || $0 == "." || $0.contains("/") || ExcludedFolders.isGlob($0) }) {
+    if let bad = extensions.first(where: { $0.isEmpty || $0 == "." || $0.utf8.contains(UInt8(ascii: "/")) || $0.isMeantAsAGlob }) {
       throw options.invalid(
         "extensions", "'\(bad)' is not a file extension",
-        help: ExcludedFolders.isGlob(bad)
+        help: bad.isMeantAsAGlob
           ? "write extensions like go or .go; for a glob, use include: [\"**/*.go\"]"
           : "write extensions like go or .go")
     }

@@ -54,7 +54,7 @@ struct WatchStage: Stage {
       let extra = try options.value(
         "exclude_dirs", default: [String](),
         help: "More folder names or paths (relative to the pipeline's folder) never to watch.")
-      if let glob = extra.first(where: ExcludedFolders.isGlob) {
+      if let glob = extra.first(where: \.isMeantAsAGlob) {
         throw options.invalid(
           "exclude_dirs", "'\(glob)' is a glob, and folder names are taken as written in 'exclude_dirs'",
           help: "write folder names (generated) or paths relative to the pipeline's folder (build/out)")
