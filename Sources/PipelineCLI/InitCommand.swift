@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import PipelineCore
 
 /// `pipeline init [--template NAME] [--force]`: writes the built-in pipeline for the project

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import PipelineCore
 
 /// `pipeline new-stage NAME`: writes a Swift package for a custom stage, ready to build, with a
@@ -58,7 +58,7 @@ struct NewStageCommand: AsyncParsableCommand {
     for (path, content) in template.files {
       let full = folder + "/" + path
       try manager.createDirectory(
-        atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        atPath: PathText.parent(full), withIntermediateDirectories: true)
       try content.write(toFile: full, atomically: true, encoding: .utf8)
     }
     terminal.line("""

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import PipelineCore
 
 /// The pipeline `run` and `validate` act on: the file named on the command line, else

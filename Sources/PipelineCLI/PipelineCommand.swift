@@ -1,5 +1,6 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import PipelineCore
 import Synchronization
 
@@ -58,7 +59,7 @@ public struct PipelineCommand: AsyncParsableCommand {
         try registry.register(stage)
       } catch {
         TerminalWriter().line("\(error)", error: true)
-        Foundation.exit(1)
+        Glibc.exit(1)
       }
     }
     await main(registry: registry)

@@ -358,7 +358,8 @@ struct InotifyWatcherTests {
         // Each new file is an IN_CREATE and an IN_CLOSE_WRITE: 1.5 times what the queue holds.
         let queueSize = Int(try String(contentsOfFile: "/proc/sys/fs/inotify/max_queued_events", encoding: .utf8)
           .trimmingCharacters(in: .whitespacesAndNewlines)) ?? 16384
-        for index in 0..<queueSize * 3 / 4 { try Disk.touch(root.path + "/flood/f\(index)") }
+        let flood = root.path + "/flood"
+        try await onOwnThread { for index in 0..<queueSize * 3 / 4 { try Disk.touch(flood + "/f\(index)") } }
         watcher.setReadingPaused(false)
 
         #expect(await recorder.waitUntil(timeout: .seconds(20)) { r in

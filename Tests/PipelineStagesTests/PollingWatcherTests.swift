@@ -271,8 +271,14 @@ func withTemporaryFolder(_ body: (TemporaryFolder) async throws -> Void) async t
     .appendingPathComponent("pipeline-watch-\(UUID().uuidString)")
   try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
   let folder = TemporaryFolder(path: DirectoryWalker.absolutePath(url.path))
-  defer { try? FileManager.default.removeItem(atPath: folder.path) }
-  try await body(folder)
+  let removal: @Sendable () -> Void = { try? FileManager.default.removeItem(atPath: folder.path) }
+  do {
+    try await body(folder)
+  } catch {
+    _ = try? await onOwnThread(removal)
+    throw error
+  }
+  _ = try? await onOwnThread(removal)
 }
 
 /// File operations as an editor or a shell does them, with plain system calls: FileManager's

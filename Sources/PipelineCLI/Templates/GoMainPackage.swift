@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import PipelineCore
 
 /// The main package the go template builds, found the way air users set it by hand:

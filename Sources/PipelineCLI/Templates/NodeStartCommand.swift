@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import PipelineCore
 
 /// How a Node project starts, read from its `package.json`: the `run:` of the node
@@ -31,7 +31,7 @@ struct NodeStartCommand: Equatable {
   }
 
   static func read(in folder: ProjectFolder) -> NodeStartCommand {
-    let manifest: [String: Any]?
+    let manifest: [String: JSONValue]?
     switch PackageManifest.read(in: folder) {
     case .failure(let diagnostic):
       return NodeStartCommand(
@@ -40,7 +40,7 @@ struct NodeStartCommand: Equatable {
     case .success(let object): manifest = object
     case nil: manifest = nil
     }
-    if let start = (manifest?["scripts"] as? [String: Any])?["start"] as? String {
+    if case .object(let scripts)? = manifest?["scripts"], case .string(let start)? = scripts["start"] {
       if let words = plainNodeCommand(start) {
         return NodeStartCommand(arguments: words, origin: "package.json's start script, run without npm's shell")
       }
@@ -50,9 +50,9 @@ struct NodeStartCommand: Equatable {
     if folder.exists("server.js") {
       return NodeStartCommand(arguments: ["node", "server.js"], origin: "server.js, what `npm start` runs by default")
     }
-    let main = manifest?["main"] as? String
+    let main: String? = if case .string(let main)? = manifest?["main"] { main } else { nil }
     if let main, !main.isEmpty {
-      let resolved = [main, main + ".js", main + "/index.js"].map { ($0 as NSString).standardizingPath }
+      let resolved = [main, main + ".js", main + "/index.js"].map(PathText.normalize)
       if resolved.contains(where: { folder.exists($0) && !folder.isFolder($0) }) {
         return NodeStartCommand(arguments: ["node", main], origin: "package.json's main")
       }
@@ -75,8 +75,10 @@ struct NodeStartCommand: Equatable {
   static func plainNodeCommand(_ script: String) -> [String]? {
     let words = script.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
     guard words.count >= 2, words[0] == "node" else { return nil }
-    let plain = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "._/@:=+,-"))
-    guard words.allSatisfy({ $0.unicodeScalars.allSatisfy(plain.contains) }) else { return nil }
+    func isPlain(_ scalar: Unicode.Scalar) -> Bool {
+      scalar.properties.isAlphabetic || scalar.properties.numericType != nil || "._/@:=+,-".unicodeScalars.contains(scalar)
+    }
+    guard words.allSatisfy({ $0.unicodeScalars.allSatisfy(isPlain) }) else { return nil }
     return words
   }
 

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import PipelineCore
 
 /// The folder a built-in pipeline is chosen and written for: the current folder of
 /// `pipeline run`, `validate` and `init`.
@@ -23,8 +24,8 @@ public struct ProjectFolder: Sendable {
 
   /// Whether `name` exists in it and is a folder.
   public func isFolder(_ name: String) -> Bool {
-    var isDirectory: ObjCBool = false
-    return FileManager.default.fileExists(atPath: path + "/" + name, isDirectory: &isDirectory) && isDirectory.boolValue
+    var isDirectory = false
+    return FileManager.default.fileExists(atPath: path + "/" + name, isDirectory: &isDirectory) && isDirectory
   }
 
   /// The names in the folder `name` (`""`: this folder), sorted; empty when it cannot be read.
@@ -34,5 +35,5 @@ public struct ProjectFolder: Sendable {
   }
 
   /// The folder's own name, for messages.
-  public var name: String { (path as NSString).lastPathComponent }
+  public var name: String { String(PathText.lastComponent(path)) }
 }

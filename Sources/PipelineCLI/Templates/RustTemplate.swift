@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 extension PipelineTemplate {
   /// A Cargo package: build, test, restart the binary.

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The executable a Swift package builds, read from its `Package.swift`: the first
 /// `.executable(name: "…")` product, else the first `.executableTarget(name: "…")`.

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Reads a pipeline file and checks everything that can be checked before anything runs:
 /// YAML syntax, top-level keys, stage types, every stage's keys and value types, and the
@@ -28,7 +28,7 @@ public struct PipelineLoader: Sendable {
   /// Loads the file at `path` (relative to the current folder, or absolute).
   public func load(file path: String) throws(DiagnosticList) -> PipelineDefinition {
     let absolute = PathText.join(FileManager.default.currentDirectoryPath, path)
-    var isDirectory: ObjCBool = false
+    var isDirectory = false
     guard FileManager.default.fileExists(atPath: absolute, isDirectory: &isDirectory) else {
       throw DiagnosticList([
         Diagnostic(
@@ -36,7 +36,7 @@ public struct PipelineLoader: Sendable {
           help: "write one (examples in pipelines/ of the pipeline repository), or name it: pipeline run path/to/pipeline.yaml")
       ])
     }
-    guard !isDirectory.boolValue else {
+    guard !isDirectory else {
       throw DiagnosticList([
         Diagnostic(at: nil, "\(path) is a folder, not a pipeline file", help: "name the YAML file: pipeline run \(path)/pipeline.yaml")
       ])

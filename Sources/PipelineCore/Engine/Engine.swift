@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Synchronization
 
 /// Runs a pipeline: every stage as a concurrent task, connected by streams of batches.

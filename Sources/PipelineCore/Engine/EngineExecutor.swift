@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 @preconcurrency import Glibc
 import Synchronization
 
@@ -76,9 +76,8 @@ public final class EngineExecutor: TaskExecutor, @unchecked Sendable {
     pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
     pthread_cond_init(condition, &attributes)
     pthread_condattr_destroy(&attributes)
-    Thread.detachNewThread { [self] in
+    startDetachedThread(named: name) { [self] in
       thread.store(UInt(pthread_self()), ordering: .releasing)
-      nameCurrentThread(name)
       serve()
     }
   }
@@ -235,15 +234,4 @@ private final class SleepResumer: Sendable {
     if let error { continuation.resume(throwing: error) } else { continuation.resume() }
     return timer
   }
-}
-
-/// Shows `name` for the calling thread in `top -H` and `ps -L`. Through /proc because
-/// `pthread_setname_np` and `prctl` are not exported by the Glibc module; the kernel keeps 15
-/// bytes. A thread created later by this one starts with the same name.
-package func nameCurrentThread(_ name: String) {
-  let descriptor = open("/proc/thread-self/comm", O_WRONLY | O_CLOEXEC)
-  guard descriptor >= 0 else { return }
-  var bytes = Array(name.utf8.prefix(15))
-  _ = write(descriptor, &bytes, bytes.count)
-  close(descriptor)
 }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Something that happened in a pipeline: a cycle started, a stage failed, a line of output.
 ///

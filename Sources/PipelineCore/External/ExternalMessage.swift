@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The protocol between `pipeline` and an external stage (`stage: external`): one JSON object
 /// per line, `pipeline` writing to the program's standard input, the program answering on its

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 @preconcurrency import Glibc
 import Synchronization
 
@@ -122,7 +122,7 @@ private struct ProtocolEventSink: EventSink {
 private enum StandardInputLines {
   static func stream() -> AsyncStream<String> {
     let (stream, continuation) = AsyncStream<String>.makeStream()
-    Thread.detachNewThread {
+    startDetachedThread(named: "pipeline-stdin") {
       while let line = readLine(strippingNewline: true) { continuation.yield(line) }
       continuation.finish()
     }

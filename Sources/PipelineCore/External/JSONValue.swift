@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A JSON value: what an external stage's `config:` becomes in the protocol's `hello`, and what
 /// a served stage reads its configuration back from.

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Synchronization
 
 /// Runs one stage outside a pipeline, one batch at a time, and tells what it passed on.

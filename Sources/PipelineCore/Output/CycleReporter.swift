@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Synchronization
 
 /// Turns the flow of batches into cycles for people: a cycle starts when a batch reaches

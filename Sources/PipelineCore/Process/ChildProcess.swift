@@ -1,5 +1,5 @@
 import CPipelineSystem
-import Foundation
+import FoundationEssentials
 @preconcurrency import Glibc
 import Synchronization
 
@@ -84,8 +84,7 @@ public final class ChildProcess: Sendable {
     if let server {
       server.attach(process)
     } else {
-      Thread.detachNewThread { [process] in
-        nameCurrentThread("pipeline-reap")
+      startDetachedThread(named: "pipeline-reap") { [process] in
         process.reap()
       }
     }
@@ -300,8 +299,7 @@ public final class ChildProcess: Sendable {
   /// `killAfter`, then `SIGKILL`, since nothing would stop the group if `pipeline` died.
   /// Either way the command counts as killed by `SIGKILL`.
   func keeperLost(cut: Bool) {
-    Thread.detachNewThread { [self] in
-      nameCurrentThread("pipeline-reap")
+    startDetachedThread(named: "pipeline-reap") { [self] in
       let clock = ContinuousClock()
       func waitForEmptyGroup(until deadline: ContinuousClock.Instant) -> Bool {
         var pause: UInt32 = 200

@@ -1,5 +1,5 @@
 import CPipelineSystem
-import Foundation
+import FoundationEssentials
 @preconcurrency import Glibc
 import Synchronization
 
@@ -34,8 +34,7 @@ final class OutputPump: Sendable {
   private init() {
     epoll = pipeline_epoll_create()
     guard epoll >= 0 else { return }
-    Thread.detachNewThread { [self] in
-      nameCurrentThread("pipeline-output")
+    startDetachedThread(named: "pipeline-output") { [self] in
       pump()
     }
   }
@@ -48,8 +47,7 @@ final class OutputPump: Sendable {
   ) {
     guard epoll >= 0 else {
       // No epoll (the descriptor limit was reached at the first command): a thread of its own.
-      Thread.detachNewThread {
-        nameCurrentThread("pipeline-output")
+      startDetachedThread(named: "pipeline-output") {
         Self.readBlocking(stdout: stdout, stderr: stderr, onLine: onLine)
         onEnd()
       }

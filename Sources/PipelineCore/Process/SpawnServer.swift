@@ -1,6 +1,6 @@
 import CPipelineSystem
 import Dispatch
-import Foundation
+import FoundationEssentials
 @preconcurrency import Glibc
 import Synchronization
 
@@ -86,8 +86,7 @@ package final class SpawnServer: Sendable {
       throw keeperFailure(program, result)
     }
     let server = SpawnServer(pid: pid, socket: ours)
-    Thread.detachNewThread {
-      nameCurrentThread("pipeline-report")
+    startDetachedThread(named: "pipeline-report") {
       server.readReports(onLoss: onLoss)
     }
     return server

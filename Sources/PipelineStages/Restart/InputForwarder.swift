@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import PipelineCore
 @preconcurrency import Glibc
 import Synchronization
@@ -19,8 +19,7 @@ final class InputForwarder: Sendable {
 
   /// Starts reading `pipeline`'s standard input on a thread of its own, until end of file.
   func start() {
-    Thread.detachNewThread { [self] in
-      nameCurrentThread("pipeline-stdin")
+    startDetachedThread(named: "pipeline-stdin") { [self] in
       var buffer = [UInt8](repeating: 0, count: 4096)
       while true {
         let count = buffer.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
