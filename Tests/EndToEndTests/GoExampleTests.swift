@@ -33,6 +33,17 @@ struct GoExampleTests {
     #expect(run.events("app-started").count == startsBefore, "no restart after a failed cycle")
     #expect(FileManager.default.isExecutableFile(atPath: project.path("tmp/main")), "the last good binary stays in place")
 
+    // A program that builds but fails its test (two lines where the test wants one): the new
+    // binary never replaces tmp/main, so a crash restart could only run the last good one.
+    let lastGood = try Data(contentsOf: URL(fileURLWithPath: project.path("tmp/main")))
+    let failuresBeforeTest = run.events("stage-failed").count
+    try project.replace(
+      "handler.go", original.replacingOccurrences(of: #"fmt.Fprintln(w, "Hello from Go!")"#, with: #"fmt.Fprintln(w, "Untested\nsecond line")"#))
+    #expect(await run.waitUntil(timeout: .seconds(120)) { run.events("stage-failed").count > failuresBeforeTest }, "\(run.transcript)")
+    #expect(run.events("stage-failed").last?["stage"] as? String == "test", "\(run.transcript)")
+    #expect(run.answer(port: port) == "Hello again\n", "the old app answers: \(run.transcript)")
+    #expect(try Data(contentsOf: URL(fileURLWithPath: project.path("tmp/main"))) == lastGood, "an untested binary is not installed")
+
     // The fix recovers.
     try project.replace(
       "handler.go", original.replacingOccurrences(of: "Hello from Go!", with: "Fixed"))

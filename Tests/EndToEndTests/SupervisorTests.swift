@@ -216,6 +216,30 @@ struct SupervisorTests {
     #expect(await run.interrupt() == .exited(0))
   }
 
+  /// Supervisor.md: when `pipeline`'s own input ends, nothing more is forwarded, and the app's
+  /// pipe stays open: an app that quits at end of file keeps running, and so does the next one.
+  @Test func theEndOfPipelinesInputIsNotTheEndOfTheApps() async throws {
+    let echo = """
+      message=$(cat tmp/message.txt)
+      echo "app started: $message"
+      while read line; do echo "$message got $line"; done
+      echo "$message saw the end of its input"
+      sleep 1000
+      """
+    let project = try AppFixture.make(app: echo)
+    try project.write("pipeline.yaml", AppFixture.pipeline() + "    stdin: true\n")
+    let run = try PipelineRun(["run"], in: project.root, typing: true)
+    #expect(await run.waitForLine(containing: "app started: v1"), "\(run.transcript)")
+    run.type("last words\n")
+    run.endTyping()
+    #expect(await run.waitForLine(containing: "v1 got last words"), "\(run.transcript)")
+    try project.write("src/message.txt", "v2")
+    #expect(await run.waitForLine(containing: "app started: v2"), "\(run.transcript)")
+    try await Task.sleep(for: .seconds(1))
+    #expect(!run.transcript.contains("saw the end of its input"), "\(run.transcript)")
+    #expect(await run.interrupt() == .exited(0))
+  }
+
   @Test func theSocketIsHeldAcrossRestartsSoNoConnectionIsRefused() async throws {
     let port = try Loopback.freePort()
     // The app accepts on the socket pipeline hands it as fd 3 and answers with its message.

@@ -64,7 +64,7 @@ struct ZeroConfigurationTests {
       "\(run.transcript)")
     let initRun = try PipelineRun(["init"], in: project.root)
     #expect(await initRun.exitStatus() == .exited(0), "\(initRun.transcript)")
-    #expect(project.read("pipeline.yaml")?.contains("go build -tags dev -o ./tmp/main.next ./cmd/api &&") == true)
+    #expect(project.read("pipeline.yaml")?.contains("-o, ./tmp/main.next, ./cmd/api]") == true)
   }
 
   @Test func validateWithoutAFileChecksTheBuiltInPipeline() async throws {

@@ -27,7 +27,7 @@ import Testing
     let main = GoMainPackage.find(in: project.folder)
     #expect(main.path == "./cmd/server")
     let text = PipelineTemplate.go.text(for: project.folder)
-    #expect(text.contains("run: go build -tags dev -o ./tmp/main.next ./cmd/server && mv ./tmp/main.next ./tmp/main"))
+    #expect(text.contains("run: [go, build, -tags, dev, -ldflags=-buildid=, -o, ./tmp/main.next, ./cmd/server]"))
     #expect(text.contains("# The package built: ./cmd/server, the only main package under cmd/ (this folder has no .go file)."))
     let choice = try PipelineChoice.load(file: nil, registry: .builtIn, folder: project.folder)
     #expect(choice.notice?.contains("\n  entry point: ./cmd/server, the only main package under cmd/") == true)
@@ -52,7 +52,7 @@ import Testing
       "go.mod": "module x\n", "main.go": "package main\n", "cmd/other/main.go": "package main\n",
     ])
     #expect(GoMainPackage.find(in: project.folder).path == ".")
-    #expect(PipelineTemplate.go.text(for: project.folder).contains("-o ./tmp/main.next . && mv"))
+    #expect(PipelineTemplate.go.text(for: project.folder).contains("-o, ./tmp/main.next, .]"))
   }
 
   @Test func severalMainPackagesUnderCmdAreListedAndNoneIsPicked() throws {

@@ -46,13 +46,14 @@ extension PipelineTemplate {
         check: false                  # default false; true fails, naming the files, instead
 
       # -tags dev compiles the files marked //go:build dev (skip slow setup, log more in
-      # development) and leaves them out of production builds. The binary is built under a
-      # temporary name and moved into place only when the build succeeds, so a failed build
-      # never replaces ./tmp/main: the running app keeps answering, and a restart after a
-      # crash runs the last good binary.
+      # development) and leaves them out of production builds. -ldflags=-buildid= leaves out
+      # Go's build ID, which changes with every edit: without it no rebuild is ever
+      # byte-identical, and artifact below could never keep the app running.
+      # The binary is built as ./tmp/main.next; it replaces ./tmp/main only once the tests
+      # pass (install, below).
       # \(which)
       - stage: build
-        run: go build -tags dev -o ./tmp/main.next \(main.path) && mv ./tmp/main.next ./tmp/main
+        run: [go, build, -tags, dev, -ldflags=-buildid=, -o, ./tmp/main.next, \(main.path)]
         on_busy: restart              # default restart: a newer save stops this build
 
       - stage: run
@@ -62,6 +63,13 @@ extension PipelineTemplate {
       # A failing test stops the batch here: the app is not restarted with failing code.
       - stage: test
         run: [go, test, -tags, dev, ./...]
+
+      # Only a binary that built and passed vet and the tests replaces ./tmp/main. A failed
+      # build or test leaves it alone: the running app keeps answering, and a restart after
+      # a crash (on_exit: restart) runs the last good binary, never an untested one.
+      - stage: run
+        name: install
+        run: [mv, ./tmp/main.next, ./tmp/main]
 
       # Stops the old app, then starts the new binary. SIGINT is os.Interrupt: cancel the
       # root context with signal.NotifyContext and call http.Server.Shutdown.

@@ -6,13 +6,12 @@ import Synchronization
 /// Hands what is typed into `pipeline` (its standard input) to the running app, for
 /// `stdin: true`. `pipeline` keeps the terminal, so Ctrl-C still reaches it; the app reads
 /// a pipe. What is typed while no instance runs (during a restart) is kept, up to 64 KiB,
-/// for the next one.
+/// for the next one. When `pipeline`'s input ends, forwarding stops, but no instance's input
+/// is closed: an app that quits at end of file would quit at every start from then on.
 final class InputForwarder: Sendable {
   private struct State {
     var target: ChildProcess?
     var pending: [UInt8] = []
-    /// `pipeline`'s input ended (Ctrl-D): each instance's input is closed once drained.
-    var ended = false
   }
   private static let pendingLimit = 64 * 1024
   private let state = Mutex(State())
@@ -24,10 +23,8 @@ final class InputForwarder: Sendable {
       while true {
         let count = buffer.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
         if count < 0 && errno == EINTR { continue }
-        if count <= 0 {
-          end()
-          return
-        }
+        // End of file (Ctrl-D, or `< /dev/null`): nothing more to forward.
+        if count <= 0 { return }
         deliver(Array(buffer[..<count]))
       }
     }
@@ -41,15 +38,6 @@ final class InputForwarder: Sendable {
       return state.pending
     }
     if !pending.isEmpty { process.writeInput(pending) }
-    if state.withLock({ $0.ended }) { process.closeInput() }
-  }
-
-  private func end() {
-    let target = state.withLock { state -> ChildProcess? in
-      state.ended = true
-      return state.target
-    }
-    target?.closeInput()
   }
 
   /// No instance runs until the next ``attach(_:)``.

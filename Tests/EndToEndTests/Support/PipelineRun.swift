@@ -52,6 +52,9 @@ final class PipelineRun: Sendable {
   /// Writes `text` to `pipeline`'s standard input, as if typed.
   func type(_ text: String) { process.writeInput(Array(text.utf8)) }
 
+  /// Ends what ``type(_:)`` writes: `pipeline`'s standard input reaches end of file (Ctrl-D).
+  func endTyping() { process.closeInput() }
+
   /// Everything printed so far, stdout and stderr interleaved.
   var output: [String] { lines.all }
 
