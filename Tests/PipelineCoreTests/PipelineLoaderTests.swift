@@ -434,16 +434,21 @@ struct PipelineLoaderTests {
           help: write `mode: all`
         """),
     GoldenCase(
-      name: "a missing required key still fails, along with a bad value before it is read",
+      name: "a missing required key hides none of the stage's other bad values",
       yaml: """
         stages:
           - stage: tick
           - stage: shell
             signal: SIGFOO
+            kill_after: soon
         """,
       expected: """
         dev.yaml:3:5: error: stage 'shell' needs 'run'
           help: add `run: …` (The command to run.)
+        dev.yaml:4:13: error: expected a signal name, got 'SIGFOO'
+          help: use one of SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGKILL (the SIG prefix is optional)
+        dev.yaml:5:17: error: expected a duration like 500ms, 2s or 1m, got 'soon'
+          help: units: ms, s, m, h (a bare number means milliseconds)
         """),
     GoldenCase(
       name: "an unquoted value starting with * is an alias to YAML",

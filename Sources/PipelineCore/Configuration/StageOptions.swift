@@ -99,17 +99,26 @@ public final class StageOptions {
   }
 
   /// The value of `key`; its absence is an error located at the stage.
+  ///
+  /// When ``collectsProblems``, a missing or bad value is recorded in ``problems`` and reading
+  /// goes on with a placeholder, so the stage's other bad values are reported in the same run.
   public func required<T: OptionValue>(_ key: String, as type: T.Type = T.self, help: String) throws -> T {
     record(key, T.self, nil, required: true, help: help)
     if isDescribing { return T.optionPlaceholder }
     guard let entry = entries[key] else {
-      throw Diagnostic(
+      let missing = Diagnostic(
         at: location, "stage '\(stageName)' needs '\(key)'", help: "add `\(key): …` (\(help))")
+      guard collectsProblems else { throw missing }
+      problems.append(missing)
+      return T.optionPlaceholder
     }
     do {
       return try T(option: entry.value)
     } catch {
-      throw explained(error, key: key, node: entry.value, as: T.self)
+      let diagnostic = explained(error, key: key, node: entry.value, as: T.self)
+      guard collectsProblems else { throw diagnostic }
+      problems.append(diagnostic)
+      return T.optionPlaceholder
     }
   }
 
