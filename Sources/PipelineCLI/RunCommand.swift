@@ -4,7 +4,7 @@ import Dispatch
 import PipelineCore
 @preconcurrency import Glibc
 
-/// `pipeline run [FILE]`: loads the pipeline and runs it until SIGINT or SIGTERM. Without a
+/// `pipeline run [FILE]`: loads the pipeline and runs it until SIGINT, SIGTERM or SIGHUP. Without a
 /// file and without `pipeline.yaml`, it runs the built-in pipeline for the project found in
 /// the current folder (see ``PipelineChoice``).
 struct RunCommand: AsyncParsableCommand {
@@ -12,9 +12,9 @@ struct RunCommand: AsyncParsableCommand {
     commandName: "run",
     abstract: "Run a pipeline until interrupted (Ctrl-C).",
     discussion: """
-      Stops cleanly on SIGINT or SIGTERM: running commands and the app are stopped with \
-      their stage's signal and kill_after, and no process pipeline started outlives it. A \
-      second SIGINT while stopping kills everything at once.
+      Stops cleanly on SIGINT (Ctrl-C), SIGTERM or SIGHUP: running commands and the app are \
+      stopped with their stage's signal and kill_after, and no process pipeline started \
+      outlives it. A second signal while stopping kills everything at once.
       """)
 
   @Argument(help: "The pipeline file. Default: pipeline.yaml, or without one the built-in pipeline for the project found here (go.mod, Package.swift, package.json, Cargo.toml, pyproject.toml, requirements.txt, Makefile).")
