@@ -189,7 +189,7 @@ enum JSONText {
         }
         return Unicode.Scalar(unit) ?? "\u{FFFD}"
       default:
-        offset -= 1
+        offset -= 2  // at the backslash
         throw error("unknown escape '\\\(Character(Unicode.Scalar(byte)))'")
       }
     }
