@@ -89,15 +89,15 @@ extension YAMLReader {
       return apply(properties, to: ConfigNode(.scalar(text, quoted: true), at: location(start)))
     case "[", "{":
       let node = try flowCollection()
-      try expectLineEnd(after: "list or mapping", startedAt: start)
+      try expectLineEnd(after: .flowCollection, startedAt: start)
       return apply(properties, to: node)
     case "*":
       let node = try readAlias(inFlow: false)
-      try expectLineEnd(after: "alias", startedAt: start)
+      try expectLineEnd(after: .alias, startedAt: start)
       return node
     case "\"", "'":
       let text = try readQuotedScalar(inFlow: false)
-      try expectLineEnd(after: "quoted value", startedAt: start)
+      try expectLineEnd(after: .quoted, startedAt: start)
       return apply(properties, to: ConfigNode(.scalar(text, quoted: true), at: location(start)))
     default:
       try checkPlainStart(inFlow: false)
@@ -108,15 +108,15 @@ extension YAMLReader {
   }
 
   /// Checks that only spaces or a comment follow a value on its line.
-  private mutating func expectLineEnd(after what: String, startedAt start: YAMLPosition) throws(Diagnostic) {
+  private mutating func expectLineEnd(after what: YAMLClosedValue, startedAt start: YAMLPosition) throws(Diagnostic) {
     cursor.skipSpaces()
     if cursor.current == ":", cursor.isBlank(at: 1) {
-      if what == "quoted value" {
+      if what == .quoted {
         throw YAMLError.keyInValue(text: valueLine(from: start), at: location(cursor.position))
       }
       throw YAMLError.complexKey(at: location(start))
     }
-    guard skipToLineEnd() else { throw YAMLError.textAfterValue(what, at: location(cursor.position)) }
+    guard skipToLineEnd() else { throw YAMLError.textAfterValue(what.rawValue, at: location(cursor.position)) }
   }
 
   /// The text of the line from `start`, without a trailing comment: a value to quote back.
@@ -210,4 +210,12 @@ struct YAMLKey {
   var text: String
   var quoted: Bool
   var location: SourceLocation
+}
+
+/// A value whose end is marked (by a quote, a bracket, or its name's end), after which only a
+/// comment may follow on its line.
+enum YAMLClosedValue: String {
+  case quoted = "quoted value"
+  case flowCollection = "list or mapping"
+  case alias
 }
