@@ -13,15 +13,11 @@ let package = Package(
     .plugin(name: "PipelinePlugin", targets: ["PipelinePlugin"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
     .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
   ],
   targets: [
     .target(name: "CPipelineSystem"),
-    .target(
-      name: "PipelineCore",
-      dependencies: ["CPipelineSystem", .product(name: "Yams", package: "Yams")]
-    ),
+    .target(name: "PipelineCore", dependencies: ["CPipelineSystem"]),
     .target(name: "PipelineStages", dependencies: ["PipelineCore", "CPipelineSystem"]),
     .target(
       name: "PipelineCLI",

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FoundationEssentials
+import Glibc
 import PipelineCore
 
 /// `pipeline init [--template NAME] [--force]`: writes the built-in pipeline for the project
@@ -63,10 +64,9 @@ struct InitCommand: AsyncParsableCommand {
         help: "pass --force to replace it with the \(chosen.name) template, or move it away first")
     }
     let path = folder.path + "/" + file
-    do {
-      try rendering.text.write(toFile: path, atomically: true, encoding: .utf8)
-    } catch {
-      throw Diagnostic(at: nil, "cannot write \(file): \(error.localizedDescription)", help: "check the folder's permissions")
+    if let code = FileBytes.write(Array(rendering.text.utf8), toFile: path) {
+      throw Diagnostic(
+        at: nil, "cannot write \(file): \(String(cString: strerror(code)))", help: "check the folder's permissions")
     }
     var message = "wrote \(file): the \(chosen.name) pipeline (\(reason)): \(chosen.summary)\n"
     switch entryPoint {

@@ -42,7 +42,7 @@ struct NewStageCommand: AsyncParsableCommand {
 
   func run() async throws {
     let terminal = TerminalWriter()
-    let folder = output ?? name.replacingOccurrences(of: "_", with: "-")
+    let folder = output ?? name.replacing("_", with: "-")
     let dependency: NewStageTemplate.Dependency
     if let pipelinePath {
       dependency = .path(URL(fileURLWithPath: pipelinePath).standardizedFileURL.path)

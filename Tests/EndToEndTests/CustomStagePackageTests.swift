@@ -3,7 +3,7 @@ import PipelineCore
 import Testing
 
 /// The slow tests of custom stages: they build Swift packages that depend on this one (each
-/// build compiles Yams and ArgumentParser again, a few minutes on a small machine).
+/// build compiles ArgumentParser again, a few minutes on a small machine).
 ///
 /// - the example package `pipelines/custom-stage`: its own tests, its stage `http_check` in a real
 ///   pipeline compiled in (Way 1) and served as a program (Way 2), and the SwiftPM plugin run in it;

@@ -295,15 +295,15 @@ struct PipelineLoaderTests {
              run: make
         """,
       expected: """
-        dev.yaml:4:9: error: invalid YAML: mapping values are not allowed in this context
-          help: check the indentation and quoting around this place (a value with ': ' or '#' needs quotes)
+        dev.yaml:4:6: error: invalid YAML: this line is indented more than the key above it
+          help: line it up with the keys above it; if it continues the value above, quote that value (a value with ': ' or ' #' in it needs quotes)
         """),
     GoldenCase(
       name: "YAML syntax error: a tab in the indentation",
       yaml: "stages:\n  - stage: tick\n\t- stage: shell\n",
       expected: """
-        dev.yaml:3:1: error: invalid YAML: found a tab character that violates indentation
-          help: check the indentation and quoting around this place (a value with ': ' or '#' needs quotes)
+        dev.yaml:3:1: error: invalid YAML: a tab cannot indent YAML; use spaces
+          help: replace the tabs at the start of this line with spaces
         """),
     GoldenCase(
       name: "YAML syntax error: unclosed flow list",
@@ -315,8 +315,8 @@ struct PipelineLoaderTests {
           - stage: coalesce
         """,
       expected: """
-        dev.yaml:5:10: error: invalid YAML: did not find expected ',' or ']'
-          help: check the indentation and quoting around this place (a value with ': ' or '#' needs quotes)
+        dev.yaml:4:10: error: invalid YAML: this list is not closed: the file ends before its ']'
+          help: add the ']' where the list ends; a value in it with ': ', ',' or a bracket needs quotes
         """),
     GoldenCase(
       name: "duplicate key, at its second occurrence",
@@ -458,7 +458,7 @@ struct PipelineLoaderTests {
             paths: [*.go]
         """,
       expected: """
-        dev.yaml:3:13: error: invalid YAML: did not find expected alphabetic or numeric character
+        dev.yaml:3:13: error: invalid YAML: '*.go' is read as a YAML alias, and an alias name is letters, digits, '-' and '_'
           help: a value starting with `*` is read as a YAML alias; quote it: `"*.go"`
         """),
     GoldenCase(
@@ -495,7 +495,7 @@ struct PipelineLoaderTests {
         """,
       expected: """
         dev.yaml:4:9: error: the merge key '<<' takes a mapping or a list of mappings, got 'make'
-          help: mark a mapping with an anchor (`- &defaults stage: build`) and merge it with `<<: *defaults`
+          help: anchor a mapping (`x-defaults: &defaults {signal: SIGINT}`) and merge it with `<<: *defaults`
         """),
     GoldenCase(
       name: "a cycle",

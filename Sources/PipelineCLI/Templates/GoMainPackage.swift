@@ -69,10 +69,10 @@ struct GoMainPackage: Equatable {
   static func packageName(of source: String) -> String? {
     var inBlockComment = false
     for line in source.split(separator: "\n", omittingEmptySubsequences: false) {
-      var rest = Substring(line.trimmingCharacters(in: .whitespaces))
+      var rest = Substring(line.trimmingSpacesAndTabs)
       while !rest.isEmpty {
         if inBlockComment {
-          guard let end = rest.range(of: "*/") else { rest = ""; break }
+          guard let end = rest.firstRange(of: "*/") else { rest = ""; break }
           rest = rest[end.upperBound...].drop(while: \.isWhitespace)
           inBlockComment = false
         } else if rest.hasPrefix("//") {

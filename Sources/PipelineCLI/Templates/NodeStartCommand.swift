@@ -83,5 +83,5 @@ struct NodeStartCommand: Equatable {
   }
 
   /// The argv as a YAML flow list, each word quoted.
-  var yaml: String { "[" + arguments.map { "\"\($0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))\"" }.joined(separator: ", ") + "]" }
+  var yaml: String { "[" + arguments.map { "\"\($0.replacing("\\", with: "\\\\").replacing("\"", with: "\\\""))\"" }.joined(separator: ", ") + "]" }
 }

@@ -110,7 +110,7 @@ struct PythonEntryPoint: Equatable {
   var yaml: String {
     "[" + arguments.map { word in
       word.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._/-".contains($0)) }
-        ? word : "\"" + word.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        ? word : "\"" + word.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"") + "\""
     }.joined(separator: ", ") + "]"
   }
 }

@@ -58,7 +58,7 @@ enum CargoPackage {
     guard let manifest = folder.text(of: "Cargo.toml") else { return nil }
     var inPackage = false
     for line in manifest.split(separator: "\n") {
-      let trimmed = line.trimmingCharacters(in: .whitespaces)
+      let trimmed = line.trimmingSpacesAndTabs
       if trimmed.hasPrefix("[") {
         inPackage = trimmed == "[package]"
         continue

@@ -34,7 +34,7 @@ struct SwiftProduct {
   /// The string literal of `name:` right after the first `call` in `text`.
   private static func firstName(after call: String, in text: String) -> String? {
     var searchRange = text.startIndex..<text.endIndex
-    while let found = text.range(of: call, range: searchRange) {
+    while let found = text[searchRange].firstRange(of: call) {
       searchRange = found.upperBound..<text.endIndex
       let rest = text[found.upperBound...].drop(while: \.isWhitespace)
       guard rest.hasPrefix("name:") else { continue }

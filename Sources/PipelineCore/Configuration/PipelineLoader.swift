@@ -1,4 +1,4 @@
-import FoundationEssentials
+import Glibc
 
 /// Reads a pipeline file and checks everything that can be checked before anything runs:
 /// YAML syntax, top-level keys, stage types, every stage's keys and value types, and the
@@ -27,31 +27,38 @@ public struct PipelineLoader: Sendable {
 
   /// Loads the file at `path` (relative to the current folder, or absolute).
   public func load(file path: String) throws(DiagnosticList) -> PipelineDefinition {
-    let absolute = PathText.join(FileManager.default.currentDirectoryPath, path)
-    var isDirectory = false
-    guard FileManager.default.fileExists(atPath: absolute, isDirectory: &isDirectory) else {
+    let absolute = PathText.join(Self.currentDirectory(), path)
+    var info = stat()
+    guard stat(absolute, &info) == 0 else {
       throw DiagnosticList([
         Diagnostic(
           at: nil, "no pipeline file at \(path)",
           help: "write one (examples in pipelines/ of the pipeline repository), or name it: pipeline run path/to/pipeline.yaml")
       ])
     }
-    guard !isDirectory else {
+    guard info.st_mode & S_IFMT != S_IFDIR else {
       throw DiagnosticList([
         Diagnostic(at: nil, "\(path) is a folder, not a pipeline file", help: "name the YAML file: pipeline run \(path)/pipeline.yaml")
       ])
     }
-    guard let data = FileManager.default.contents(atPath: absolute) else {
+    guard case .success(let data) = FileBytes.read(contentsOf: absolute) else {
       throw DiagnosticList([Diagnostic(at: nil, "cannot read \(path)", help: "check its permissions")])
     }
     let root = String(PathText.normalize(absolute).split(separator: "/").dropLast().joined(separator: "/"))
     let text: String
     do throws(Diagnostic) {
-      text = try PipelineFileText.decode([UInt8](data), file: path)
+      text = try PipelineFileText.decode(data, file: path)
     } catch {
       throw DiagnosticList([error])
     }
     return try load(text: text, file: path, root: "/" + root)
+  }
+
+  /// The current folder (`/` when it cannot be named, as when it was deleted).
+  static func currentDirectory() -> String {
+    guard let path = getcwd(nil, 0) else { return "/" }
+    defer { free(path) }
+    return String(cString: path)
   }
 
   /// Loads pipeline text; `file` names it in messages and `root` is the folder paths

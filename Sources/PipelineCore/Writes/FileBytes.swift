@@ -25,4 +25,27 @@ public enum FileBytes {
     defer { close(descriptor) }
     return bytes.withUnsafeBytes { writeAll($0, to: descriptor) }
   }
+
+  /// The whole content of the file at `path`; `errno` when it cannot be opened or read.
+  public static func read(contentsOf path: String) -> Result<[UInt8], FileError> {
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else { return .failure(FileError(code: errno)) }
+    defer { close(descriptor) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 64 << 10)
+    while true {
+      let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+      if count < 0 {
+        if errno == EINTR { continue }
+        return .failure(FileError(code: errno))
+      }
+      if count == 0 { return .success(bytes) }
+      bytes += chunk[..<count]
+    }
+  }
+
+  /// An `errno` from a file operation, as an `Error`.
+  public struct FileError: Error, Sendable, Hashable {
+    public var code: Int32
+  }
 }
