@@ -259,10 +259,10 @@ final class AppSupervisor: Sendable {
       // Shown without -v: the app's shutdown handler did not get to finish.
       context.emit(
         .warning,
-        "the app (pid \(pid)) was still running \(killAfter.humanText) after \(signal) (kill_after) and was killed with SIGKILL: its shutdown was cut short",
+        "the app (pid \(pid)) did not stop within kill_after (\(killAfter.humanText)) of \(signal) and was killed with SIGKILL: its shutdown was cut short",
         metadata: [
           "pid": pid, "kill_after": String(killAfter.seconds),
-          "help": "if it needs longer to shut down, raise kill_after on the restart stage (it is \(killAfter.humanText)); otherwise make it exit promptly on \(signal)",
+          "help": "if the app needs longer to shut down, raise kill_after on the restart stage; otherwise make it exit sooner on \(signal)",
         ])
     }
   }
