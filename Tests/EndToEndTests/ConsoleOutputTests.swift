@@ -48,6 +48,39 @@ struct ConsoleOutputTests {
     #expect(await run.interrupt() == .exited(0))
   }
 
+  @Test("runs of one cycle that failed the same way are reported once, with a count")
+  func repeatedFailureSaidOnce() async throws {
+    let project = try TemporaryProject("repeated-failure")
+    try project.write("src/m.txt", "v1")
+    try project.write("build.sh", "m=$(cat src/m.txt)\necho \"building $m\"\n[ \"$m\" = v1 ] && exit 0\nexec sleep 1000\n")
+    try project.write(
+      "pipeline.yaml",
+      """
+      stages:
+        - stage: watch
+          paths: [src]
+        - stage: debounce
+          window: 30ms
+        - stage: build
+          run: sh build.sh
+          timeout: 1s
+          on_busy: queue
+      """)
+    let run = try PipelineRun(["run"], in: project.root)
+    #expect(await run.waitUntil { run.events("cycle-finished").count == 1 }, "\(run.transcript)")
+    try project.write("src/m.txt", "v2")
+    #expect(await run.waitForLine(containing: "building v2"), "\(run.transcript)")
+    // Queued behind the run of v2, which times out; then its own run times out too.
+    try project.write("src/m.txt", "v3")
+    #expect(await run.waitUntil { run.events("cycle-finished").count == 2 }, "\(run.transcript)")
+    #expect(run.output.contains { $0.contains("building v3") }, "\(run.transcript)")
+    let line = try #require(run.output.last { $0.hasPrefix("✗ ") }, "\(run.transcript)")
+    let failure = "stage 'build' (sh build.sh) timed out after 1s and was stopped"
+    #expect(line.hasPrefix("✗ \(failure) (2 times); waiting for the next change — "), "\(line)")
+    #expect(line.components(separatedBy: failure).count == 2, "said more than once: \(line)")
+    #expect(await run.interrupt() == .exited(0), "\(run.transcript)")
+  }
+
   @Test("the format stage shows the command it ran, with the changed file, not the {files} template")
   func formatShowsTheCommandAsRun() async throws {
     let project = try TemporaryProject("format-line")

@@ -42,6 +42,40 @@ struct ShutdownTests {
     #expect(!processExists(app))
   }
 
+  @Test("an app cut off by SIGKILL after kill_after is a warning without -v, once each time, naming kill_after")
+  func aShutdownCutShortBySIGKILLIsAWarning() async throws {
+    let stubborn = """
+      trap '' TERM INT
+      echo "app started: $(cat tmp/message.txt)"
+      while :; do sleep 0.1; done
+      """
+    let project = try AppFixture.make(app: stubborn)
+    try project.write("pipeline.yaml", AppFixture.pipeline().replacingOccurrences(of: "kill_after: 2s", with: "kill_after: 300ms"))
+    let run = try PipelineRun(["run"], in: project.root)
+    #expect(await run.waitForLine(containing: "app started: v1"), "\(run.transcript)")
+    let warning = "did not stop within kill_after (300ms) of SIGTERM and was killed with SIGKILL: its shutdown was cut short"
+    #expect(!run.output.contains { $0.contains(warning) }, "no stop yet: \(run.transcript)")
+
+    try project.write("src/message.txt", "v2")
+    #expect(await run.waitForLine(containing: "app started: v2"), "\(run.transcript)")
+    #expect(run.output.filter { $0.hasPrefix("warning: [restart] the app (pid ") && $0.contains(warning) }.count == 1, "\(run.transcript)")
+    #expect(run.output.contains { $0.hasPrefix("  help: ") && $0.contains("raise kill_after") }, "\(run.transcript)")
+
+    #expect(await run.interrupt() == .exited(0), "\(run.transcript)")
+    #expect(run.output.filter { $0.contains(warning) }.count == 2, "the stop at the end was cut short too: \(run.transcript)")
+  }
+
+  @Test("an app that stops within kill_after gives no warning")
+  func aShutdownInTimeIsNoWarning() async throws {
+    let project = try AppFixture.make()
+    let run = try PipelineRun(["run"], in: project.root)
+    #expect(await run.waitForLine(containing: "app started: v1"), "\(run.transcript)")
+    try project.write("src/message.txt", "v2")
+    #expect(await run.waitForLine(containing: "app started: v2"), "\(run.transcript)")
+    #expect(await run.interrupt() == .exited(0), "\(run.transcript)")
+    #expect(!run.output.contains { $0.contains("kill_after") }, "\(run.transcript)")
+  }
+
   @Test func aLongBuildIsStoppedOnSIGINT() async throws {
     let project = try AppFixture.make()
     try project.write("build.sh", "echo $$ > build.pid\necho building\nsleep 1000\n")

@@ -157,6 +157,44 @@ struct SupervisorTests {
     #expect(await run.interrupt() == .exited(0))
   }
 
+  @Test("the ready line gives the time since the change when a filter stage comes before restart")
+  func readyReportsTheTimeFromTheChangeThroughAFilter() async throws {
+    let app = """
+      echo "app started: $(cat src/message.txt)"
+      sleep 0.2
+      echo "now listening"
+      exec sleep 1000
+      """
+    let project = try AppFixture.make(app: app)
+    try project.write(
+      "pipeline.yaml",
+      """
+      stages:
+        - stage: watch
+          paths: [src]
+        - stage: debounce
+          window: 30ms
+        - stage: filter
+          include: ["src/*.txt"]
+        - stage: restart
+          run: sh app.sh
+          ready: {output: "now listen", timeout: 10s}
+      """)
+    let run = try PipelineRun(["run"], in: project.root)
+    #expect(await run.waitForLine(containing: "] ready "), "\(run.transcript)")
+    #expect(!run.output.contains { $0.contains("after the change") }, "the startup has no change: \(run.transcript)")
+    try project.write("src/message.txt", "v2")
+    #expect(await run.waitForLine(containing: "app started: v2"), "\(run.transcript)")
+    #expect(await run.waitForLine(containing: "] ready ", count: 2), "\(run.transcript)")
+    let line = try #require(run.output.last { $0.contains("] ready ") })
+    #expect(line.contains(" after start, ") && line.contains(" after the change (a line matches /now listen/)"), "\(line)")
+    let ready = try #require(run.events("app-ready").last)
+    let sinceStart = try #require(Double(ready["since_start"] as? String ?? ""), "\(ready)")
+    let sinceChange = try #require(Double(ready["since_change"] as? String ?? ""), "no since_change: \(ready)")
+    #expect(sinceChange >= sinceStart, "the change came before the start: \(ready)")
+    #expect(await run.interrupt() == .exited(0))
+  }
+
   @Test func readyWaitsForThePortToAcceptConnections() async throws {
     let port = try Loopback.freePort()
     let slow = """

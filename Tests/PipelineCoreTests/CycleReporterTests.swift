@@ -66,6 +66,18 @@ struct CycleReporterTests {
     #expect(finished.message?.contains("kept") == false, "\(finished)")
   }
 
+  @Test("the same failure repeated in a cycle (queued runs that timed out) is said once, with a count")
+  func repeatedFailure() throws {
+    let timedOut = Event(
+      kind: .stageFailed, stage: "build", message: "stage 'build' (sh build.sh) timed out after 2s and was stopped",
+      metadata: ["duration": "2"])
+    let finished = try #require(finish([timedOut, Self.buildFailed, timedOut, timedOut]))
+    #expect(
+      finished.message?.hasPrefix(
+        "stage 'build' (sh build.sh) timed out after 2s and was stopped (3 times); stage 'build' (make) exited with status 2; waiting for the next change — ")
+        == true, "\(finished)")
+  }
+
   @Test("a failure with continue_on_error is not the cycle's failure")
   func continuedFailure() throws {
     let lint = Event(

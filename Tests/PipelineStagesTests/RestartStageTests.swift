@@ -30,6 +30,20 @@ import Testing
     #expect(harness.events(.appStarted).count < 5, "batches during a restart are merged: \(harness.events(.appStarted).count)")
   }
 
+  @Test("the end of the input ends a wait for ready at once: the restart is reported as stopped, with no warning")
+  func stoppingEndsTheReadyWait() async throws {
+    let harness = try StageHarness(RestartStage.self, yaml: "run: exec sleep 1000\nready: {output: never, timeout: 300s}")
+    harness.send(modified("a"))
+    #expect(await harness.waitUntil { !harness.events(.appStarted).isEmpty })
+    try await harness.finish()  // returns only once the stage has: not after 300s
+    let cancelled = try #require(harness.events(.stageCancelled).first)
+    #expect(cancelled.metadata["reason"] == "stopping", "\(cancelled)")
+    #expect(cancelled.message?.contains("while waiting for the app to be ready") == true, "\(cancelled)")
+    #expect(harness.events(.warning).isEmpty, "\(harness.events)")
+    #expect(harness.events(.appStopped).count == 1)
+    #expect(harness.output.isEmpty, "a restart cut short sends nothing on")
+  }
+
   @Test func anAppThatExitsByItselfIsReportedWithItsStatus() async throws {
     let harness = try StageHarness(RestartStage.self, yaml: "run: exit 7")
     harness.send(modified("a"))

@@ -19,11 +19,18 @@ public struct Batch: Sendable, Hashable {
   private var indexByPath: [String: Int]
 
   /// Creates a batch; repeated paths are folded in order.
-  public init(_ changes: [Change] = [], isStartup: Bool = false, isRescan: Bool = false) {
+  ///
+  /// - Parameter detectedAt: when its earliest change was seen; a stage that makes a batch
+  ///   out of another (a filter keeping some of its changes) passes the other's on.
+  public init(
+    _ changes: [Change] = [], isStartup: Bool = false, isRescan: Bool = false,
+    detectedAt: ContinuousClock.Instant? = nil
+  ) {
     self.changes = []
     self.indexByPath = [:]
     self.isStartup = isStartup
     self.isRescan = isRescan
+    self.detectedAt = detectedAt
     for change in changes { insert(change) }
   }
 
@@ -72,9 +79,7 @@ public struct Batch: Sendable, Hashable {
   /// The batch holding only the changes for which `isIncluded` is true; the startup and
   /// rescan marks are kept.
   public func filter(_ isIncluded: (Change) throws -> Bool) rethrows -> Batch {
-    var kept = Batch(try changes.filter(isIncluded), isStartup: isStartup, isRescan: isRescan)
-    kept.detectedAt = detectedAt
-    return kept
+    try Batch(changes.filter(isIncluded), isStartup: isStartup, isRescan: isRescan, detectedAt: detectedAt)
   }
 
   public static func == (lhs: Batch, rhs: Batch) -> Bool {

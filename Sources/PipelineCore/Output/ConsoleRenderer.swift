@@ -61,6 +61,8 @@ public struct ConsoleRenderer: EventSink {
       let reportedByCycle = event.metadata["continued"] != "true" && cycleOpen.isSet
       return reportedByCycle ? nil : (t.styled("✗ ", .red) + message, true)
     case .stageCancelled:
+      // A run cut off by the stop is reported by the cycle's `■ … stopped before finishing`.
+      if event.metadata["reason"] == "stopping" { return verbose ? ("\(prefix) " + t.styled(message, .dim), false) : nil }
       return (t.styled("↻ ", .yellow) + message, false)
     case .cycleFinished:
       switch event.metadata["result"] {

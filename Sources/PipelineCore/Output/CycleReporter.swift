@@ -106,7 +106,7 @@ public final class CycleReporter: EventSink {
     var message = "\(summary) — \(total.humanText)"
     if failed {
       let kept = runningApps.values.filter { !finished.appsStarted.contains($0) }.sorted()
-      message = finished.failures.joined(separator: "; ") + Self.keptNote(kept) + "; waiting for the next change — " + message
+      message = Self.failureText(finished.failures) + Self.keptNote(kept) + "; waiting for the next change — " + message
     }
     let result = failed ? "failed" : allStopped ? "stopped" : "ok"
     forward.emit(
@@ -117,6 +117,21 @@ public final class CycleReporter: EventSink {
           "duration": String(total.seconds),
           "stages": finished.stages.map { "\($0.name)=\($0.duration)" }.joined(separator: ";"),
         ]))
+  }
+
+  /// The failures of a cycle, in order, each said once: a failure repeated word for word
+  /// (a queued build that timed out again) gets a count, `… was stopped (3 times)`.
+  static func failureText(_ failures: [String]) -> String {
+    var counts: [String: Int] = [:]
+    var order: [String] = []
+    for failure in failures {
+      if counts[failure] == nil { order.append(failure) }
+      counts[failure, default: 0] += 1
+    }
+    return order.map { failure in
+      let count = counts[failure] ?? 1
+      return count > 1 ? "\(failure) (\(count) times)" : failure
+    }.joined(separator: "; ")
   }
 
   /// `; the running app (pid 4242) is kept`, or nothing when no app ran before the cycle.

@@ -153,15 +153,22 @@ public final class ChildProcess: Sendable {
   /// - Returns: the leader's status.
   @discardableResult
   public func stop(signal: ProcessSignal, killAfter: Duration) async -> TerminationStatus {
+    await stopReporting(signal: signal, killAfter: killAfter).status
+  }
+
+  /// Stops the whole group as ``stop(signal:killAfter:)`` does, and also says whether
+  /// `killAfter` ran out, so that the group got `SIGKILL` in the middle of its shutdown.
+  public func stopReporting(signal: ProcessSignal, killAfter: Duration) async -> StopResult {
     let clock = ContinuousClock()
     let deadline = clock.now.advanced(by: killAfter)
-    if status == nil || isGroupAlive { signalGroup(signal) }
+    let wasRunning = status == nil || isGroupAlive
+    if wasRunning { signalGroup(signal) }
     if signal != .kill, await waitForGroupExit(until: deadline) {
-      return await waitForExit()
+      return StopResult(status: await waitForExit(), wasKilledAfterGrace: false)
     }
     signalGroup(.kill)
     _ = await waitForGroupExit(until: clock.now.advanced(by: .seconds(10)))
-    return await waitForExit()
+    return StopResult(status: await waitForExit(), wasKilledAfterGrace: wasRunning && signal != .kill)
   }
 
   /// Waits until the leader is reaped and the group is empty, or `deadline` passes.

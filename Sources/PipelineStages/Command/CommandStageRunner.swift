@@ -52,7 +52,8 @@ struct CommandStageRunner: Sendable {
     let id: Int
     let batch: Batch
     let tokens: Int
-    let task: Task<Void, Never>
+    /// Ends with the run's outcome and duration (also sent as a `finished` message).
+    let task: Task<(CommandOutcome, Duration), Never>
   }
 
   func run(input: StageInput, output: StageOutput) async {
@@ -91,16 +92,21 @@ struct CommandStageRunner: Sendable {
       if configuration.process.command.usesFilesPlaceholder, !batch.changes.contains(where: { $0.kind != .removed }) {
         // Nothing to hand to {files} (the startup batch, or only removals): nothing to run.
         context.emit(.batchDropped, "skipped: no changed file to pass to {files}", paths: batch.paths)
-        let task = Task(executorPreference: EngineExecutor.here) { _ = continuation.yield(.finished(run: id, .skipped, .zero)) }
+        let task = Task(executorPreference: EngineExecutor.here) { () -> (CommandOutcome, Duration) in
+          continuation.yield(.finished(run: id, .skipped, .zero))
+          return (.skipped, .zero)
+        }
         running = Run(id: id, batch: batch, tokens: tokens, task: task)
         return
       }
       // `stage-started` comes from the work itself, which knows the command line as run.
-      let task = Task(executorPreference: EngineExecutor.here) {
+      let task = Task(executorPreference: EngineExecutor.here) { () -> (CommandOutcome, Duration) in
         let clock = ContinuousClock()
         let started = clock.now
         let outcome = await perform(batch)
-        continuation.yield(.finished(run: id, outcome, started.duration(to: clock.now)))
+        let duration = started.duration(to: clock.now)
+        continuation.yield(.finished(run: id, outcome, duration))
+        return (outcome, duration)
       }
       running = Run(id: id, batch: batch, tokens: tokens, task: task)
     }
@@ -108,6 +114,11 @@ struct CommandStageRunner: Sendable {
     for await message in messages {
       switch message {
       case .batch(let batch):
+        if work.isShuttingDown {
+          // Sent before the stop began, read after: once stopping, nothing new starts.
+          work.end()
+          continue
+        }
         if !configuration.when.matches(batch) {
           if running == nil {
             passOn(batch, tokens: 1)
@@ -144,7 +155,7 @@ struct CommandStageRunner: Sendable {
           passOn(waiting, tokens: heldTokens)
           heldTokens = 0
         }
-        if let next = pending {
+        if let next = pending, !work.isShuttingDown {
           pending = nil
           let tokens = pendingTokens
           pendingTokens = 0
@@ -154,7 +165,16 @@ struct CommandStageRunner: Sendable {
       case .inputEnded:
         if let current = running {
           current.task.cancel()
-          await current.task.value
+          let (outcome, duration) = await current.task.value
+          if case .cancelled = outcome {
+            // The pipeline is stopping: the run is reported as stopped, so the cycle does not
+            // read as if nothing had run.
+            context.emit(
+              .stageCancelled, "\(context.name) stopped: pipeline is stopping",
+              metadata: ["duration": String(duration.seconds), "reason": "stopping"])
+          } else {
+            report(outcome, duration: duration, batch: current.batch, output: output, failedBatch: &failedBatch, pending: &pending)
+          }
           work.end(current.tokens)
         }
         if pendingTokens > 0 { work.end(pendingTokens) }
@@ -179,7 +199,7 @@ struct CommandStageRunner: Sendable {
       // The stopped run's changes go into the next run.
       pending = pending.map { batch.merging($0) } ?? batch
       context.emit(
-        .stageCancelled, "\(context.name) restarted: newer changes arrived", metadata: ["duration": seconds])
+        .stageCancelled, "\(context.name) restarted: newer changes arrived", metadata: ["duration": seconds, "reason": "newer-changes"])
     case .failed(let status, let command):
       fail(
         "stage '\(context.name)' (\(command)) \(status)", status: "\(status.shellStatus)", seconds: seconds,

@@ -128,9 +128,7 @@ final class ExternalProgram {
       }
       guard pass else { return .stopped(message) }
       guard let changes else { return .passed(batch) }
-      var rewritten = Batch(changes, isStartup: batch.isStartup, isRescan: batch.isRescan)
-      rewritten.detectedAt = batch.detectedAt
-      return .passed(rewritten)
+      return .passed(Batch(changes, isStartup: batch.isStartup, isRescan: batch.isRescan, detectedAt: batch.detectedAt))
     case .message(.error(let message, let help)):
       return .fault(.refused(message: message, help: help))
     case .message(let other):

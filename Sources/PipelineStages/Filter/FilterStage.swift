@@ -143,7 +143,8 @@ struct FilterStage: Stage {
         baseline?.cancel()
         baseline = startBaseline(rules: rules, store: store)
       }
-      let result = Batch(kept, isStartup: batch.isStartup, isRescan: batch.isRescan)
+      // The time the change was seen goes on: the restart stage reports change → ready.
+      let result = Batch(kept, isStartup: batch.isStartup, isRescan: batch.isRescan, detectedAt: batch.detectedAt)
       if !isMarked && !ownOutput.hasWarned { noteOwnOutput(kept, in: &ownOutput) }
       if result.isEmpty {
         context.emit(.batchDropped, FilterDropReason.message(for: drops), paths: batch.paths)

@@ -9,6 +9,8 @@ enum RestartOutcome: Sendable, Equatable {
   case kept
   /// No instance could be started, or it died before it was ready.
   case failed
+  /// The pipeline is stopping: no instance was started, or the wait for `ready` was cut off.
+  case stopped
 }
 
 /// The one app instance of a ``RestartStage``. Only the stage's loop calls ``restart(for:)``
@@ -20,7 +22,8 @@ final class AppSupervisor: Sendable {
     let stopping: AtomicFlag
     let started: ContinuousClock.Instant
     let artifact: ArtifactFingerprint?
-    let readiness: Readiness
+    /// Opened when a line of its output matches the `ready` pattern.
+    let readiness: Latch
   }
   private struct State: Sendable {
     var current: Instance?
@@ -35,6 +38,9 @@ final class AppSupervisor: Sendable {
   private let input: InputForwarder?
   /// The app's `PIPELINE_CHANGED_FILES_LIST`, replaced at each restart.
   private let listFiles = ChangedFilesList()
+  /// Opened when the stage's input ends: the pipeline is stopping. From then on no instance
+  /// starts, and a wait for `ready` ends at once.
+  private let stopping = Latch()
 
   /// - Parameters:
   ///   - socket: the listening socket each instance gets (from `socket:`).
@@ -52,6 +58,13 @@ final class AppSupervisor: Sendable {
     input?.start()
   }
 
+  /// The pipeline is stopping (the stage's input ended): a restart under way starts no new
+  /// instance and stops waiting for `ready`; later ones do nothing. ``stop()`` then stops
+  /// what runs.
+  func beginStopping() { stopping.open() }
+
+  private var isStopping: Bool { stopping.isOpen || context.work.isShuttingDown }
+
   /// Stops the running instance (if any) and starts a new one — or keeps it, when the
   /// artifact is unchanged.
   ///
@@ -60,6 +73,7 @@ final class AppSupervisor: Sendable {
     let clock = ContinuousClock()
     let began = clock.now
     cancelPendingRestart()
+    if isStopping { return .stopped }
     let fingerprint = configuration.artifact.flatMap { ArtifactFingerprint(path: context.absolutePath($0)) }
     if let batch, !batch.isStartup, let fingerprint, let running = state.withLock({ $0.current }),
       running.process.status == nil, running.artifact == fingerprint
@@ -75,6 +89,11 @@ final class AppSupervisor: Sendable {
 
     context.emit(.stageStarted, batch == nil ? "restarting after the app exited" : "restarting", paths: batch?.paths ?? [])
     await stop(cancelling: false)
+    if isStopping {
+      // Stopping began while the old instance shut down: no new one now.
+      reportStopped("before starting the app", began: began)
+      return .stopped
+    }
     guard let instance = start(for: batch ?? Batch(), fingerprint: fingerprint, began: began) else { return .failed }
 
     if let check = configuration.ready {
@@ -94,6 +113,9 @@ final class AppSupervisor: Sendable {
         return .failed
       case .timedOut:
         context.emit(.warning, "the app is not ready after \(check.timeout.humanText) (waiting for: \(check)); carrying on")
+      case .stopping:
+        reportStopped("while waiting for the app to be ready (\(check))", began: began)
+        return .stopped
       }
     }
     context.emit(
@@ -105,12 +127,20 @@ final class AppSupervisor: Sendable {
   /// Stops the running instance, if any, and waits until its whole group is gone.
   func stop() async { await stop(cancelling: true) }
 
+  /// The restart under way ends without a ready instance because the pipeline is stopping:
+  /// a `stage-cancelled` event, so the cycle reads `restart stopped before finishing`.
+  private func reportStopped(_ when: String, began: ContinuousClock.Instant) {
+    context.emit(
+      .stageCancelled, "\(context.name) stopped \(when): pipeline is stopping",
+      metadata: ["duration": String(began.duration(to: ContinuousClock().now).seconds), "reason": "stopping"])
+  }
+
   // MARK: - Starting
 
   private func start(for batch: Batch, fingerprint: ArtifactFingerprint?, began: ContinuousClock.Instant) -> Instance? {
     let clock = ContinuousClock()
     let command = configuration.process.command
-    let readiness = Readiness()
+    let readiness = Latch()
     let context = self.context
     // The `started` line goes out before anything the new instance writes.
     let started = StartedLineGate { channel, line in context.output(line, channel: channel) }
@@ -126,7 +156,7 @@ final class AppSupervisor: Sendable {
       let check = configuration.ready
       process = try ChildProcess.launch(launch) { channel, line in
         started.pass(line, channel: channel)
-        if let check, !readiness.isReady, check.matches(line) { readiness.markReady() }
+        if let check, !readiness.isOpen, check.matches(line) { readiness.open() }
       }
     } catch {
       context.emit(
@@ -151,6 +181,7 @@ final class AppSupervisor: Sendable {
     case ready
     case exited(TerminationStatus)
     case timedOut
+    case stopping
   }
 
   private func waitUntilReady(_ instance: Instance, check: ReadyCheck) async -> ReadyResult {
@@ -175,11 +206,16 @@ final class AppSupervisor: Sendable {
         guard let status, !Task.isCancelled else { return nil }
         // Lines written just before the exit may still be on their way.
         await instance.process.waitForOutput(timeout: .milliseconds(200))
-        return instance.readiness.isReady ? .ready : .exited(status)
+        return instance.readiness.isOpen ? .ready : .exited(status)
       }
       group.addTask {
         try? await EngineExecutor.sleep(for: check.timeout)
         return Task.isCancelled ? nil : .timedOut
+      }
+      let stopping = self.stopping
+      group.addTask {
+        await stopping.wait()
+        return Task.isCancelled ? nil : .stopping
       }
       var result: ReadyResult = .timedOut
       while let next = await group.next() {
@@ -189,7 +225,7 @@ final class AppSupervisor: Sendable {
         }
       }
       group.cancelAll()
-      instance.readiness.markReady()  // releases a waiting output check
+      instance.readiness.open()  // no line needs matching any more
       return result
     }
   }
@@ -212,11 +248,23 @@ final class AppSupervisor: Sendable {
         .appStopping, "stopping pid \(pid) with \(configuration.process.signal)",
         metadata: ["pid": pid, "signal": configuration.process.signal.name])
     }
-    let status = await instance.process.stop(signal: configuration.process.signal, killAfter: configuration.process.killAfter)
+    let signal = configuration.process.signal
+    let killAfter = configuration.process.killAfter
+    let result = await instance.process.stopReporting(signal: signal, killAfter: killAfter)
     await instance.process.waitForOutput(timeout: .milliseconds(200))
     context.emit(
-      .appStopped, "pid \(pid) \(status) after \(began.duration(to: clock.now).humanText)",
-      metadata: ["pid": pid, "status": String(status.shellStatus), "duration": String(began.duration(to: clock.now).seconds)])
+      .appStopped, "pid \(pid) \(result.status) after \(began.duration(to: clock.now).humanText)",
+      metadata: ["pid": pid, "status": String(result.status.shellStatus), "duration": String(began.duration(to: clock.now).seconds)])
+    if result.wasKilledAfterGrace {
+      // Shown without -v: the app's shutdown handler did not get to finish.
+      context.emit(
+        .warning,
+        "the app (pid \(pid)) did not stop within kill_after (\(killAfter.humanText)) of \(signal) and was killed with SIGKILL: its shutdown was cut short",
+        metadata: [
+          "pid": pid, "kill_after": String(killAfter.seconds),
+          "help": "if the app needs longer to shut down, raise kill_after on the restart stage; otherwise make it exit sooner on \(signal)",
+        ])
+    }
   }
 
   private func cancelPendingRestart() {
@@ -260,37 +308,6 @@ final class AppSupervisor: Sendable {
         try? await EngineExecutor.sleep(for: delay)
         if !Task.isCancelled { requestRestart() }
       }
-    }
-  }
-}
-
-/// Whether an instance's output has matched its ready pattern, and who waits for that.
-final class Readiness: Sendable {
-  private struct State {
-    var ready = false
-    var waiters: [CheckedContinuation<Void, Never>] = []
-  }
-  private let state = Mutex(State())
-
-  var isReady: Bool { state.withLock { $0.ready } }
-
-  func markReady() {
-    let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-      state.ready = true
-      defer { state.waiters = [] }
-      return state.waiters
-    }
-    for waiter in waiters { waiter.resume() }
-  }
-
-  func wait() async {
-    await withCheckedContinuation { continuation in
-      let ready = state.withLock { state -> Bool in
-        if state.ready { return true }
-        state.waiters.append(continuation)
-        return false
-      }
-      if ready { continuation.resume() }
     }
   }
 }

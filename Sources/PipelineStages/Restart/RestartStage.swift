@@ -89,18 +89,20 @@ struct RestartStage: Stage {
 
     let mailbox = LatestBatchMailbox()
     let work = context.work
+    let supervisor = AppSupervisor(
+      configuration: configuration, context: context, socket: socket,
+      requestRestart: { mailbox.requestRestart() })
     let reader = Task(executorPreference: EngineExecutor.here) {
       for await batch in input {
         work.begin()
         mailbox.put(batch)
       }
+      // The pipeline is stopping: the restart under way, if any, must not start an instance
+      // or go on waiting for `ready` (the loop below only sees the end after it).
+      supervisor.beginStopping()
       mailbox.close()
     }
     defer { reader.cancel() }
-
-    let supervisor = AppSupervisor(
-      configuration: configuration, context: context, socket: socket,
-      requestRestart: { mailbox.requestRestart() })
     for await _ in mailbox.wakeUps {
       guard let request = mailbox.take() else { continue }
       if let batch = request.batch {
