@@ -278,6 +278,26 @@ struct SupervisorTests {
     #expect(await run.interrupt() == .exited(0))
   }
 
+  /// A string `run:` goes through the shell, which says only "Permission denied" when the
+  /// program is not executable: the exit line says what status 126 means and what to do.
+  @Test func anAppTheShellCannotExecuteGetsAHelpLine() async throws {
+    let project = try AppFixture.make()
+    try project.write("tmp/app", "#!/bin/sh\necho never\n")
+    try project.write("pipeline.yaml", """
+      stages:
+        - stage: watch
+          paths: [src]
+        - stage: restart
+          run: ./tmp/app --port 8080
+      """)
+    let run = try PipelineRun(["run"], in: project.root)
+    #expect(await run.waitForLine(containing: "app exited with status 126"), "\(run.transcript)")
+    #expect(await run.waitForLine(
+      containing: "help: status 126 is the shell saying it cannot execute ./tmp/app: is it executable (chmod +x ./tmp/app)"),
+      "\(run.transcript)")
+    #expect(await run.interrupt() == .exited(0))
+  }
+
   @Test func theSocketIsHeldAcrossRestartsSoNoConnectionIsRefused() async throws {
     let port = try Loopback.freePort()
     // The app accepts on the socket pipeline hands it as fd 3 and answers with its message.

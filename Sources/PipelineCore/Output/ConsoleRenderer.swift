@@ -71,7 +71,8 @@ public struct ConsoleRenderer: EventSink {
       default: return (t.styled("✗ ", .red) + message, true)
       }
     case .appStarted, .appExited:
-      return ("\(prefix) \(message)", event.kind == .appExited && event.metadata["status"] != "0")
+      let help = event.metadata["help"].map { "\n  help: \($0)" } ?? ""
+      return ("\(prefix) \(message)" + help, event.kind == .appExited && event.metadata["status"] != "0")
     case .appStopping, .appStopped, .changesDetected, .batchDropped, .stageSucceeded:
       return verbose ? ("\(prefix) " + t.styled(message, .dim), false) : nil
     case .warning:

@@ -276,6 +276,7 @@ final class AppSupervisor: Sendable {
 
   private func watchForExit(_ instance: Instance) {
     let context = self.context
+    let command = configuration.process.command
     let policy = configuration.onExit
     Task(executorPreference: EngineExecutor.here) {
       let status = await instance.process.waitForExit()
@@ -283,7 +284,8 @@ final class AppSupervisor: Sendable {
       let ran = instance.started.duration(to: ContinuousClock().now)
       await instance.process.waitForOutput(timeout: .milliseconds(200))
       guard !instance.stopping.isSet else { return }
-      let metadata = ["pid": String(instance.process.commandPID), "status": String(status.shellStatus), "ran": String(ran.seconds)]
+      var metadata = ["pid": String(instance.process.commandPID), "status": String(status.shellStatus), "ran": String(ran.seconds)]
+      if let help = ShellExitHint.help(for: status, command: command) { metadata["help"] = help }
       guard policy == .restart else {
         context.emit(.appExited, "app \(status) after \(ran.humanText); waiting for the next change", metadata: metadata)
         return
