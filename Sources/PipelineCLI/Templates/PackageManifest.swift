@@ -3,7 +3,7 @@ import PipelineCore
 /// A Node project's `package.json`, parsed, or why it cannot be read.
 enum PackageManifest {
   /// The top-level object of `package.json` in `folder`: `nil` when there is no such file,
-  /// a diagnostic at the broken spot (`package.json:LINE:COL` when the parser says where)
+  /// a diagnostic at the broken spot (`package.json:LINE:COL`)
   /// when it is not a JSON object.
   static func read(in folder: ProjectFolder) -> Result<[String: JSONValue], Diagnostic>? {
     let file = "package.json"

@@ -1,5 +1,31 @@
 import Glibc
 
+/// Why a thread could not be started: `pthread_create`'s error code.
+package struct ThreadStartFailure: Error {
+  package let code: Int32
+}
+
+/// Starts `body` on a new OS thread named `name` and returns its handle, which the caller
+/// must join or detach once.
+///
+/// `body` is `sending`: it may own non-Sendable state (a watcher backend's table), which from
+/// then on only the new thread touches.
+package func startThread(named name: String, _ body: sending @escaping () -> Void) throws(ThreadStartFailure) -> pthread_t {
+  let context = Unmanaged.passRetained(ThreadBody(name: name, body)).toOpaque()
+  var handle = pthread_t()
+  let code = pthread_create(&handle, nil, { context in
+    let work = Unmanaged<ThreadBody>.fromOpaque(context!).takeRetainedValue()
+    nameCurrentThread(work.name)
+    work.run()
+    return nil
+  }, context)
+  guard code == 0 else {
+    Unmanaged<ThreadBody>.fromOpaque(context).release()
+    throw ThreadStartFailure(code: code)
+  }
+  return handle
+}
+
 /// Runs `body` on a new OS thread named `name`, which nobody joins: it ends when `body`
 /// returns.
 ///
@@ -11,33 +37,25 @@ import Glibc
 /// cannot go on safely (a child nobody waits for, output nobody reads): it says so and exits
 /// with status 71 (`EX_OSERR`); the process keeper then stops every command it started.
 package func startDetachedThread(named name: String, _ body: @escaping @Sendable () -> Void) {
-  let context = Unmanaged.passRetained(DetachedThreadBody(name: name, body)).toOpaque()
-  var handle = pthread_t()
-  let code = pthread_create(&handle, nil, { context in
-    let work = Unmanaged<DetachedThreadBody>.fromOpaque(context!).takeRetainedValue()
-    nameCurrentThread(work.name)
-    work.body()
-    return nil
-  }, context)
-  guard code == 0 else {
-    Unmanaged<DetachedThreadBody>.fromOpaque(context).release()
-    let reason = String(cString: strerror(code))
+  do {
+    pthread_detach(try startThread(named: name, body))
+  } catch {
+    let reason = String(cString: strerror(error.code))
     let message = "pipeline: error: cannot start a thread for \(name): \(reason)\n"
       + "  help: the system's limit on threads or memory is reached (ulimit -u, /proc/sys/kernel/threads-max)\n"
     _ = message.withCString { write(STDERR_FILENO, $0, strlen($0)) }
     exit(71)
   }
-  pthread_detach(handle)
 }
 
-/// What a detached thread runs, carried through `pthread_create`'s context pointer.
-private final class DetachedThreadBody: Sendable {
+/// Carries a thread's closure through `pthread_create`'s untyped context pointer.
+private final class ThreadBody {
   let name: String
-  let body: @Sendable () -> Void
+  let run: () -> Void
 
-  init(name: String, _ body: @escaping @Sendable () -> Void) {
+  init(name: String, _ run: @escaping () -> Void) {
     self.name = name
-    self.body = body
+    self.run = run
   }
 }
 
