@@ -42,9 +42,9 @@
 // the end of `pipeline` ends it (a SIGKILL aside: `pipeline` then reports it, stops what it
 // guarded and starts a new keeper at its next command; see ProcessKeeper.swift).
 //
-// Written in C and kept small on purpose: one vfork per command instead of two execs (SwiftPM
-// links libswiftCore into `pipeline-keeper` although it is C, which makes each exec of it
-// cost more than a millisecond). When no `pipeline-keeper` file lies next to `pipeline`, the
+// Written in C and kept small on purpose: one vfork per command instead of two execs, and
+// `pipeline-keeper` is linked statically without the Swift runtime (see its target in
+// Package.swift), so the process that lives as long as `pipeline` holds about 1 MB. When no `pipeline-keeper` file lies next to `pipeline`, the
 // runner serves as its own keeper, `pipeline __keeper --serve`, whose entry point calls
 // `pipeline_keeper_main` before anything else: a larger process, but started only once.
 //
