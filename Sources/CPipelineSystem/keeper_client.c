@@ -96,12 +96,20 @@ int pipeline_keeper_request(int socket, uint32_t request, const char *path, cons
   return result;
 }
 
-int pipeline_keeper_read_report(int socket, pipeline_keeper_report *report) {
+static int read_report(int socket, pipeline_keeper_report *report, int flags) {
   for (;;) {
-    ssize_t got = recv(socket, report, sizeof *report, 0);
+    ssize_t got = recv(socket, report, sizeof *report, flags);
     if (got == (ssize_t)sizeof *report) return 1;
     if (got == 0) return 0;
     if (got < 0 && errno == EINTR) continue;
     return got < 0 ? -errno : -EPROTO;
   }
+}
+
+int pipeline_keeper_read_report(int socket, pipeline_keeper_report *report) {
+  return read_report(socket, report, 0);
+}
+
+int pipeline_keeper_try_read_report(int socket, pipeline_keeper_report *report) {
+  return read_report(socket, report, MSG_DONTWAIT);
 }

@@ -35,6 +35,29 @@ int pipeline_epoll_remove(int epoll, int fd);
 /// descriptors to `tokens`. Returns how many, or -1 with errno set (EINTR included).
 int pipeline_epoll_wait(int epoll, uint64_t *tokens, int capacity);
 
+/// Like `pipeline_epoll_wait`, for at most `timeout_ms` (0: only what is ready now; -1: forever).
+int pipeline_epoll_wait_for(int epoll, uint64_t *tokens, int capacity, int timeout_ms);
+
+/// A close-on-exec, non-blocking eventfd (a wake-up for a thread waiting in epoll), or -1
+/// with errno set.
+int pipeline_eventfd_create(void);
+
+/// Makes the eventfd readable (adds one to its counter).
+void pipeline_eventfd_signal(int fd);
+
+/// Reads the eventfd's counter back to zero, so it is no longer readable.
+void pipeline_eventfd_clear(int fd);
+
+/// A close-on-exec, non-blocking timerfd on CLOCK_MONOTONIC, or -1 with errno set.
+int pipeline_timerfd_create(void);
+
+/// Arms the timerfd to fire once at `deadline_ns` (CLOCK_MONOTONIC, absolute), or disarms it
+/// for 0. Returns 0, or -1 with errno set.
+int pipeline_timerfd_set(int fd, uint64_t deadline_ns);
+
+/// Reads the timerfd's expirations, so it is no longer readable.
+void pipeline_timerfd_clear(int fd);
+
 /// The keeper, a spawn server (see keeper_server.c): `pipeline-keeper --serve`, started once
 /// by `pipeline` with its end of the keeper's socket as descriptor 3. Returns only on misuse
 /// (with a usage message and status 125); otherwise it exits when `pipeline` is gone.
@@ -74,6 +97,9 @@ int pipeline_keeper_request(int socket, uint32_t request, const char *path, cons
 /// Waits for the keeper's next report. Returns 1 with `*report` filled, 0 at end of file
 /// (the keeper is gone, or the socket was shut down), or an errno value negated.
 int pipeline_keeper_read_report(int socket, pipeline_keeper_report *report);
+
+/// Like `pipeline_keeper_read_report`, without waiting: -EAGAIN when no report is there.
+int pipeline_keeper_try_read_report(int socket, pipeline_keeper_report *report);
 
 /// pipe2(fds, O_CLOEXEC): a pipe whose ends no concurrently spawned process inherits.
 /// Returns 0 or -1 with errno set.

@@ -1,3 +1,4 @@
+import CPipelineSystem
 import FoundationEssentials
 @preconcurrency import Glibc
 import Synchronization
@@ -15,6 +16,10 @@ import Synchronization
 /// Whatever runs here must not block for long: the stages' slow work (hashing a whole tree
 /// in the background, copying a sync) runs on ``background``, on the global pool or on
 /// threads of its own.
+///
+/// It also waits for descriptors (``watch(_:onReadable:)``): the keeper's reports and the
+/// commands' output are read here, so that a command's end resumes the stage waiting for it
+/// without going through another thread first.
 ///
 /// It also keeps time (``sleep(for:)``, ``schedule(after:_:)``): its thread waits for the
 /// next deadline. `Task.sleep` would hand the wake-up to libdispatch's global queues, and the
@@ -55,13 +60,33 @@ public final class EngineExecutor: TaskExecutor, @unchecked Sendable {
     let body: @Sendable () -> Void
   }
 
-  // The queue and its wake-up: a pthread mutex and condition, on which the thread sleeps.
+  // What the thread waits on: an epoll set holding an eventfd (work queued from another
+  // thread), a timerfd (the next deadline) and the watched descriptors. Should the set not be
+  // created (no descriptor left), it waits on `condition` instead, and watches nothing.
+  private let poller: Int32
+  private let wakeUp: Int32
+  private let alarm: Int32
+  private static let wakeUpToken: UInt64 = 0
+  private static let alarmToken: UInt64 = 1
+
+  /// A descriptor given to ``watch(_:onReadable:)``.
+  private struct Watched {
+    let descriptor: Int32
+    let onReadable: @Sendable () -> Void
+  }
+
   private let mutex: UnsafeMutablePointer<pthread_mutex_t>
   private let condition: UnsafeMutablePointer<pthread_cond_t>
   /// Guarded by `mutex`.
   private var queue: [UnownedJob] = []
-  /// Guarded by `mutex`: whether the thread sleeps on `condition` (only then is it signalled).
+  /// Guarded by `mutex`: whether the thread waits (only then is it woken).
   private var isWaiting = false
+  /// Guarded by `mutex`: whether it was woken since it began to wait (one wake-up is enough).
+  private var isWoken = false
+  /// Guarded by `mutex`: the watched descriptors, by their token in the epoll set.
+  private var watched: [UInt64: Watched] = [:]
+  /// Guarded by `mutex`.
+  private var nextToken: UInt64 = 2
   /// Guarded by `mutex`: pending timers, in no order (a handful at most).
   private var timers: [Timer] = []
   /// Guarded by `mutex`.
@@ -76,6 +101,7 @@ public final class EngineExecutor: TaskExecutor, @unchecked Sendable {
     pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
     pthread_cond_init(condition, &attributes)
     pthread_condattr_destroy(&attributes)
+    (poller, wakeUp, alarm) = Self.makeWaitSet()
     startDetachedThread(named: name) { [self] in
       thread.store(UInt(pthread_self()), ordering: .releasing)
       serve()
@@ -86,9 +112,52 @@ public final class EngineExecutor: TaskExecutor, @unchecked Sendable {
     let job = UnownedJob(job)
     pthread_mutex_lock(mutex)
     queue.append(job)
-    let wake = isWaiting
+    let wake = takeWakeUp()
     pthread_mutex_unlock(mutex)
-    if wake { pthread_cond_signal(condition) }
+    if wake { wakeThread() }
+  }
+
+  /// Calls `onReadable` on this executor's thread whenever `descriptor` has input (or its end
+  /// of file, or an error) to read, until ``unwatch(_:)``. Level-triggered: read what is
+  /// there, or it is called again. It must not block; readiness may be spurious.
+  ///
+  /// - Returns: a token for ``unwatch(_:)``, or `nil` when this executor cannot watch
+  ///   descriptors (it could not create its epoll set): read on a thread of your own then.
+  public func watch(_ descriptor: Int32, onReadable: @escaping @Sendable () -> Void) -> UInt64? {
+    guard poller >= 0 else { return nil }
+    pthread_mutex_lock(mutex)
+    let token = nextToken
+    nextToken += 1
+    watched[token] = Watched(descriptor: descriptor, onReadable: onReadable)
+    pthread_mutex_unlock(mutex)
+    guard pipeline_epoll_add(poller, descriptor, token) == 0 else {
+      pthread_mutex_lock(mutex)
+      watched[token] = nil
+      pthread_mutex_unlock(mutex)
+      return nil
+    }
+    return token
+  }
+
+  /// Stops watching the descriptor of `token`; call it before closing the descriptor. Once it
+  /// returns, `onReadable` is not called again (a call under way on the executor's thread,
+  /// when this is called from another, may still finish).
+  public func unwatch(_ token: UInt64) {
+    pthread_mutex_lock(mutex)
+    let removed = watched.removeValue(forKey: token)
+    pthread_mutex_unlock(mutex)
+    if let removed { _ = pipeline_epoll_remove(poller, removed.descriptor) }
+  }
+
+  /// Under `mutex`: whether the caller must wake the thread (it waits and was not woken yet).
+  private func takeWakeUp() -> Bool {
+    guard isWaiting, !isWoken else { return false }
+    isWoken = true
+    return true
+  }
+
+  private func wakeThread() {
+    if poller >= 0 { pipeline_eventfd_signal(wakeUp) } else { pthread_cond_signal(condition) }
   }
 
   /// Runs `body` on this executor's thread once `delay` has passed.
@@ -101,10 +170,10 @@ public final class EngineExecutor: TaskExecutor, @unchecked Sendable {
     nextTimer += 1
     let id = nextTimer
     timers.append(Timer(id: id, deadline: deadline, body: body))
-    let wake = isWaiting
+    let wake = takeWakeUp()
     pthread_mutex_unlock(mutex)
     // The thread may be waiting for a later deadline: it looks again.
-    if wake { pthread_cond_signal(condition) }
+    if wake { wakeThread() }
     return id
   }
 
@@ -144,11 +213,15 @@ public final class EngineExecutor: TaskExecutor, @unchecked Sendable {
     try await sleep(for: max(.zero, ContinuousClock().now.duration(to: deadline)))
   }
 
-  /// Runs the queued jobs in order, and the timers that are due, forever; sleeps while there
-  /// is nothing to do, until the next deadline.
+  /// Runs the timers that are due, the handlers of the descriptors that are ready and the
+  /// queued jobs, in turns, forever; waits while there is nothing to do.
   private func serve() {
     var turn: [UnownedJob] = []
     var due: [@Sendable () -> Void] = []
+    var ready: [UInt64] = []
+    var tokens = [UInt64](repeating: 0, count: 32)
+    /// The deadline the timerfd is set to (0: none).
+    var armed: UInt64 = 0
     while true {
       pthread_mutex_lock(mutex)
       while true {
@@ -162,23 +235,64 @@ public final class EngineExecutor: TaskExecutor, @unchecked Sendable {
           next = min(next, timer.deadline)
           return false
         }
-        if !queue.isEmpty || !due.isEmpty { break }
+        if !queue.isEmpty || !due.isEmpty || !ready.isEmpty { break }
         isWaiting = true
-        if next == .max {
-          pthread_cond_wait(condition, mutex)
-        } else {
-          var until = timespec(tv_sec: Int(next / 1_000_000_000), tv_nsec: Int(next % 1_000_000_000))
-          pthread_cond_timedwait(condition, mutex, &until)
+        isWoken = false
+        if poller < 0 {
+          if next == .max {
+            pthread_cond_wait(condition, mutex)
+          } else {
+            var until = timespec(tv_sec: Int(next / 1_000_000_000), tv_nsec: Int(next % 1_000_000_000))
+            pthread_cond_timedwait(condition, mutex, &until)
+          }
+          isWaiting = false
+          continue
         }
+        pthread_mutex_unlock(mutex)
+        let deadline = next == .max ? 0 : next
+        if deadline != armed, pipeline_timerfd_set(alarm, deadline) == 0 { armed = deadline }
+        let count = pipeline_epoll_wait_for(poller, &tokens, Int32(tokens.count), -1)
+        for token in tokens[..<max(0, Int(count))] {
+          switch token {
+          case Self.wakeUpToken: pipeline_eventfd_clear(wakeUp)
+          case Self.alarmToken:
+            pipeline_timerfd_clear(alarm)
+            armed = 0
+          default: ready.append(token)
+          }
+        }
+        pthread_mutex_lock(mutex)
         isWaiting = false
       }
       swap(&turn, &queue)
       pthread_mutex_unlock(mutex)
       for body in due { body() }
       due.removeAll(keepingCapacity: true)
+      for token in ready {
+        // Looked up one by one: a handler may unwatch another descriptor.
+        pthread_mutex_lock(mutex)
+        let handler = watched[token]?.onReadable
+        pthread_mutex_unlock(mutex)
+        handler?()
+      }
+      ready.removeAll(keepingCapacity: true)
       for job in turn { job.runSynchronously(on: asUnownedTaskExecutor()) }
       turn.removeAll(keepingCapacity: true)
     }
+  }
+
+  /// The epoll set with its eventfd and timerfd, or -1s when any of them cannot be created.
+  private static func makeWaitSet() -> (poller: Int32, wakeUp: Int32, alarm: Int32) {
+    let poller = pipeline_epoll_create()
+    let wakeUp = pipeline_eventfd_create()
+    let alarm = pipeline_timerfd_create()
+    guard poller >= 0, wakeUp >= 0, alarm >= 0,
+      pipeline_epoll_add(poller, wakeUp, wakeUpToken) == 0, pipeline_epoll_add(poller, alarm, alarmToken) == 0
+    else {
+      for descriptor in [poller, wakeUp, alarm] where descriptor >= 0 { close(descriptor) }
+      return (-1, -1, -1)
+    }
+    return (poller, wakeUp, alarm)
   }
 
   private static func monotonicNow() -> UInt64 {

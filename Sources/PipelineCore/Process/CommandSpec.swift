@@ -16,14 +16,28 @@ public enum CommandSpec: Sendable, Hashable, CustomStringConvertible {
   /// `true` when the command mentions the `{files}` placeholder.
   public var usesFilesPlaceholder: Bool {
     switch self {
-    // A byte search: `String.contains(_:)` is Foundation's locale-aware one, asked at every run.
-    case .shell(let line): return line.utf8.firstRange(of: CommandSpec.filesPlaceholder.utf8) != nil
-    case .argv(let words): return words.contains { $0.utf8.firstRange(of: CommandSpec.filesPlaceholder.utf8) != nil }
+    case .shell(let line): return Self.mentionsPlaceholder(line)
+    case .argv(let words): return words.contains(where: Self.mentionsPlaceholder)
     }
   }
 
   /// The placeholder replaced by the batch's changed paths.
   public static let filesPlaceholder = "{files}"
+  private static let placeholderBytes = Array(filesPlaceholder.utf8)
+
+  /// A plain byte search, asked several times per command run: the standard library's
+  /// generic `firstRange(of:)` took 3 % of `pipeline`'s CPU per save.
+  private static func mentionsPlaceholder(_ text: String) -> Bool {
+    var text = text
+    return text.withUTF8 { bytes in
+      let needle = placeholderBytes
+      guard bytes.count >= needle.count else { return false }
+      for start in 0...(bytes.count - needle.count) where bytes[start] == needle[0] {
+        if bytes[start..<(start + needle.count)].elementsEqual(needle) { return true }
+      }
+      return false
+    }
+  }
 }
 
 /// POSIX shell quoting.

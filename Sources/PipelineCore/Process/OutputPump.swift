@@ -3,13 +3,13 @@ import FoundationEssentials
 @preconcurrency import Glibc
 import Synchronization
 
-/// Reads the standard output and error of every process `pipeline` starts, on one thread
-/// that lives as long as `pipeline`, and hands them over line by line.
+/// Reads the standard output and error of every process `pipeline` starts, on the engine's
+/// thread (``EngineExecutor``), and hands them over line by line.
 ///
-/// One thread for all, waiting in `epoll_wait`, rather than a thread per process: a command
-/// start no longer creates and ends a thread, which cost about as much CPU as the rest of
-/// the start on the way from a save to the app's restart, and a thread's stack and malloc
-/// arena stay with `pipeline` after it ends.
+/// One epoll set for all processes, itself watched by the engine's thread, rather than a
+/// thread per process: a command start creates and ends no thread, and the end of a
+/// command's output resumes the stage waiting for it without a hand-off from another thread.
+/// (When the engine cannot watch descriptors, the pump waits on a thread of its own.)
 ///
 /// The callbacks run on that thread, one at a time: they must not block (they hand lines to
 /// the event sinks and check a ready pattern).
@@ -27,15 +27,19 @@ final class OutputPump: Sendable {
   }
 
   private let epoll: Int32
-  /// Registered and not yet taken over by the pump's thread.
+  /// Registered and not yet taken over by the pump.
   private let arrivals = Mutex<[Registration]>([])
   private let tokens = Counter()
+  /// What the pump reads; touched only by the one thread that drains it.
+  private let pumping = Pumping()
 
   private init() {
     epoll = pipeline_epoll_create()
     guard epoll >= 0 else { return }
-    startDetachedThread(named: "pipeline-output") { [self] in
-      pump()
+    if EngineExecutor.shared.watch(epoll, onReadable: { [self] in drain(waiting: false) }) == nil {
+      startDetachedThread(named: "pipeline-output") { [self] in
+        while true { drain(waiting: true) }
+      }
     }
   }
 
@@ -73,44 +77,50 @@ final class OutputPump: Sendable {
     func descriptor(_ stream: Int) -> Int32 { stream == 0 ? registration.stdout : registration.stderr }
   }
 
-  private func pump() {
+  /// The pump's state: the streams being read and the read buffer. Only the thread that
+  /// drains the pump (the engine's, or the pump's own) touches it.
+  private final class Pumping: @unchecked Sendable {
     var readings: [UInt64: Reading] = [:]
     var ready = [UInt64](repeating: 0, count: 64)
     var buffer = [UInt8](repeating: 0, count: 16 * 1024)
-    let channels: [OutputChannel] = [.stdout, .stderr]
-    while true {
-      let count = pipeline_epoll_wait(epoll, &ready, Int32(ready.count))
-      for registration in arrivals.withLock({ arrivals in defer { arrivals = [] }; return arrivals }) {
-        readings[registration.token] = Reading(registration)
+  }
+
+  private static let channels: [OutputChannel] = [.stdout, .stderr]
+
+  /// Reads what the ready streams hold; waits for one first when `waiting`.
+  private func drain(waiting: Bool) {
+    let pumping = self.pumping
+    let count = pipeline_epoll_wait_for(epoll, &pumping.ready, Int32(pumping.ready.count), waiting ? -1 : 0)
+    for registration in arrivals.withLock({ arrivals in defer { arrivals = [] }; return arrivals }) {
+      pumping.readings[registration.token] = Reading(registration)
+    }
+    guard count > 0 else { return }  // EINTR, or nothing
+    for index in 0..<Int(count) {
+      let tag = pumping.ready[index]
+      guard let reading = pumping.readings[tag >> 1] else { continue }
+      let stream = Int(tag & 1)
+      let fd = reading.descriptor(stream)
+      let channel = Self.channels[stream]
+      let onLine = reading.registration.onLine
+      let read = pumping.buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+      if read < 0, errno == EINTR || errno == EAGAIN { continue }
+      guard read > 0 else {
+        reading.splitters[stream].finish { onLine(channel, $0) }
+        _ = pipeline_epoll_remove(epoll, fd)
+        close(fd)
+        reading.open -= 1
+        if reading.open == 0 {
+          pumping.readings[tag >> 1] = nil
+          reading.registration.onEnd()
+        }
+        continue
       }
-      guard count > 0 else { continue }  // EINTR
-      for tag in ready[..<Int(count)] {
-        guard let reading = readings[tag >> 1] else { continue }
-        let stream = Int(tag & 1)
-        let fd = reading.descriptor(stream)
-        let channel = channels[stream]
-        let onLine = reading.registration.onLine
-        let read = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-        if read < 0, errno == EINTR || errno == EAGAIN { continue }
-        guard read > 0 else {
-          reading.splitters[stream].finish { onLine(channel, $0) }
-          _ = pipeline_epoll_remove(epoll, fd)
-          close(fd)
-          reading.open -= 1
-          if reading.open == 0 {
-            readings[tag >> 1] = nil
-            reading.registration.onEnd()
-          }
-          continue
-        }
-        buffer.withUnsafeBytes { bytes in
-          reading.splitters[stream].split(UnsafeRawBufferPointer(rebasing: bytes[..<read])) { onLine(channel, $0) }
-        }
+      pumping.buffer.withUnsafeBytes { bytes in
+        reading.splitters[stream].split(UnsafeRawBufferPointer(rebasing: bytes[..<read])) { onLine(channel, $0) }
       }
     }
   }
 
-  /// Without epoll: reads both streams on the calling thread until both end.
   private static func readBlocking(stdout: Int32, stderr: Int32, onLine: @Sendable (OutputChannel, String) -> Void) {
     var fds = [pollfd(fd: stdout, events: Int16(POLLIN), revents: 0), pollfd(fd: stderr, events: Int16(POLLIN), revents: 0)]
     var splitters = [LineSplitter(), LineSplitter()]

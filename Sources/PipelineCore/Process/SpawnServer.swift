@@ -7,8 +7,12 @@ import Synchronization
 /// `pipeline`'s connection to one running keeper (see ``ProcessKeeper``): sends it spawn
 /// requests and hands each command's end, which the keeper reports, to its ``ChildProcess``.
 ///
-/// One thread reads the keeper's reports. A spawn blocks its caller until the keeper answers,
-/// which it does once the command's exec has succeeded or failed (well under a millisecond).
+/// The engine's thread (``EngineExecutor``) reads the keeper's reports as they come, so a
+/// command's end resumes the stage waiting for it without a hand-off from another thread (a
+/// thread of its own reads them when the engine cannot watch descriptors). A spawn blocks its
+/// caller until the keeper answers, which it does once the command's exec has succeeded or
+/// failed (well under a millisecond); on the engine's thread, the spawn reads the reports
+/// itself until its answer comes.
 package final class SpawnServer: Sendable {
   /// The keeper's pid.
   package let pid: pid_t
@@ -29,6 +33,7 @@ package final class SpawnServer: Sendable {
   private final class Pending: Sendable {
     let answered = DispatchSemaphore(value: 0)
     let answer = Mutex<Answer?>(nil)
+    var isResolved: Bool { answer.withLock { $0 != nil } }
     func resolve(_ value: Answer) {
       answer.withLock { $0 = value }
       answered.signal()
@@ -45,6 +50,12 @@ package final class SpawnServer: Sendable {
     var isConnected = true
     /// Set by ``cutLifeline()``: the end of file was ours, not the keeper's death.
     var wasCut = false
+    /// Whether the engine's thread reads the reports (rather than a thread of our own).
+    var readsOnEngine = false
+    /// The socket's token with the engine's thread, until the end of file.
+    var watch: UInt64?
+    /// Set once the end of file is seen: nothing reads the socket any more.
+    var isEnded = false
   }
   private let state = Mutex(State())
 
@@ -54,7 +65,7 @@ package final class SpawnServer: Sendable {
   /// Starts `program` as a keeper: `PROGRAM [LEADING…] --serve`, with its end of the socket
   /// as descriptor 3, /dev/null for everything else, and a process group of its own.
   ///
-  /// - Parameter onLoss: called once, from the reader thread, when the keeper is gone while
+  /// - Parameter onLoss: called once, from a thread of its own, when the keeper is gone while
   ///   `pipeline` lives, with its pid, how it ended and the commands it guarded.
   package static func start(
     _ program: ProcessKeeper.Program,
@@ -85,17 +96,30 @@ package final class SpawnServer: Sendable {
       close(ours)
       throw keeperFailure(program, result)
     }
-    let server = SpawnServer(pid: pid, socket: ours)
-    startDetachedThread(named: "pipeline-report") {
-      server.readReports(onLoss: onLoss)
+    let server = SpawnServer(pid: pid, socket: ours, onLoss: onLoss)
+    // The token is recorded under the lock the handler takes, so a report that comes at once
+    // finds it.
+    let readsOnEngine = server.state.withLock { state in
+      state.watch = EngineExecutor.shared.watch(ours) { [server] in server.readAvailableReports() }
+      state.readsOnEngine = state.watch != nil
+      return state.readsOnEngine
+    }
+    if !readsOnEngine {
+      startDetachedThread(named: "pipeline-report") {
+        server.readReports()
+      }
     }
     return server
   }
 
-  private init(pid: pid_t, socket: Int32) {
+  private let onLoss: @Sendable (pid_t, TerminationStatus?, [ChildProcess]) -> Void
+
+  private init(pid: pid_t, socket: Int32, onLoss: @escaping @Sendable (pid_t, TerminationStatus?, [ChildProcess]) -> Void) {
     self.pid = pid
     self.socket = socket
+    self.onLoss = onLoss
   }
+
 
   /// Asks the keeper to start `launch`, with the given descriptors as its output, error and
   /// (when not `nil`) input, and returns the command's pid, which is also its process group.
@@ -138,6 +162,17 @@ package final class SpawnServer: Sendable {
       if isGone { throw .keeperGone }
       throw .command(result)
     }
+    if state.withLock({ $0.readsOnEngine }), EngineExecutor.isCurrentThread {
+      // The reader is this very thread: read until the answer comes.
+      var report = pipeline_keeper_report()
+      while !pending.isResolved, !state.withLock({ $0.isEnded }) {
+        if pipeline_keeper_read_report(socket, &report) == 1 {
+          handle(report)
+        } else {
+          endOfFile()
+        }
+      }
+    }
     pending.answered.wait()
     switch pending.answer.withLock({ $0 }) {
     case .started(let pid): return pid
@@ -179,44 +214,80 @@ package final class SpawnServer: Sendable {
     shutdown(socket, Int32(SHUT_RDWR))
   }
 
-  // MARK: - The reader thread
+  // MARK: - Reading the reports
 
-  private func readReports(
-    onLoss: @Sendable (pid_t, TerminationStatus?, [ChildProcess]) -> Void
-  ) {
+  /// On the engine's thread, when the socket is readable: every report that is there.
+  private func readAvailableReports() {
     var report = pipeline_keeper_report()
-    while pipeline_keeper_read_report(socket, &report) == 1 {
-      switch report.kind {
-      case Int32(PIPELINE_KEEPER_STARTED):
-        let pending = state.withLock { $0.pending.removeValue(forKey: report.request) }
-        pending?.resolve(.started(report.pid))
-      case Int32(PIPELINE_KEEPER_FAILED):
-        let pending = state.withLock { $0.pending.removeValue(forKey: report.request) }
-        pending?.resolve(.failed(report.value))
-      case Int32(PIPELINE_KEEPER_EXITED):
-        let status = TerminationStatus(waitStatus: report.value)
-        let process = state.withLock { state -> ChildProcess? in
-          guard let process = state.attached.removeValue(forKey: report.pid) else {
-            state.earlyEnds[report.pid] = status
-            return nil
-          }
-          return process
-        }
-        process?.finish(status)
-      default:
-        continue
+    while !state.withLock({ $0.isEnded }) {
+      let result = pipeline_keeper_try_read_report(socket, &report)
+      if result == 1 {
+        handle(report)
+      } else if result == -EAGAIN || result == -EWOULDBLOCK {
+        return
+      } else {
+        endOfFile()
       }
     }
-    // End of file: the keeper is gone, or we cut the lifeline.
-    let (pending, orphans, cut) = state.withLock { state in
+  }
+
+  /// The reader thread, when the engine cannot watch the socket.
+  private func readReports() {
+    var report = pipeline_keeper_report()
+    while pipeline_keeper_read_report(socket, &report) == 1 {
+      handle(report)
+    }
+    endOfFile()
+  }
+
+  private func handle(_ report: pipeline_keeper_report) {
+    switch report.kind {
+    case Int32(PIPELINE_KEEPER_STARTED):
+      let pending = state.withLock { $0.pending.removeValue(forKey: report.request) }
+      pending?.resolve(.started(report.pid))
+    case Int32(PIPELINE_KEEPER_FAILED):
+      let pending = state.withLock { $0.pending.removeValue(forKey: report.request) }
+      pending?.resolve(.failed(report.value))
+    case Int32(PIPELINE_KEEPER_EXITED):
+      let status = TerminationStatus(waitStatus: report.value)
+      let process = state.withLock { state -> ChildProcess? in
+        guard let process = state.attached.removeValue(forKey: report.pid) else {
+          state.earlyEnds[report.pid] = status
+          return nil
+        }
+        return process
+      }
+      process?.finish(status)
+    default:
+      break
+    }
+  }
+
+  /// End of file (or a read error): the keeper is gone, or we cut the lifeline. Requests
+  /// waiting for an answer fail at once; the rest (reaping the keeper, which after a cut
+  /// may take its groups' grace periods, and telling the commands it guarded) happens on a
+  /// thread of its own, since the engine's thread must not wait.
+  private func endOfFile() {
+    let ended = state.withLock { state -> (watch: UInt64?, pending: [Pending], orphans: [ChildProcess], cut: Bool)? in
+      guard !state.isEnded else { return nil }
+      state.isEnded = true
       state.isConnected = false
       defer {
         state.pending = [:]
         state.attached = [:]
+        state.watch = nil
       }
-      return (Array(state.pending.values), Array(state.attached.values), state.wasCut)
+      return (state.watch, Array(state.pending.values), Array(state.attached.values), state.wasCut)
     }
-    for request in pending { request.resolve(.keeperGone) }
+    guard let ended else { return }
+    if let watch = ended.watch { EngineExecutor.shared.unwatch(watch) }
+    for request in ended.pending { request.resolve(.keeperGone) }
+    startDetachedThread(named: "pipeline-keeper") { [self] in
+      reapKeeper(orphans: ended.orphans, cut: ended.cut)
+    }
+  }
+
+  private func reapKeeper(orphans: [ChildProcess], cut: Bool) {
     // The keeper is our child: reap it, and learn how it ended. After a cut it is still
     // stopping the groups; it exits when they are gone.
     var raw: Int32 = 0

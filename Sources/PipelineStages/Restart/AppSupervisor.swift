@@ -88,13 +88,16 @@ final class AppSupervisor: Sendable {
     }
 
     context.emit(.stageStarted, batch == nil ? "restarting after the app exited" : "restarting", paths: batch?.paths ?? [])
+    // Made ready while the old instance still runs, so that between its end and the new
+    // start there is only the spawn.
+    let launch = prepareLaunch(for: batch ?? Batch())
     await stop(cancelling: false)
     if isStopping {
       // Stopping began while the old instance shut down: no new one now.
       reportStopped("before starting the app", began: began)
       return .stopped
     }
-    guard let instance = start(for: batch ?? Batch(), fingerprint: fingerprint, began: began) else { return .failed }
+    guard let instance = start(launch, fingerprint: fingerprint, began: began) else { return .failed }
 
     if let check = configuration.ready {
       switch await waitUntilReady(instance, check: check) {
@@ -137,7 +140,25 @@ final class AppSupervisor: Sendable {
 
   // MARK: - Starting
 
-  private func start(for batch: Batch, fingerprint: ArtifactFingerprint?, began: ContinuousClock.Instant) -> Instance? {
+  /// The new instance's launch for `batch`: its program found, its environment and its
+  /// changed-files list written. The app sees the batch as commands do; its list file stays
+  /// until the next restart begins.
+  private func prepareLaunch(for batch: Batch) -> Result<ProcessLaunch, any Error> {
+    Result {
+      let environment = try CommandEnvironment(
+        context: context, stageEnvironment: configuration.process.environment, batch: batch,
+        listFiles: listFiles)
+      var launch = try configuration.process.launch(
+        configuration.process.command, environment: environment.variables, context: context)
+      launch.listeningSocket = socket
+      launch.standardInput = input == nil ? .null : .pipe
+      return launch
+    }
+  }
+
+  private func start(
+    _ prepared: Result<ProcessLaunch, any Error>, fingerprint: ArtifactFingerprint?, began: ContinuousClock.Instant
+  ) -> Instance? {
     let clock = ContinuousClock()
     let command = configuration.process.command
     let readiness = Latch()
@@ -146,13 +167,7 @@ final class AppSupervisor: Sendable {
     let started = StartedLineGate { channel, line in context.output(line, channel: channel) }
     let process: ChildProcess
     do {
-      // The app sees the batch as commands do; its list file stays until the next restart.
-      let environment = try CommandEnvironment(
-        context: context, stageEnvironment: configuration.process.environment, batch: batch,
-        listFiles: listFiles)
-      var launch = try configuration.process.launch(command, environment: environment.variables, context: context)
-      launch.listeningSocket = socket
-      launch.standardInput = input == nil ? .null : .pipe
+      let launch = try prepared.get()
       let check = configuration.ready
       process = try ChildProcess.launch(launch) { channel, line in
         started.pass(line, channel: channel)
