@@ -81,7 +81,10 @@ final class OutputPump: Sendable {
   /// drains the pump (the engine's, or the pump's own) touches it.
   private final class Pumping: @unchecked Sendable {
     var readings: [UInt64: Reading] = [:]
-    var ready = [UInt64](repeating: 0, count: 64)
+    /// The tokens `epoll_wait` reports, in memory of its own: an array passed as `&ready`
+    /// had its buffer copied at each call, and the copies were never freed.
+    let ready = UnsafeMutablePointer<UInt64>.allocate(capacity: Pumping.readyCapacity)
+    static let readyCapacity = 64
     var buffer = [UInt8](repeating: 0, count: 16 * 1024)
   }
 
@@ -90,7 +93,7 @@ final class OutputPump: Sendable {
   /// Reads what the ready streams hold; waits for one first when `waiting`.
   private func drain(waiting: Bool) {
     let pumping = self.pumping
-    let count = pipeline_epoll_wait_for(epoll, &pumping.ready, Int32(pumping.ready.count), waiting ? -1 : 0)
+    let count = pipeline_epoll_wait_for(epoll, pumping.ready, Int32(Pumping.readyCapacity), waiting ? -1 : 0)
     for registration in arrivals.withLock({ arrivals in defer { arrivals = [] }; return arrivals }) {
       pumping.readings[registration.token] = Reading(registration)
     }
