@@ -1,5 +1,5 @@
-/// How ``FingerprintStore`` files a path: 128 bits of two hashes of its text, instead of the
-/// text itself.
+/// How ``FingerprintStore`` and ``OwnOutputSuspicion`` file a path: 128 bits of two hashes of
+/// its text, instead of the text itself.
 ///
 /// A path of more than 15 bytes is a heap string of 48 to 80 bytes in Swift; on a tree of
 /// 50,000 files the keys alone would take more memory than the fingerprints. Two paths
