@@ -15,14 +15,10 @@ import Synchronization
 /// baseline (``startBaseline()``) clears the store and retires the previous baseline's
 /// generation, so a late reading of a retired baseline is dropped.
 final class FingerprintStore: Sendable {
-  private struct Entry {
-    var fingerprint: FileFingerprint
-    /// The value of ``State/epoch`` when it was recorded.
-    var epoch: UInt32
-  }
+  private typealias Entry = FingerprintTable.Entry
 
   private struct State {
-    var fingerprints: [FingerprintKey: Entry] = [:]
+    var fingerprints = FingerprintTable()
     /// Moves on at each forgotten tree.
     var epoch: UInt32 = 0
     /// Paths that went away and may have been folders, with the epoch they went at.

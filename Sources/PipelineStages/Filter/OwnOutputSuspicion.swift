@@ -13,18 +13,23 @@ import PipelineCore
 /// - a file whose time has no fraction of a millisecond is left out: on a file system that
 ///   keeps coarse times, it cannot be placed in a run.
 struct OwnOutputSuspicion {
-  /// In how many cycles a path must be written before the warning.
-  static let threshold = 2
   /// At most this many paths are remembered in each set, so a huge tree costs little.
   static let memoryLimit = 10_000
 
   /// A file that passed the filter: its path and modification time (nanoseconds since 1970).
   typealias File = (path: String, modified: Int)
 
+  // Paths are remembered by ``FingerprintKey``, not by their text: a storm of 10,000 saves
+  // otherwise kept 10,000 path strings alive after its batches were gone (0.5 MB), and an
+  // array of cycles for each.
+
   /// Paths seen written while the pipeline was idle: never suspected.
-  private var writtenWhileIdle: Set<String> = []
-  /// For each path written during finished runs: the cycles, at most ``threshold`` of them.
-  private var cyclesWritten: [String: [Int]] = [:]
+  private var writtenWhileIdle: Set<FingerprintKey> = []
+  /// The folders of ``writtenWhileIdle``'s paths.
+  private var foldersWrittenWhileIdle: Set<FingerprintKey> = []
+  /// For each path written during finished runs of one cycle only: that cycle. Written in a
+  /// second cycle, a path is suspected.
+  private var cycleWritten: [FingerprintKey: Int] = [:]
   /// Files written while a run was still going on: decided at the next look.
   private var undecided: [File] = []
   /// Set once the warning was given: it is given once per run.
@@ -50,18 +55,19 @@ struct OwnOutputSuspicion {
     undecided = []
     var suspects: [String] = []
     for file in waiting + files where file.modified % 1_000_000 != 0 {
+      let key = FingerprintKey(file.path)
       switch writer(file.modified) {
       case .idle:
-        cyclesWritten[file.path] = nil
-        if writtenWhileIdle.count < Self.memoryLimit { writtenWhileIdle.insert(file.path) }
+        cycleWritten[key] = nil
+        if writtenWhileIdle.count < Self.memoryLimit, writtenWhileIdle.insert(key).inserted {
+          foldersWrittenWhileIdle.insert(FingerprintKey(Self.folder(of: file.path)))
+        }
       case .finishedRun(let cycle):
-        guard !writtenWhileIdle.contains(file.path) else { continue }
-        var cycles = cyclesWritten[file.path] ?? []
-        if !cycles.contains(cycle) { cycles.append(cycle) }
-        if cycles.count >= Self.threshold {
+        guard !writtenWhileIdle.contains(key) else { continue }
+        if let first = cycleWritten[key], first != cycle {
           if !suspects.contains(file.path) { suspects.append(file.path) }
-        } else if cyclesWritten.count < Self.memoryLimit || cyclesWritten[file.path] != nil {
-          cyclesWritten[file.path] = cycles
+        } else if cycleWritten.count < Self.memoryLimit {
+          cycleWritten[key] = cycle
         }
       case .undecided:
         if undecided.count < 256 { undecided.append(file) }
@@ -70,12 +76,13 @@ struct OwnOutputSuspicion {
       }
     }
     guard !suspects.isEmpty else { return nil }
-    let folders = Set(suspects.map(Self.folder(of:)))
     let finding = Finding(
-      paths: suspects.sorted(), sharesAFolderWithSources: writtenWhileIdle.contains { folders.contains(Self.folder(of: $0)) })
+      paths: suspects.sorted(),
+      sharesAFolderWithSources: suspects.contains { foldersWrittenWhileIdle.contains(FingerprintKey(Self.folder(of: $0))) })
     hasWarned = true
     writtenWhileIdle = []
-    cyclesWritten = [:]
+    foldersWrittenWhileIdle = []
+    cycleWritten = [:]
     undecided = []
     return finding
   }

@@ -262,40 +262,6 @@ private final class InotifyControl: Sendable {
   }
 }
 
-/// One watched folder in the inotify thread's table.
-///
-/// The table is a tree, so that renaming a folder re-homes all its descendants at once; a path is
-/// derived from the names when an event needs it.
-private final class WatchNode {
-  let watch: Int32
-  /// The entry name; for a root, its absolute path.
-  var name: String
-  /// `nil` for a root, or for a folder detached by a move that has not been resolved yet.
-  weak var parent: WatchNode?
-  var children: [String: WatchNode] = [:]
-  let isRoot: Bool
-
-  init(watch: Int32, name: String, parent: WatchNode?) {
-    self.watch = watch
-    self.name = name
-    self.parent = parent
-    isRoot = parent == nil
-  }
-
-  /// The folder's absolute path, or `nil` when it is detached from every root.
-  var path: String? {
-    if isRoot { return name }
-    var names = [name]
-    var node = parent
-    while let current = node {
-      if current.isRoot { return DirectoryWalker.join(current.name, names.reversed().joined(separator: "/")) }
-      names.append(current.name)
-      node = current.parent
-    }
-    return nil
-  }
-}
-
 /// A folder's `IN_MOVED_FROM` waiting for the `IN_MOVED_TO` with the same cookie.
 private struct PendingMove {
   var cookie: UInt32
