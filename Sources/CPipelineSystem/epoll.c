@@ -21,10 +21,6 @@ int pipeline_epoll_remove(int epoll, int fd) {
   return epoll_ctl(epoll, EPOLL_CTL_DEL, fd, &unused);
 }
 
-int pipeline_epoll_wait(int epoll, uint64_t *tokens, int capacity) {
-  return pipeline_epoll_wait_for(epoll, tokens, capacity, -1);
-}
-
 int pipeline_epoll_wait_for(int epoll, uint64_t *tokens, int capacity, int timeout_ms) {
   struct epoll_event events[64];
   if (capacity > 64) capacity = 64;

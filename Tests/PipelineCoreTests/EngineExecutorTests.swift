@@ -1,3 +1,4 @@
+@preconcurrency import Glibc
 import Synchronization
 import Testing
 
@@ -179,5 +180,30 @@ struct EngineExecutorTests {
     #expect(!engine.cancelTimer(dropped))
     #expect(await eventually { done.value })
     #expect(fired.value == ["early", "late"])
+  }
+
+  @Test("a watched descriptor's handler runs on the executor's thread while it has input, and never after unwatch")
+  func watchedDescriptor() async throws {
+    var ends: [Int32] = [-1, -1]
+    try #require(pipe(&ends) == 0)
+    let (reader, writer) = (ends[0], ends[1])
+    defer { close(reader); close(writer) }
+    let calls = Box<[Bool]>([])
+    let token = try #require(EngineExecutor.shared.watch(reader) {
+      var byte: UInt8 = 0
+      _ = read(reader, &byte, 1)
+      calls.modify { $0.append(EngineExecutor.isCurrentThread) }
+    })
+    var byte: UInt8 = 1
+    #expect(write(writer, &byte, 1) == 1)
+    #expect(await eventually { calls.value.count == 1 })
+    #expect(write(writer, &byte, 1) == 1)
+    #expect(await eventually { calls.value.count == 2 })
+    #expect(calls.value == [true, true])
+
+    EngineExecutor.shared.unwatch(token)
+    #expect(write(writer, &byte, 1) == 1)
+    try await Task.sleep(for: .milliseconds(100))
+    #expect(calls.value.count == 2)
   }
 }

@@ -31,11 +31,9 @@ int pipeline_epoll_add(int epoll, int fd, uint64_t token);
 /// Removes `fd` from `epoll`. Returns 0, or -1 with errno set.
 int pipeline_epoll_remove(int epoll, int fd);
 
-/// Waits for input on `epoll` (forever) and writes the tokens of at most `capacity` ready
-/// descriptors to `tokens`. Returns how many, or -1 with errno set (EINTR included).
-int pipeline_epoll_wait(int epoll, uint64_t *tokens, int capacity);
-
-/// Like `pipeline_epoll_wait`, for at most `timeout_ms` (0: only what is ready now; -1: forever).
+/// Waits for input on `epoll` for at most `timeout_ms` (0: only what is ready now; -1:
+/// forever) and writes the tokens of at most `capacity` ready descriptors to `tokens`.
+/// Returns how many, or -1 with errno set (EINTR included).
 int pipeline_epoll_wait_for(int epoll, uint64_t *tokens, int capacity, int timeout_ms);
 
 /// A close-on-exec, non-blocking eventfd (a wake-up for a thread waiting in epoll), or -1

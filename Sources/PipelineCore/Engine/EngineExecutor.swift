@@ -219,12 +219,7 @@ public final class EngineExecutor: TaskExecutor, @unchecked Sendable {
     var turn: [UnownedJob] = []
     var due: [@Sendable () -> Void] = []
     var ready: [UInt64] = []
-    // Not an array passed as `&tokens`: each such call copied the array's buffer and the
-    // copies were never freed, about 300 bytes per wake-up (found with heaptrack).
-    let tokenCapacity = 32
-    let tokens = UnsafeMutablePointer<UInt64>.allocate(capacity: tokenCapacity)
-    /// The deadline the timerfd is set to (0: none).
-    var armed: UInt64 = 0
+    var wait = EpollWait()
     while true {
       pthread_mutex_lock(mutex)
       while true {
@@ -252,19 +247,7 @@ public final class EngineExecutor: TaskExecutor, @unchecked Sendable {
           continue
         }
         pthread_mutex_unlock(mutex)
-        let deadline = next == .max ? 0 : next
-        if deadline != armed, pipeline_timerfd_set(alarm, deadline) == 0 { armed = deadline }
-        let count = pipeline_epoll_wait_for(poller, tokens, Int32(tokenCapacity), -1)
-        for index in 0..<max(0, Int(count)) {
-          let token = tokens[index]
-          switch token {
-          case Self.wakeUpToken: pipeline_eventfd_clear(wakeUp)
-          case Self.alarmToken:
-            pipeline_timerfd_clear(alarm)
-            armed = 0
-          default: ready.append(token)
-          }
-        }
+        waitInEpoll(until: next, with: &wait, readyTokens: &ready)
         pthread_mutex_lock(mutex)
         isWaiting = false
       }
@@ -282,6 +265,35 @@ public final class EngineExecutor: TaskExecutor, @unchecked Sendable {
       ready.removeAll(keepingCapacity: true)
       for job in turn { job.runSynchronously(on: asUnownedTaskExecutor()) }
       turn.removeAll(keepingCapacity: true)
+    }
+  }
+
+  /// What the thread keeps between its waits in the epoll set.
+  private struct EpollWait {
+    /// The tokens `epoll_wait` reports, in memory of its own: an array passed as `&tokens`
+    /// had its buffer copied at each call, and the copies were never freed (about 300 bytes
+    /// per wake-up, found with heaptrack).
+    let tokens = UnsafeMutablePointer<UInt64>.allocate(capacity: capacity)
+    static let capacity = 32
+    /// The deadline the timerfd is set to (0: none).
+    var armed: UInt64 = 0
+  }
+
+  /// Waits in the epoll set until something comes from another thread, the timerfd fires at
+  /// `deadline` (`UInt64.max`: none) or a watched descriptor is ready; adds the tokens of the
+  /// ready ones to `readyTokens`. Called without `mutex`.
+  private func waitInEpoll(until deadline: UInt64, with wait: inout EpollWait, readyTokens: inout [UInt64]) {
+    let alarmAt = deadline == .max ? 0 : deadline
+    if alarmAt != wait.armed, pipeline_timerfd_set(alarm, alarmAt) == 0 { wait.armed = alarmAt }
+    let count = pipeline_epoll_wait_for(poller, wait.tokens, Int32(EpollWait.capacity), -1)
+    for index in 0..<max(0, Int(count)) {
+      switch wait.tokens[index] {
+      case Self.wakeUpToken: pipeline_eventfd_clear(wakeUp)
+      case Self.alarmToken:
+        pipeline_timerfd_clear(alarm)
+        wait.armed = 0
+      case let token: readyTokens.append(token)
+      }
     }
   }
 

@@ -120,7 +120,6 @@ package final class SpawnServer: Sendable {
     self.onLoss = onLoss
   }
 
-
   /// Asks the keeper to start `launch`, with the given descriptors as its output, error and
   /// (when not `nil`) input, and returns the command's pid, which is also its process group.
   ///
@@ -164,14 +163,7 @@ package final class SpawnServer: Sendable {
     }
     if state.withLock({ $0.readsOnEngine }), EngineExecutor.isCurrentThread {
       // The reader is this very thread: read until the answer comes.
-      var report = pipeline_keeper_report()
-      while !pending.isResolved, !state.withLock({ $0.isEnded }) {
-        if pipeline_keeper_read_report(socket, &report) == 1 {
-          handle(report)
-        } else {
-          endOfFile()
-        }
-      }
+      readWaiting(until: { pending.isResolved })
     }
     pending.answered.wait()
     switch pending.answer.withLock({ $0 }) {
@@ -233,11 +225,19 @@ package final class SpawnServer: Sendable {
 
   /// The reader thread, when the engine cannot watch the socket.
   private func readReports() {
+    readWaiting(until: { false })
+  }
+
+  /// Reads report after report, waiting for each, until `done` holds or the end of file.
+  private func readWaiting(until done: () -> Bool) {
     var report = pipeline_keeper_report()
-    while pipeline_keeper_read_report(socket, &report) == 1 {
-      handle(report)
+    while !done(), !state.withLock({ $0.isEnded }) {
+      if pipeline_keeper_read_report(socket, &report) == 1 {
+        handle(report)
+      } else {
+        endOfFile()
+      }
     }
-    endOfFile()
   }
 
   private func handle(_ report: pipeline_keeper_report) {
@@ -282,7 +282,7 @@ package final class SpawnServer: Sendable {
     guard let ended else { return }
     if let watch = ended.watch { EngineExecutor.shared.unwatch(watch) }
     for request in ended.pending { request.resolve(.keeperGone) }
-    startDetachedThread(named: "pipeline-keeper") { [self] in
+    startDetachedThread(named: "pipeline-reap") { [self] in
       reapKeeper(orphans: ended.orphans, cut: ended.cut)
     }
   }
