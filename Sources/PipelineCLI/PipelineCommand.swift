@@ -36,6 +36,7 @@ public struct PipelineCommand: AsyncParsableCommand {
   /// in a pipeline that never needs it.
   @MainActor
   public static func main(registry: StageRegistry) async {
+    MallocArenas.useOne()
     // A runner without a `pipeline-keeper` file next to it serves as its own keeper; checked
     // first, so a keeper process starts no engine thread.
     ProcessKeeper.runIfRequested(CommandLine.arguments)

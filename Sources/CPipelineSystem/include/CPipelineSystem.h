@@ -20,6 +20,11 @@ int pipeline_spawn(const char *path, char *const argv[], char *const envp[], con
 /// Returns the new descriptor, or -1 with errno set (the original is then left open).
 int pipeline_move_fd_high(int fd);
 
+/// Limits glibc's malloc to `count` arenas (M_ARENA_MAX). By default each thread that
+/// allocates may get an arena of its own, and memory freed into one arena is not reused by
+/// another. Returns 0, or -1 where it does not apply (not glibc) or was refused.
+int pipeline_limit_malloc_arenas(int count);
+
 /// A close-on-exec epoll instance, or -1 with errno set. (epoll_event is a packed struct,
 /// which Swift cannot build portably: these three calls keep it on the C side.)
 int pipeline_epoll_create(void);
