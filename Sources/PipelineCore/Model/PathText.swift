@@ -35,7 +35,7 @@ public enum PathText {
   /// Whether ``normalize(_:)`` gives `path` back as it is: `/`, or a path with no empty, `.`
   /// or `..` segment (no `//`, no trailing `/`). `false` for the empty path (`.`), and for the
   /// rare text the bytes cannot decide about.
-  static func isNormalized(_ path: String) -> Bool {
+  public static func isNormalized(_ path: String) -> Bool {
     path.utf8.withContiguousStorageIfAvailable { bytes in
       if bytes.isEmpty { return false }
       if bytes.count == 1 && bytes[0] == slash { return true }
