@@ -10,7 +10,13 @@ public enum PathText {
   public static func join(_ base: String, _ relative: String) -> String {
     if relative.hasPrefix("/") { return normalize(relative) }
     if relative.isEmpty || relative == "." { return normalize(base) }
-    return normalize(base + "/" + relative)
+    // One string with room for all (`base + "/" + relative` made two); most need no tidying.
+    var joined = ""
+    joined.reserveCapacity(base.utf8.count + 1 + relative.utf8.count)
+    joined += base
+    joined += "/"
+    joined += relative
+    return normalize(joined)
   }
 
   /// Removes `.` segments, empty segments and resolves `..` lexically.
