@@ -31,6 +31,9 @@ public struct Batch: Sendable, Hashable {
     self.isStartup = isStartup
     self.isRescan = isRescan
     self.detectedAt = detectedAt
+    // Room for all at once, not grown change by change (a storm's batch has thousands).
+    self.changes.reserveCapacity(changes.count)
+    indexByPath.reserveCapacity(changes.count)
     for change in changes { insert(change) }
   }
 
@@ -97,9 +100,17 @@ extension Batch: CustomStringConvertible {
   /// A one-line summary for people: `3 changes: a.go (modified), b.go (created), …`.
   public var description: String {
     if changes.isEmpty { return isStartup ? "startup" : (isRescan ? "rescan" : "no changes") }
-    let shown = changes.prefix(3).map(\.description).joined(separator: ", ")
-    let more = changes.count > 3 ? ", … (\(changes.count - 3) more)" : ""
-    let noun = changes.count == 1 ? "change" : "changes"
-    return "\(changes.count) \(noun): \(shown)\(more)"
+    // Written into one string: made for every batch the watcher sends.
+    var text = String(changes.count)
+    text += changes.count == 1 ? " change: " : " changes: "
+    for (index, change) in changes.prefix(3).enumerated() {
+      if index > 0 { text += ", " }
+      text += change.path
+      text += " ("
+      text += change.kind.rawValue
+      text += ")"
+    }
+    if changes.count > 3 { text += ", … (\(changes.count - 3) more)" }
+    return text
   }
 }

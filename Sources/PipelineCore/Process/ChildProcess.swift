@@ -339,10 +339,3 @@ public final class ChildProcess: Sendable {
     for waiter in waiters { waiter.resume() }
   }
 }
-
-/// Calls `body` with a NULL-terminated C array of C strings.
-func withCStringArray<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
-  let pointers = strings.map { strdup($0) } + [nil]
-  defer { for pointer in pointers { free(pointer) } }
-  return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
-}

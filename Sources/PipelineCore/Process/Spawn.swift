@@ -74,10 +74,9 @@ struct Spawn {
       environment["LISTEN_FDNAMES"] = "pipeline"
     }
     defer { for fd in extraDescriptors { opened.close(fd) } }
-    let environmentLines = environment.map { "\($0.key)=\($0.value)" }
     var pid: pid_t = 0
     let result = withCStringArray(launch.arguments) { argv in
-      withCStringArray(environmentLines) { envp in
+      withCStringArray(environment: environment) { envp in
         extraDescriptors.withUnsafeBufferPointer { extra in
           pipeline_spawn(
             launch.executable, argv, envp, launch.workingDirectory, input ?? -1, output, errors,

@@ -139,10 +139,9 @@ package final class SpawnServer: Sendable {
     let milliseconds = launch.killAfter.components.seconds * 1000
       + launch.killAfter.components.attoseconds / 1_000_000_000_000_000
     let grace = Int32(clamping: max(0, milliseconds))
-    let environment = launch.environment.map { "\($0.key)=\($0.value)" }
     let result = sending.withLock { _ in
       withCStringArray(launch.arguments) { argv in
-        withCStringArray(environment) { envp in
+        withCStringArray(environment: launch.environment) { envp in
           pipeline_keeper_request(
             socket, request, launch.executable, launch.workingDirectory, argv, envp, launch.stopSignal.number, grace,
             output, errors, input ?? -1, launch.listeningSocket ?? -1)

@@ -33,10 +33,32 @@ enum EditorNoise {
 
   /// `name.tmp.12345`: `.tmp.` followed by digits only.
   private static func isNumberedTemporary(_ name: Substring) -> Bool {
+    // Without the bytes `.tmp.` there is no `tmp` part between two dots: most names end here,
+    // before an array of parts is made (`tmp` and `.` have no other spelling a `String`
+    // comparison would take for them).
+    guard containsTmpPart(name.utf8) else { return false }
     let parts = name.split(separator: ".", omittingEmptySubsequences: false)
     guard parts.count >= 3, let digits = parts.last, parts[parts.count - 2] == "tmp" else { return false }
     let hasStem = parts.dropLast(2).contains { !$0.isEmpty }
     return hasStem && !digits.isEmpty && digits.allSatisfy(\.isASCIIDigit)
+  }
+
+  private static let tmpPart = Array(".tmp.".utf8)
+
+  /// Whether `bytes` hold `.tmp.` somewhere.
+  private static func containsTmpPart(_ bytes: Substring.UTF8View) -> Bool {
+    let pattern = tmpPart
+    var matched = 0
+    for byte in bytes {
+      if byte == pattern[matched] {
+        matched += 1
+        if matched == pattern.count { return true }
+      } else {
+        // Only a `.` can start the pattern again (`..tmp.`, `.tmp.tmp.`).
+        matched = byte == pattern[0] ? 1 : 0
+      }
+    }
+    return false
   }
 }
 

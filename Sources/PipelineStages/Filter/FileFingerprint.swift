@@ -57,7 +57,8 @@ struct FileFingerprint: Sendable, Hashable {
   ///   - contentLimit: Above this size, the modification time stands in for the content.
   static func read(_ path: String, contentLimit: Int = FileFingerprint.contentLimit) -> Reading? {
     // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused just below.
-    let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+    // withCString: passing the String itself copies it into a new C array.
+    let descriptor = path.withCString { open($0, O_RDONLY | O_CLOEXEC | O_NONBLOCK) }
     guard descriptor >= 0 else { return nil }
     defer { close(descriptor) }
     var info = stat()

@@ -12,7 +12,8 @@ enum FileKind: Equatable {
   /// What `path` names now.
   static func at(_ path: String) -> FileKind {
     var info = stat()
-    guard stat(path, &info) == 0 else { return .unknown }
+    // withCString: passing the String itself copies it into a new C array.
+    guard path.withCString({ stat($0, &info) }) == 0 else { return .unknown }
     switch info.st_mode & S_IFMT {
     case S_IFREG: return .file
     case S_IFDIR: return .folder

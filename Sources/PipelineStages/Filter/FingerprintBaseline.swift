@@ -49,10 +49,10 @@ struct FingerprintBaseline: Sendable {
     var folders = [""]
     defer { store.finishBaseline(generation: generation) }
     while let folder = folders.popLast() {
-      let absolute = folder.isEmpty ? root : root + "/" + folder
+      let absolute = folder.isEmpty ? root : DirectoryWalker.slashJoined(root, folder)
       guard let entries = DirectoryWalker.entries(of: absolute, followingSymlink: folder.isEmpty) else { continue }
       for entry in entries {
-        let path = folder.isEmpty ? entry.name : folder + "/" + entry.name
+        let path = folder.isEmpty ? entry.name : DirectoryWalker.join(folder, entry.name)
         if entry.isDirectory {
           if skipped.contains(entry.name) || rules.excludedFolders.excludes(folder: path) { continue }
           if rules.gitignore?.ignoreSource(for: path, isDirectory: true) != nil { continue }
@@ -66,7 +66,7 @@ struct FingerprintBaseline: Sendable {
           if clock.now >= deadline { return (recorded, .timeBudget) }
         }
         guard rules.dropReason(for: path, isDirectory: false) == nil,
-          let reading = FileFingerprint.read(absolute + "/" + entry.name),
+          let reading = FileFingerprint.read(DirectoryWalker.slashJoined(absolute, entry.name)),
           reading.modificationTime < started
         else { continue }
         guard store.recordBaseline(reading.fingerprint, for: path, generation: generation) else {

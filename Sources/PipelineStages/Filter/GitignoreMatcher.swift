@@ -92,8 +92,7 @@ struct GitignoreMatcher: Sendable {
   ///   - isDirectory: Whether it names a folder (for patterns ending in `/`).
   mutating func ignoreSource(for path: String, isDirectory: Bool) -> Source? {
     guard let path = repositoryPath(path) else { return nil }
-    let components = path.split(separator: "/")
-    if components.contains(".git") { return .gitDirectory }
+    if PathText.containsSegment(path, ".git") { return .gitDirectory }
     if let parent = Self.parent(of: path), let source = folderVerdict(parent) { return source }
     return verdict(path, isDirectory: isDirectory)
   }

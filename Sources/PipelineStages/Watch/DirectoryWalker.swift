@@ -1,4 +1,5 @@
 import Glibc
+import PipelineCore
 
 /// Reads folders at the libc level for the watch backends.
 ///
@@ -36,6 +37,8 @@ enum DirectoryWalker {
   /// `path` made absolute (against the current directory) and lexically tidied: no trailing `/`,
   /// no empty, `.` or `..` components, so that reported paths are plain prefixes of each other.
   static func absolutePath(_ path: String) -> String {
+    // Already so (the usual case: roots, the pipeline's folder): no parts to split and join.
+    if path.hasPrefix("/") && PathText.isNormalized(path) { return path }
     var components: [Substring] = []
     if !path.hasPrefix("/"), let cwd = getcwd(nil, 0) {
       components = String(cString: cwd).split(separator: "/")
@@ -71,8 +74,43 @@ enum DirectoryWalker {
   }
 
   /// `child` appended to the folder `path`.
+  ///
+  /// One string is made, with room for all of it: `path + "/" + child` made two.
   static func join(_ path: String, _ child: String) -> String {
-    path == "/" ? "/" + child : path + "/" + child
+    path == "/" ? "/" + child : slashJoined(path, child)
+  }
+
+  /// `first + "/" + second`, made as one string with room for all of it (`+` made two).
+  static func slashJoined(_ first: String, _ second: String) -> String {
+    var joined = ""
+    joined.reserveCapacity(first.utf8.count + 1 + second.utf8.count)
+    joined += first
+    joined += "/"
+    joined += second
+    return joined
+  }
+
+  /// `stat` (or `lstat`) of the entry `child` of the folder `path`, with the joined path (as
+  /// ``join(_:_:)`` writes it) in a buffer on the stack rather than a `String`, which C calls
+  /// copy once more. Returns the call's result.
+  static func status(
+    of child: String, in path: some StringProtocol, followingSymlink: Bool, _ info: inout stat
+  ) -> Int32 {
+    let separator = path == "/" ? 0 : 1
+    let count = path.utf8.count + separator + child.utf8.count
+    return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: count + 1) { buffer in
+      var end = buffer.initialize(from: path.utf8).1
+      if separator == 1 {
+        buffer[end] = UInt8(ascii: "/")
+        end += 1
+      }
+      end = UnsafeMutableBufferPointer(rebasing: buffer[end...]).initialize(from: child.utf8).1 + end
+      buffer[end] = 0
+      return buffer.withMemoryRebound(to: CChar.self) { path in
+        if followingSymlink { return stat(path.baseAddress!, &info) }
+        return lstat(path.baseAddress!, &info)
+      }
+    }
   }
 
   /// The whole content of a file, read until its end (`stat` gives no size for `/proc` files).

@@ -33,17 +33,21 @@ struct GitDirectory: Sendable, Hashable {
   /// The git dir for the folder `folder` (absolute): that of the first `.git` found in it or one
   /// of its ancestors; `nil` outside a repository, or when that `.git` is unusable.
   static func find(above folder: String) -> GitDirectory? {
-    var current = DirectoryWalker.absolutePath(folder)
+    // Asked at every batch outside a repository: the folders are slices and the `.git` paths
+    // are made on the stack until one is there.
+    let absolute = DirectoryWalker.absolutePath(folder)
+    var current = absolute[...]
     while true {
-      let candidate = DirectoryWalker.join(current, ".git")
       var info = stat()
-      if stat(candidate, &info) == 0 {
+      if DirectoryWalker.status(of: ".git", in: current, followingSymlink: true, &info) == 0 {
+        let holder = String(current)
+        let candidate = DirectoryWalker.join(holder, ".git")
         switch info.st_mode & S_IFMT {
         case S_IFDIR:
           return GitDirectory(path: candidate)
         case S_IFREG:
           guard let text = DirectoryWalker.contents(of: candidate),
-            let target = gitDirectory(fromDotGitFile: text, in: current),
+            let target = gitDirectory(fromDotGitFile: text, in: holder),
             DirectoryWalker.isDirectory(target)
           else { return nil }
           return GitDirectory(path: target)
@@ -52,7 +56,7 @@ struct GitDirectory: Sendable, Hashable {
         }
       }
       if current == "/" { return nil }
-      current = String(current[..<(current.lastIndex(of: "/") ?? current.startIndex)])
+      current = current[..<(current.lastIndex(of: "/") ?? current.startIndex)]
       if current.isEmpty { current = "/" }
     }
   }
@@ -76,7 +80,7 @@ struct GitDirectory: Sendable, Hashable {
   func snapshot() -> GitSnapshot {
     var info = stat()
     var snapshot = GitSnapshot()
-    if stat(DirectoryWalker.join(path, Self.lockName), &info) == 0 {
+    if DirectoryWalker.status(of: Self.lockName, in: path, followingSymlink: true, &info) == 0 {
       snapshot.lock = GitSnapshot.FileIdentity(
         inode: UInt64(info.st_ino), modificationTime: Self.nanoseconds(info.st_mtim))
     }
@@ -87,8 +91,9 @@ struct GitDirectory: Sendable, Hashable {
       let time = Self.nanoseconds(info.st_mtim)
       newest = max(newest ?? time, time)
     }
-    if stat(path, &info) == 0 { consider(info) }
-    for (name, _) in Self.operationMarkers where stat(DirectoryWalker.join(path, name), &info) == 0 {
+    if path.withCString({ stat($0, &info) }) == 0 { consider(info) }
+    for (name, _) in Self.operationMarkers
+    where DirectoryWalker.status(of: name, in: path, followingSymlink: true, &info) == 0 {
       snapshot.markers.append(name)
       if info.st_mode & S_IFMT == S_IFDIR { consider(info) }  // rebase-merge/ changes at each step
     }

@@ -543,8 +543,7 @@ private final class InotifyReader {
       }
       return
     }
-    guard let folder = node.path else { return }
-    let path = DirectoryWalker.join(folder, name)
+    guard let path = node.path(appending: name) else { return }
     let isDirectory = mask & UInt32(IN_ISDIR) != 0
     if isDirectory && configuration.exclusion.excludes(directory: path, name: name[...]) {
       if configuration.reportedExcludedFolders.contains(path) {
@@ -781,7 +780,8 @@ private final class InotifyReader {
         events += changed
         if needsRescan { notices.append(.rescanNeeded(root: path, reason: WatchMessage.changedWhileStarting)) }
       }
-      for entry in entries {
+      // A file's path is made only when it is reported: most are not, at the start.
+      for entry in entries where entry.isDirectory || reporting {
         let childPath = DirectoryWalker.join(path, entry.name)
         if entry.isDirectory && configuration.exclusion.excludes(directory: childPath, name: entry.name[...]) {
           continue

@@ -86,9 +86,8 @@ struct StartupCatchUp: Sendable, Hashable {
       }
     }
     for entry in entries where !entry.isDirectory {
-      let child = DirectoryWalker.join(path, entry.name)
-      if lstat(child, &info) == 0, isSinceLaunch(info.st_ctim) {
-        events.append(FileEvent(path: child, kind: .modified, isDirectory: false))
+      if DirectoryWalker.status(of: entry.name, in: path, followingSymlink: false, &info) == 0, isSinceLaunch(info.st_ctim) {
+        events.append(FileEvent(path: DirectoryWalker.join(path, entry.name), kind: .modified, isDirectory: false))
       }
     }
     return (events, entriesChanged)

@@ -20,16 +20,48 @@ final class WatchNode {
   }
 
   /// The folder's absolute path, or `nil` when it is detached from every root.
-  var path: String? {
-    if isRoot { return name }
-    var names = [name]
-    var node = parent
-    while let current = node {
-      if current.isRoot { return DirectoryWalker.join(current.name, names.reversed().joined(separator: "/")) }
-      names.append(current.name)
-      node = current.parent
+  var path: String? { path(appending: nil) }
+
+  /// The absolute path of the entry `child` of this folder (the folder's own path for `nil`),
+  /// or `nil` when the folder is detached from every root.
+  ///
+  /// Made in one string: an event's path is needed for every event, and joining the names
+  /// made an array and a string per level.
+  func path(appending child: String?) -> String? {
+    // The names from the root down, `/` between them (none after a root `/`): as
+    // `DirectoryWalker.join` writes them.
+    var length = child.map { $0.utf8.count + 1 } ?? 0
+    var node = self
+    while !node.isRoot {
+      guard let parent = node.parent else { return nil }
+      length += node.name.utf8.count + 1
+      node = parent
     }
-    return nil
+    let root = node.name
+    if root == "/" && length > 0 { length -= 1 }
+    if length == 0 { return root }
+    length += root.utf8.count
+    return String(unsafeUninitializedCapacity: length) { buffer in
+      var end = length
+      func put(_ name: String, slashBefore: Bool) {
+        let count = name.utf8.count
+        end -= count
+        _ = UnsafeMutableBufferPointer(rebasing: buffer[end..<end + count]).initialize(from: name.utf8)
+        if slashBefore {
+          end -= 1
+          buffer[end] = UInt8(ascii: "/")
+        }
+      }
+      var node = self
+      if let child { put(child, slashBefore: true) }
+      while !node.isRoot, let parent = node.parent {
+        put(node.name, slashBefore: true)
+        node = parent
+      }
+      if root == "/" { end += 1 }  // The root `/` is the separator itself.
+      put(root, slashBefore: false)
+      return length
+    }
   }
 }
 
