@@ -17,8 +17,15 @@ import Testing
     for source in sources {
       #expect(FileManager.default.fileExists(atPath: Self.repository + "/" + source), "COPY \(source): not in the repository")
     }
-    #expect(dockerfile.contains("--static-swift-stdlib"), "the binary must run without a Swift toolchain")
+    #expect(dockerfile.contains("swift build -c release"), "a release build, which needs no Swift toolchain to run")
     #expect(dockerfile.contains("pipeline-keeper"), "the keeper goes next to pipeline")
+  }
+
+  /// The image that runs `pipeline` has no Swift: a release build must carry the Swift
+  /// libraries inside it (.ci/run checks the built binary with `ldd`).
+  @Test func aReleaseBuildLinksTheSwiftLibrariesIn() throws {
+    let manifest = try String(contentsOfFile: Self.repository + "/Package.swift", encoding: .utf8)
+    #expect(manifest.contains(#".unsafeFlags(["-static-stdlib"], .when(configuration: .release))"#))
   }
 
   @Test func theMountedSourceHoldsAPipelineThatValidates() async throws {

@@ -66,6 +66,20 @@ struct PipelineLoaderTests {
           help: did you mean 'kill_after'? Known: after, kill_after, name, run, signal, stage
         """),
     GoldenCase(
+      name: "another watcher's name for a key (air's cmd)",
+      yaml: """
+        stages:
+          - stage: tick
+          - stage: shell
+            cmd: make
+        """,
+      expected: """
+        dev.yaml:3:5: error: stage 'shell' needs 'run'
+          help: add `run: …` (The command to run.)
+        dev.yaml:4:5: error: unknown key 'cmd' for stage 'shell'
+          help: did you mean 'run'? Known: after, kill_after, name, run, signal, stage
+        """),
+    GoldenCase(
       name: "unknown top-level key",
       yaml: """
         verison: 1

@@ -20,6 +20,25 @@ struct SuggestionsTests {
     #expect(Suggestions.nearest(to: word, in: known) == expected)
   }
 
+  @Test(
+    "points a key other watchers use at ours",
+    arguments: [
+      ("cmd", ["run", "signal", "kill_after"], "run"),  // air
+      ("exec", ["run", "signal"], "run"),  // nodemon
+      ("kill_delay", ["run", "signal", "kill_after"], "kill_after"),  // air
+      ("delay", ["window", "max_wait"], "window"),  // air, nodemon
+      ("ext", ["include", "extensions", "exclude"], "extensions"),  // nodemon
+      ("Debounce", ["window", "max_wait"], "window"),  // watchexec
+    ])
+  func otherToolsWord(word: String, known: [String], expected: String) {
+    #expect(Suggestions.nearest(to: word, in: known) == expected)
+  }
+
+  @Test("another watcher's word suggests nothing where our key is not known")
+  func otherToolsWordOnlyWhereItApplies() {
+    #expect(Suggestions.nearest(to: "cmd", in: ["window", "max_wait"]) == nil)
+  }
+
   @Test("suggests nothing for a word far from every known one", arguments: ["deploy", "x", "compile", "zzzzzz"])
   func nothingForFarWord(word: String) {
     #expect(Suggestions.nearest(to: word, in: ["build", "debounce", "restart", "watch"]) == nil)

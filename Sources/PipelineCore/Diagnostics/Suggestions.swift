@@ -2,7 +2,10 @@
 public enum Suggestions {
   /// The candidate nearest to `word` by edit distance, when it is close enough to be a
   /// plausible typo (at most a third of the word's length, and at least 1 edit allowed).
+  /// A word that another watcher (air, nodemon, watchexec, reflex, CompileDaemon) uses for
+  /// one of `candidates` counts as nearest: `cmd` or `exec` for `run`, `delay` for `window`.
   public static func nearest(to word: String, in candidates: some Sequence<String>) -> String? {
+    if let ours = otherToolsWords[word.lowercased()], candidates.contains(ours) { return ours }
     let limit = max(1, (word.count + 2) / 3)
     var best: (name: String, distance: Int)?
     for candidate in candidates {
@@ -11,6 +14,23 @@ public enum Suggestions {
     }
     return best?.name
   }
+
+  /// What other watchers call a key of ours, by the word they use. Users bring these from
+  /// their `.air.toml`, `nodemon.json` or command lines: `kill_delay` is air's, `exec` and
+  /// `ext` nodemon's, `debounce` watchexec's, `build`/`command` CompileDaemon's.
+  static let otherToolsWords: [String: String] = [
+    "cmd": "run", "command": "run", "exec": "run", "script": "run", "bin": "run", "full_bin": "run",
+    "shell": "run",
+    "watch": "paths", "dirs": "paths", "include_dir": "paths", "watch_dir": "paths", "directories": "paths",
+    "delay": "window", "debounce": "window",
+    "ext": "extensions", "exts": "extensions", "include_ext": "extensions",
+    "exclude_dir": "exclude_dirs", "ignore_dirs": "exclude_dirs",
+    "ignore": "exclude", "exclude_file": "exclude", "exclude_regex": "exclude",
+    "kill_delay": "kill_after", "stop_timeout": "kill_after",
+    "stop_signal": "signal", "send_interrupt": "signal",
+    "environment": "env", "cwd": "workdir", "dir": "workdir", "working_dir": "workdir",
+    "polling": "poll", "legacy_watch": "poll", "force_poll": "poll",
+  ]
 
   /// Levenshtein distance with adjacent transpositions counted as one edit.
   public static func editDistance(_ a: String, _ b: String) -> Int {
