@@ -24,38 +24,15 @@ enum ExecutableLookup {
       return program
     }
     for folder in path.split(separator: ":", omittingEmptySubsequences: false) {
-      let base = folder.isEmpty ? workingDirectory[...] : folder
-      let relativeTo = base.hasPrefix("/") ? nil : workingDirectory
-      if isExecutableFile(relativeTo, base, program) {
-        return relativeTo.map { $0 + "/" + base + "/" + program } ?? base + "/" + program
+      // A relative PATH folder (rare) is found from the working directory.
+      let base =
+        folder.isEmpty ? workingDirectory[...] : folder.hasPrefix("/") ? folder : (workingDirectory + "/" + folder)[...]
+      let isExecutableFile = withJoinedCPath(base, program) { candidate in
+        var info = stat()
+        return stat(candidate, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG && access(candidate, X_OK) == 0
       }
+      if isExecutableFile { return base + "/" + program }
     }
     throw .notFound(program)
-  }
-
-  /// Whether `[folder/]base/program` names an executable regular file. The path is written to
-  /// a buffer on the stack: a string per `PATH` folder, copied again for each C call, made a
-  /// dozen allocations per command start.
-  private static func isExecutableFile(_ folder: String?, _ base: Substring, _ program: String) -> Bool {
-    let count = (folder.map { $0.utf8.count + 1 } ?? 0) + base.utf8.count + 1 + program.utf8.count
-    return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: count + 1) { buffer in
-      var end = 0
-      func put<Text: Sequence<UInt8>>(_ bytes: Text) {
-        end = UnsafeMutableBufferPointer(rebasing: buffer[end...]).initialize(from: bytes).1 + end
-      }
-      if let folder {
-        put(folder.utf8)
-        put(CollectionOfOne(UInt8(ascii: "/")))
-      }
-      put(base.utf8)
-      put(CollectionOfOne(UInt8(ascii: "/")))
-      put(program.utf8)
-      buffer[end] = 0
-      return buffer.withMemoryRebound(to: CChar.self) { path in
-        var info = stat()
-        return stat(path.baseAddress!, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
-          && access(path.baseAddress!, X_OK) == 0
-      }
-    }
   }
 }

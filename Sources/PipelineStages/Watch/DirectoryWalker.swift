@@ -91,26 +91,11 @@ enum DirectoryWalker {
   }
 
   /// `stat` (or `lstat`) of the entry `child` of the folder `path`, with the joined path (as
-  /// ``join(_:_:)`` writes it) in a buffer on the stack rather than a `String`, which C calls
-  /// copy once more. Returns the call's result.
+  /// ``join(_:_:)`` writes it) on the stack (`withJoinedCPath`). Returns the call's result.
   static func status(
     of child: String, in path: some StringProtocol, followingSymlink: Bool, _ info: inout stat
   ) -> Int32 {
-    let separator = path == "/" ? 0 : 1
-    let count = path.utf8.count + separator + child.utf8.count
-    return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: count + 1) { buffer in
-      var end = buffer.initialize(from: path.utf8).1
-      if separator == 1 {
-        buffer[end] = UInt8(ascii: "/")
-        end += 1
-      }
-      end = UnsafeMutableBufferPointer(rebasing: buffer[end...]).initialize(from: child.utf8).1 + end
-      buffer[end] = 0
-      return buffer.withMemoryRebound(to: CChar.self) { path in
-        if followingSymlink { return stat(path.baseAddress!, &info) }
-        return lstat(path.baseAddress!, &info)
-      }
-    }
+    withJoinedCPath(path, child) { followingSymlink ? stat($0, &info) : lstat($0, &info) }
   }
 
   /// The whole content of a file, read until its end (`stat` gives no size for `/proc` files).
