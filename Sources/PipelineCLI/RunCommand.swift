@@ -27,7 +27,8 @@ struct RunCommand: AsyncParsableCommand {
   var verbose = false
 
   func run() async throws {
-    let terminal = TerminalWriter()
+    let terminal = TerminalWriter(defersOnEngineThread: true)
+    defer { terminal.flush() }
     let definition: PipelineDefinition
     do {
       let choice = try PipelineChoice.load(file: file, registry: RegistryHolder.registry)
@@ -63,6 +64,7 @@ struct RunCommand: AsyncParsableCommand {
     let signals = SignalHandling(engine: engine, terminal: terminal)
     signals.install()
     let status = await engine.run()
+    terminal.flush()
     withExtendedLifetime(signals) {}
     LiveProcessGroups.shared.killAll()
     if status != 0 { throw ExitCode(status) }

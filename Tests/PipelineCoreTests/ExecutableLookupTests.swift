@@ -43,4 +43,51 @@ struct ExecutableLookupTests {
   @Test func aFileWithoutTheExecuteBitIsPassedOver() {
     #expect(throws: LaunchError.notFound("notes")) { try find("notes", path: "\(folder)/bin") }
   }
+
+  // MARK: What is remembered between lookups
+
+  @Test func aProgramInstalledAheadOnPathIsTheOneFoundNext() throws {
+    let cache = ExecutableCache()
+    let path = "\(folder)/first:\(folder)/bin"
+    try FileManager.default.createDirectory(atPath: folder + "/first", withIntermediateDirectories: true)
+    #expect(try ExecutableLookup.find("tool", path: path, workingDirectory: folder, cache: cache) == folder + "/bin/tool")
+    #expect(cache.file(for: "tool", path: path) == folder + "/bin/tool", "remembered")
+    // A newer `tool` lands in a folder searched first, as `go install` into /usr/local/bin.
+    try Self.write(folder + "/first/tool", mode: 0o755)
+    #expect(try ExecutableLookup.find("tool", path: path, workingDirectory: folder, cache: cache) == folder + "/first/tool")
+  }
+
+  @Test func aRemovedProgramIsLookedForAgain() throws {
+    let cache = ExecutableCache()
+    let path = "\(folder)/bin:\(folder)"
+    #expect(try ExecutableLookup.find("tool", path: path, workingDirectory: folder, cache: cache) == folder + "/bin/tool")
+    try FileManager.default.removeItem(atPath: folder + "/bin/tool")
+    #expect(try ExecutableLookup.find("tool", path: path, workingDirectory: folder, cache: cache) == folder + "/tool")
+  }
+
+  @Test func aPathFolderCreatedLaterIsSeen() throws {
+    let cache = ExecutableCache()
+    let path = "\(folder)/later/bin:\(folder)/bin"
+    #expect(try ExecutableLookup.find("tool", path: path, workingDirectory: folder, cache: cache) == folder + "/bin/tool")
+    try FileManager.default.createDirectory(atPath: folder + "/later/bin", withIntermediateDirectories: true)
+    try Self.write(folder + "/later/bin/tool", mode: 0o755)
+    #expect(try ExecutableLookup.find("tool", path: path, workingDirectory: folder, cache: cache) == folder + "/later/bin/tool")
+  }
+
+  @Test func aProgramMadeExecutableAheadOnPathIsSeen() throws {
+    let cache = ExecutableCache()
+    let path = "\(folder)/bin:\(folder)"
+    try Self.write(folder + "/bin/other", mode: 0o644)
+    try Self.write(folder + "/other", mode: 0o755)
+    #expect(try ExecutableLookup.find("other", path: path, workingDirectory: folder, cache: cache) == folder + "/other")
+    #expect(chmod(folder + "/bin/other", 0o755) == 0)
+    #expect(try ExecutableLookup.find("other", path: path, workingDirectory: folder, cache: cache) == folder + "/bin/other")
+  }
+
+  @Test func aPathWithARelativeFolderIsNotRemembered() throws {
+    let cache = ExecutableCache()
+    let path = "bin:/bin"
+    #expect(try ExecutableLookup.find("tool", path: path, workingDirectory: folder, cache: cache) == folder + "/bin/tool")
+    #expect(cache.file(for: "tool", path: path) == nil)
+  }
 }

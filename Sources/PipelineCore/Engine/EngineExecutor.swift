@@ -91,6 +91,8 @@ public final class EngineExecutor: TaskExecutor, @unchecked Sendable {
   private var timers: [Timer] = []
   /// Guarded by `mutex`.
   private var nextTimer: UInt64 = 0
+  /// Guarded by `mutex`: what ``whenIdle(_:)`` asked to run before the thread next waits.
+  private var idleWork: [@Sendable () -> Void] = []
 
   private init(name: String) {
     mutex = .allocate(capacity: 1)
@@ -208,6 +210,17 @@ public final class EngineExecutor: TaskExecutor, @unchecked Sendable {
     }
   }
 
+  /// Runs `body` once on this executor's thread when it has nothing left to do, just before
+  /// it waits: work that must happen soon but not ahead of what is queued (the console lines
+  /// of a turn, written after the turn has sent its commands on their way).
+  public func whenIdle(_ body: @escaping @Sendable () -> Void) {
+    pthread_mutex_lock(mutex)
+    idleWork.append(body)
+    let wake = takeWakeUp()
+    pthread_mutex_unlock(mutex)
+    if wake { wakeThread() }
+  }
+
   /// Like ``sleep(for:)``, until `deadline`.
   public static func sleep(until deadline: ContinuousClock.Instant) async throws {
     try await sleep(for: max(.zero, ContinuousClock().now.duration(to: deadline)))
@@ -219,6 +232,7 @@ public final class EngineExecutor: TaskExecutor, @unchecked Sendable {
     var turn: [UnownedJob] = []
     var due: [@Sendable () -> Void] = []
     var ready: [UInt64] = []
+    var idle: [@Sendable () -> Void] = []
     var wait = EpollWait()
     while true {
       pthread_mutex_lock(mutex)
@@ -234,6 +248,14 @@ public final class EngineExecutor: TaskExecutor, @unchecked Sendable {
           return false
         }
         if !queue.isEmpty || !due.isEmpty || !ready.isEmpty { break }
+        if !idleWork.isEmpty {
+          swap(&idle, &idleWork)
+          pthread_mutex_unlock(mutex)
+          for body in idle { body() }
+          idle.removeAll(keepingCapacity: true)
+          pthread_mutex_lock(mutex)
+          continue
+        }
         isWaiting = true
         isWoken = false
         if poller < 0 {

@@ -1,32 +1,99 @@
 @preconcurrency import Glibc
 import Synchronization
 
-/// Writes whole lines to standard output or error with one `write` each, never buffered,
-/// so `pipeline`'s lines and its children's stay in order.
+/// Writes whole lines to standard output or error, so that `pipeline`'s lines and its
+/// children's stay in order.
+///
+/// A line is written at once, with one `write`, except on the engine's thread when the writer
+/// was made with `defersOnEngineThread`: there the lines of one turn of the engine are
+/// gathered and written together when the thread has nothing left to do
+/// (``EngineExecutor/whenIdle(_:)``). A save's console lines (what changed, the build's
+/// command line) then go out after the build's command has been asked for, not before it
+/// on the way from the save to the restart, and wake whatever reads them (a terminal, a log
+/// pipe) once instead of once a line. A line written from any other thread first writes the
+/// gathered ones, so the order is kept.
 public final class TerminalWriter: Sendable {
   /// Whether ANSI colours are used: a TTY, and `NO_COLOR` unset.
   public let usesColor: Bool
-  private let lock = Mutex(())
+  private let defersOnEngineThread: Bool
+  private let standardOutput: Int32
+  private let standardError: Int32
+  private let pending = Mutex(PendingLines())
 
-  public init(usesColor: Bool? = nil) {
-    self.usesColor = usesColor ?? (isatty(1) == 1 && getenv("NO_COLOR") == nil)
+  /// Lines not yet written, all for one descriptor.
+  private struct PendingLines {
+    var bytes: [UInt8] = []
+    var descriptor: Int32 = 1
+    /// Whether a write of them is asked of the engine's thread.
+    var isScheduled = false
+
+    /// Writes the gathered bytes, if any.
+    mutating func write() {
+      guard !bytes.isEmpty else { return }
+      TerminalWriter.writeAll(bytes, to: descriptor)
+      bytes.removeAll(keepingCapacity: true)
+    }
   }
 
-  /// Writes `line` and a newline to fd 1 (or 2 when `error` is true).
+  /// - Parameters:
+  ///   - usesColor: `nil`: colours on a TTY unless `NO_COLOR` is set.
+  ///   - defersOnEngineThread: gather the engine thread's lines until it is idle (`pipeline
+  ///     run`); call ``flush()`` once the engine has stopped.
+  ///   - standardOutput, standardError: where lines go (tests give pipes).
+  public init(
+    usesColor: Bool? = nil, defersOnEngineThread: Bool = false, standardOutput: Int32 = 1, standardError: Int32 = 2
+  ) {
+    self.usesColor = usesColor ?? (isatty(standardOutput) == 1 && getenv("NO_COLOR") == nil)
+    self.defersOnEngineThread = defersOnEngineThread
+    self.standardOutput = standardOutput
+    self.standardError = standardError
+  }
+
+  /// Writes `line` and a newline to standard output (standard error when `error` is true).
   public func line(_ line: String, error: Bool = false) {
-    var bytes = Array(line.utf8)
-    bytes.append(UInt8(ascii: "\n"))
-    lock.withLock { _ in
-      bytes.withUnsafeBytes { buffer in
-        var offset = 0
-        while offset < buffer.count {
-          let written = write(error ? 2 : 1, buffer.baseAddress! + offset, buffer.count - offset)
-          if written < 0 {
-            if errno == EINTR { continue }
-            return
-          }
-          offset += written
+    let descriptor = error ? standardError : standardOutput
+    let defers = defersOnEngineThread && EngineExecutor.isCurrentThread
+    let mustSchedule = pending.withLock { pending -> Bool in
+      if pending.descriptor != descriptor || !defers {
+        pending.write()
+        pending.descriptor = descriptor
+      }
+      guard defers else {
+        var bytes = Array(line.utf8)
+        bytes.append(UInt8(ascii: "\n"))
+        Self.writeAll(bytes, to: descriptor)
+        return false
+      }
+      pending.bytes.append(contentsOf: line.utf8)
+      pending.bytes.append(UInt8(ascii: "\n"))
+      defer { pending.isScheduled = true }
+      return !pending.isScheduled
+    }
+    if mustSchedule { EngineExecutor.shared.whenIdle { [self] in flushScheduled() } }
+  }
+
+  /// Writes the lines gathered on the engine's thread, if any.
+  public func flush() {
+    pending.withLock { $0.write() }
+  }
+
+  private func flushScheduled() {
+    pending.withLock { pending in
+      pending.isScheduled = false
+      pending.write()
+    }
+  }
+
+  private static func writeAll(_ bytes: [UInt8], to descriptor: Int32) {
+    bytes.withUnsafeBytes { buffer in
+      var offset = 0
+      while offset < buffer.count {
+        let written = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+        if written < 0 {
+          if errno == EINTR { continue }
+          return
         }
+        offset += written
       }
     }
   }

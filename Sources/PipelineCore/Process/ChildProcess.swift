@@ -38,6 +38,9 @@ public final class ChildProcess: Sendable {
     var outputDone = false
     var outputWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
     var nextWaiter = 0
+    /// Seen empty after the leader was reaped: for good, since an empty group cannot be
+    /// joined, and its number, free again, must not be looked at (it may be a stranger's).
+    var isGroupGone = false
   }
   private let state = Mutex(State())
   private let inputWriter: Mutex<Int32?>
@@ -140,10 +143,16 @@ public final class ChildProcess: Sendable {
 
   /// Whether any living (not zombie) process of the group is left.
   public var isGroupAlive: Bool {
+    if state.withLock({ $0.isGroupGone }) { return false }
     let alive = ProcessTable.groupHasLivingMember(pid)
     // Once the leader is reaped and the group is empty, the id may be reused: forget it,
     // so that a final killAll() cannot hit a stranger's group.
-    if !alive, status != nil { LiveProcessGroups.shared.remove(pid) }
+    if !alive, state.withLock({ state in
+      if state.status != nil { state.isGroupGone = true }
+      return state.isGroupGone
+    }) {
+      LiveProcessGroups.shared.remove(pid)
+    }
     return alive
   }
 
@@ -295,7 +304,7 @@ public final class ChildProcess: Sendable {
       defer { state.exitWaiters = [:] }
       return Array(state.exitWaiters.values)
     }
-    if !isGroupAlive { LiveProcessGroups.shared.remove(pid) }
+    _ = isGroupAlive  // forgets the group at once if it is empty
     closeInput()
     for waiter in waiters { waiter.resume(returning: status) }
   }
