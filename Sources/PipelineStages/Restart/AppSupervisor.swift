@@ -88,10 +88,12 @@ final class AppSupervisor: Sendable {
     }
 
     context.emit(.stageStarted, batch == nil ? "restarting after the app exited" : "restarting", paths: batch?.paths ?? [])
-    // Made ready while the old instance still runs, so that between its end and the new
-    // start there is only the spawn.
-    let launch = prepareLaunch(for: batch ?? Batch())
+    // Made ready while the old instance shuts down, so that between its end and the new start
+    // there is only the spawn, and its stop signal is not held back by the preparation: the
+    // child task runs on this thread once `stop` has signalled the old group and waits.
+    async let prepared = prepareLaunch(for: batch ?? Batch())
     await stop(cancelling: false)
+    let launch = await prepared
     if isStopping {
       // Stopping began while the old instance shut down: no new one now.
       reportStopped("before starting the app", began: began)
