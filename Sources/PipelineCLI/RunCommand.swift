@@ -39,7 +39,7 @@ struct RunCommand: AsyncParsableCommand {
       throw ExitCode(2)
     }
 
-    var sinks: [any EventSink] = [ConsoleRenderer(terminal: terminal, verbose: verbose)]
+    var sinks: [any EventSink] = [ConsoleRenderer(terminal: terminal, verbose: verbose), StartupCodeRelease()]
     if let events {
       do {
         sinks.append(try JSONLinesEventLog(path: events))
