@@ -90,4 +90,13 @@ struct ExecutableLookupTests {
     #expect(try ExecutableLookup.find("tool", path: path, workingDirectory: folder, cache: cache) == folder + "/bin/tool")
     #expect(cache.file(for: "tool", path: path) == nil)
   }
+
+  @Test func stagesWithDifferentPathsKeepTheirOwnEntries() throws {
+    let cache = ExecutableCache()
+    let first = "\(folder)/bin", second = "\(folder):/bin"
+    #expect(try ExecutableLookup.find("tool", path: first, workingDirectory: folder, cache: cache) == folder + "/bin/tool")
+    #expect(try ExecutableLookup.find("tool", path: second, workingDirectory: folder, cache: cache) == folder + "/tool")
+    #expect(cache.file(for: "tool", path: first) == folder + "/bin/tool")
+    #expect(cache.file(for: "tool", path: second) == folder + "/tool")
+  }
 }

@@ -85,17 +85,7 @@ public final class TerminalWriter: Sendable {
   }
 
   private static func writeAll(_ bytes: [UInt8], to descriptor: Int32) {
-    bytes.withUnsafeBytes { buffer in
-      var offset = 0
-      while offset < buffer.count {
-        let written = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-        if written < 0 {
-          if errno == EINTR { continue }
-          return
-        }
-        offset += written
-      }
-    }
+    _ = bytes.withUnsafeBytes { FileBytes.writeAll($0, to: descriptor) }
   }
 
   /// `text` wrapped in an ANSI style when colours are on.

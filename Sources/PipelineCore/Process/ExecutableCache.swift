@@ -11,7 +11,7 @@ import Synchronization
 ///
 /// Unlike bash, it never runs a stale choice: an inotify instance watches every `PATH` folder
 /// (and, for a folder that does not exist yet, the nearest folder above it that does), and
-/// any entry created, removed, renamed or changed in mode there empties the cache. A `go`
+/// any entry created, removed, renamed or changed in mode there forgets that `PATH`'s programs. A `go`
 /// installed into `/usr/local/bin` while `pipeline` runs, ahead of `/usr/bin/go`, is the one
 /// the next build runs. When the watches cannot all be set (the inotify limits), or `PATH`
 /// has a relative folder (found from each command's working directory), nothing is cached
@@ -20,32 +20,33 @@ final class ExecutableCache: Sendable {
   /// The cache `ExecutableLookup` uses.
   static let shared = ExecutableCache()
 
+  /// How many different `PATH`s are remembered at once: one per stage with an `env: PATH` of
+  /// its own is plenty; a further one replaces the oldest.
+  static let pathLimit = 8
+
   init() {}
 
   deinit {
-    state.withLock { state in state.reset(for: "") }
+    entries.withLock { entries in
+      for entry in entries { entry.stopWatching() }
+    }
   }
 
-  private let state = Mutex(State())
+  /// One `PATH`'s programs and the inotify instance watching its folders, most recently used
+  /// last. Kept per `PATH`, so that stages that run with different ones (an `env: PATH`)
+  /// do not empty each other's.
+  private let entries = Mutex<[Entry]>([])
 
-  private struct State: ~Copyable {
-    /// The `PATH` the entries and the watches are for.
-    var path = ""
-    /// The inotify instance watching `path`'s folders; -1 while there is none.
-    var watcher: Int32 = -1
+  private struct Entry {
+    let path: String
+    let watcher: Int32
     /// Program name → the file found for it.
     var found: [String: String] = [:]
 
-    /// Forgets everything and stops watching.
-    mutating func reset(for path: String) {
-      if watcher >= 0 { close(watcher) }
-      watcher = -1
-      found = [:]
-      self.path = path
-    }
+    func stopWatching() { close(watcher) }
 
     /// Whether a watched folder reported a change since the last look; drains the events.
-    mutating func folderChanged() -> Bool {
+    func folderChanged() -> Bool {
       var changed = false
       withUnsafeTemporaryAllocation(byteCount: 4096, alignment: MemoryLayout<inotify_event>.alignment) { buffer in
         while read(watcher, buffer.baseAddress, buffer.count) > 0 { changed = true }
@@ -57,15 +58,15 @@ final class ExecutableCache: Sendable {
   /// The file remembered for `program` under `path`, if it is still an executable regular file
   /// and nothing changed in `path`'s folders since it was found.
   func file(for program: String, path: String) -> String? {
-    state.withLock { state -> String? in
-      guard state.path == path, state.watcher >= 0 else { return nil }
-      if state.folderChanged() {
-        state.reset(for: path)
+    entries.withLock { entries -> String? in
+      guard let index = entries.firstIndex(where: { $0.path == path }) else { return nil }
+      if entries[index].folderChanged() {
+        entries.remove(at: index).stopWatching()
         return nil
       }
-      guard let file = state.found[program] else { return nil }
+      guard let file = entries[index].found[program] else { return nil }
       guard ExecutableLookup.isExecutableFile(file) else {
-        state.found[program] = nil
+        entries[index].found[program] = nil
         return nil
       }
       return file
@@ -75,13 +76,17 @@ final class ExecutableCache: Sendable {
   /// Remembers that a search of `path` found `program` as `file`, once `path`'s folders are
   /// watched; remembers nothing when they cannot be.
   func remember(_ file: String, for program: String, path: String) {
-    state.withLock { state in
-      if state.path != path || state.watcher < 0 {
-        state.reset(for: path)
+    entries.withLock { entries in
+      var entry: Entry
+      if let index = entries.firstIndex(where: { $0.path == path }) {
+        entry = entries.remove(at: index)
+      } else {
         guard let watcher = Self.watchFolders(of: path) else { return }
-        state.watcher = watcher
+        entry = Entry(path: path, watcher: watcher)
+        if entries.count == Self.pathLimit { entries.removeFirst().stopWatching() }
       }
-      state.found[program] = file
+      entry.found[program] = file
+      entries.append(entry)
     }
   }
 
@@ -89,7 +94,7 @@ final class ExecutableCache: Sendable {
   /// (or `path` has a relative folder).
   private static func watchFolders(of path: String) -> Int32? {
     let folders = path.split(separator: ":", omittingEmptySubsequences: false)
-    guard !folders.isEmpty, folders.allSatisfy({ $0.hasPrefix("/") }) else { return nil }
+    guard folders.allSatisfy({ $0.hasPrefix("/") }) else { return nil }
     let watcher = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
     guard watcher >= 0 else { return nil }
     let entryChanges = UInt32(IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_ATTRIB)

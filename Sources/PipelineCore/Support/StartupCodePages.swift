@@ -20,7 +20,9 @@ public enum StartupCodePages {
   /// Releases the executable's code pages; returns how many bytes of mappings were released.
   @discardableResult
   public static func release() -> Int {
-    guard let executable = realExecutablePath(), let smaps = readProcFile("/proc/self/smaps") else { return 0 }
+    guard let executable = realExecutablePath(), case .success(let bytes) = FileBytes.read(contentsOf: "/proc/self/smaps")
+    else { return 0 }
+    let smaps = String(decoding: bytes, as: UTF8.self)
     var released = 0
     for mapping in releasableMappings(in: smaps, executable: executable) {
       guard let start = UnsafeMutableRawPointer(bitPattern: mapping.lowerBound) else { continue }
@@ -72,20 +74,5 @@ public enum StartupCodePages {
     let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
     guard count > 0 else { return nil }
     return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-  }
-
-  private static func readProcFile(_ path: String) -> String? {
-    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-    guard descriptor >= 0 else { return nil }
-    defer { close(descriptor) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-    while true {
-      let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-      if count < 0, errno == EINTR { continue }
-      guard count > 0 else { break }
-      bytes.append(contentsOf: chunk[..<count])
-    }
-    return String(decoding: bytes, as: UTF8.self)
   }
 }
