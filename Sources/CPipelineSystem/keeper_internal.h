@@ -42,10 +42,6 @@ struct keeper_child {
   int leader_reaped;
 };
 
-/// The signals the keeper ignores so that only `pipeline` (its socket) can stop it; its
-/// commands get them back as default.
-extern const int keeper_ignored_signals[];
-extern const int keeper_ignored_signal_count;
 
 /// Reads the next request. Returns 1 with `*command` filled (check `command->error`), 0 when
 /// `pipeline` is gone (end of file, or the socket broke).

@@ -7,8 +7,8 @@
 // change that rebuilds and restarts starts two commands. The keeper waits for the exec
 // anyway (it answers only once the command runs), which is what vfork does. What the child
 // may do is restricted accordingly: system calls only, no allocation, no return from the
-// function that called vfork; every signal is blocked until its dispositions are reset, so
-// no handler of the keeper ever runs in it. An exec failure is written to a variable the
+// function that called vfork; every signal is blocked until just before the exec, and the
+// keeper's handlers that could then run in it do nothing. An exec failure is written to a variable the
 // keeper reads once the child has exited.
 #define _GNU_SOURCE
 #include "keeper_internal.h"
@@ -27,15 +27,6 @@ static void become_command(struct keeper_command *command, volatile int *failure
 static void become_command(struct keeper_command *command, volatile int *failure) {
   // Its own group, so that `pipeline` can signal it and everything it starts as one.
   if (setpgid(0, 0) != 0) goto failed;
-  struct sigaction defaults;
-  memset(&defaults, 0, sizeof defaults);
-  defaults.sa_handler = SIG_DFL;
-  sigemptyset(&defaults.sa_mask);
-  for (int index = 0; index < keeper_ignored_signal_count; index++) sigaction(keeper_ignored_signals[index], &defaults, NULL);
-  sigaction(SIGCHLD, &defaults, NULL);
-  sigset_t empty;
-  sigemptyset(&empty);
-  sigprocmask(SIG_SETMASK, &empty, NULL);
 
   // Every descriptor the keeper holds is close-on-exec and numbered above 3, so these
   // duplications overwrite nothing still needed (3, the keeper's socket, included).
@@ -62,6 +53,12 @@ static void become_command(struct keeper_command *command, volatile int *failure
     command->envp[command->envc + 3] = NULL;
   }
   if (command->cwd[0] != '\0' && chdir(command->cwd) != 0) goto failed;
+  // The keeper handles every signal it changed (none is ignored), and execve resets handled
+  // signals to their defaults: only the mask is left to empty. A signal that arrives before
+  // the exec runs a keeper handler here, which touches nothing (see keeper_server.c).
+  sigset_t empty;
+  sigemptyset(&empty);
+  sigprocmask(SIG_SETMASK, &empty, NULL);
   execve(command->path, command->argv, command->envp);
 failed:
   *failure = errno != 0 ? errno : EIO;

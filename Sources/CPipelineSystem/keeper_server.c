@@ -38,7 +38,8 @@
 // its own stop signal, waits up to that group's grace period for every process of it to end,
 // SIGKILLs what is left, and exits (keeper_shutdown.c).
 //
-// It ignores SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 and SIGPIPE, so that only
+// It shrugs off SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 and SIGPIPE (a handler
+// that does nothing, which its commands' exec resets to the default), so that only
 // the end of `pipeline` ends it (a SIGKILL aside: `pipeline` then reports it, stops what it
 // guarded and starts a new keeper at its next command; see ProcessKeeper.swift).
 //
@@ -64,11 +65,13 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-const int keeper_ignored_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGPIPE};
-const int keeper_ignored_signal_count = sizeof keeper_ignored_signals / sizeof keeper_ignored_signals[0];
+/// The signals the keeper outlives, so that only `pipeline` (its socket) can stop it.
+static const int keeper_ignored_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGPIPE};
+static const int keeper_ignored_signal_count = sizeof keeper_ignored_signals / sizeof keeper_ignored_signals[0];
 
 enum { socket_fd = PIPELINE_KEEPER_SOCKET_FD };
 
@@ -95,12 +98,38 @@ static void drain_child_signals(void) {
   while (read(child_signal_pipe[0], bytes, sizeof bytes) > 0) {}
 }
 
+/// The keeper's answer to the signals it outlives (`keeper_ignored_signals`): nothing. A
+/// handler rather than `SIG_IGN`, because `execve` resets a handled signal to its default
+/// but keeps an ignored one ignored: the vforked child then has no disposition to undo
+/// (eight `sigaction` calls fewer before each command's exec). `SA_RESTART`, so that they
+/// interrupt no system call but `ppoll`, whose callers wait again.
+static void on_ignored(int signal_number) { (void)signal_number; }
+
 static void set_disposition(int signal_number, void (*handler)(int)) {
   struct sigaction action;
   memset(&action, 0, sizeof action);
   action.sa_handler = handler;
+  action.sa_flags = handler == on_ignored ? SA_RESTART : 0;
   sigemptyset(&action.sa_mask);
   sigaction(signal_number, &action, NULL);
+}
+
+/// `posix_spawn`, which started the keeper, leaves glibc's two internal signals (32 and 33:
+/// thread cancellation and set*id) ignored in the new process, and an ignored signal stays
+/// ignored across `execve`: every command would start with them ignored. They go back to
+/// their default here, once, through the system call itself (glibc's `sigaction` refuses
+/// them); a handler glibc may have installed is left alone.
+static void reset_inherited_internal_signals(void) {
+  struct {
+    void (*handler)(int);
+    unsigned long flags;
+    void (*restorer)(void);
+    unsigned long mask;
+  } current, defaults = {SIG_DFL, 0, NULL, 0};
+  for (int signal_number = 32; signal_number <= 33; signal_number++) {
+    if (syscall(SYS_rt_sigaction, signal_number, NULL, &current, sizeof defaults.mask) != 0) continue;
+    if (current.handler == SIG_IGN) syscall(SYS_rt_sigaction, signal_number, &defaults, NULL, sizeof defaults.mask);
+  }
 }
 
 /// Sends one report. A failure means `pipeline` is gone, which the next read of the socket
@@ -187,11 +216,12 @@ int pipeline_keeper_main(int argc, char *argv[]) {
     return 125;
   }
   fcntl(socket_fd, F_SETFD, FD_CLOEXEC);
+  reset_inherited_internal_signals();
   if (pipe2(child_signal_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
     fprintf(stderr, "pipeline-keeper: cannot create a pipe: %s\n", strerror(errno));
     return 125;
   }
-  for (int index = 0; index < keeper_ignored_signal_count; index++) set_disposition(keeper_ignored_signals[index], SIG_IGN);
+  for (int index = 0; index < keeper_ignored_signal_count; index++) set_disposition(keeper_ignored_signals[index], on_ignored);
   // SIGCHLD is blocked except while waiting in ppoll, which it then interrupts: no exit
   // can slip in between the reaping and the wait.
   set_disposition(SIGCHLD, on_child);

@@ -157,6 +157,23 @@ struct ProcessKeeperTests {
     await process.stop(signal: .terminate, killAfter: .seconds(5))
   }
 
+  @Test("the command starts with no signal ignored or blocked, though the keeper outlives SIGTERM, SIGINT, SIGPIPE…")
+  func commandGetsDefaultSignals() async throws {
+    let keeper = try Keeper()
+    let lines = Box<[String]>([])
+    let process = try launch("exec grep -E '^Sig(Ign|Blk)' /proc/self/status", keeper: keeper, lines: lines)
+    #expect(await process.waitForExit() == .exited(0))
+    await process.waitForOutput(timeout: .seconds(5))
+    #expect(lines.value.sorted() == ["SigBlk:\t0000000000000000", "SigIgn:\t0000000000000000"])
+    // The keeper itself still outlives them: caught (and dropped), not ignored.
+    let status = try String(contentsOfFile: "/proc/\(keeper.server.pid)/status", encoding: .utf8)
+    let caught = status.split(separator: "\n").first { $0.hasPrefix("SigCgt:") }.flatMap { UInt64($0.dropFirst(7).trimmingCharacters(in: .whitespaces), radix: 16) }
+    for signal in [SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGPIPE] {
+      #expect((caught ?? 0) & (1 << UInt64(signal - 1)) != 0, "signal \(signal) not caught by the keeper")
+    }
+    keeper.cut()
+  }
+
   @Test("a group stop signal reaches the command and the keeper reports it")
   func groupSignalReachesTheCommand() async throws {
     let keeper = try Keeper()
