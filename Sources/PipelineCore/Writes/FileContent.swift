@@ -26,13 +26,18 @@ public enum FileContent: Sendable, Hashable {
     defer { close(descriptor) }
     var info = stat()
     guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return .unreadable }
-    guard let (size, hash) = hashContents(of: descriptor) else { return .unreadable }
+    guard let (size, hash) = hashContents(of: descriptor, size: Int(info.st_size)) else { return .unreadable }
     return .file(size: size, hash: hash)
   }
 
   /// Reads an open file to its end in chunks (never whole) into a `Hasher`: how many bytes
   /// were read and their hash, or `nil` when a read fails.
-  public static func hashContents(of descriptor: Int32) -> (size: Int, hash: Int)? {
+  ///
+  /// - Parameter expectedSize: The size `fstat` gave, if known. A read that returns less than
+  ///   asked and brings the total to exactly that size is taken as the end, without the read
+  ///   that would return 0 (one system call fewer for the small file a save hashes). A file
+  ///   that grew in between fills the read or passes the size, and is read on to its end.
+  public static func hashContents(of descriptor: Int32, size expectedSize: Int? = nil) -> (size: Int, hash: Int)? {
     var hasher = Hasher()
     var size = 0
     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
@@ -46,6 +51,7 @@ public enum FileContent: Sendable, Hashable {
       if count == 0 { return (size, hasher.finalize()) }
       hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: buffer[..<count]))
       size += count
+      if count < buffer.count, size == expectedSize { return (size, hasher.finalize()) }
     }
   }
 

@@ -67,7 +67,7 @@ struct FileFingerprint: Sendable, Hashable {
       let time = modificationTime(info)
       return Reading(fingerprint: FileFingerprint(size: Int(info.st_size), summary: .modificationTime(time)), modificationTime: time)
     }
-    guard let (size, hash) = FileContent.hashContents(of: descriptor) else { return nil }
+    guard let (size, hash) = FileContent.hashContents(of: descriptor, size: Int(info.st_size)) else { return nil }
     // The time after reading: a write during the read shows as a later time.
     guard fstat(descriptor, &info) == 0 else { return nil }
     return Reading(

@@ -109,6 +109,8 @@ struct FilterStage: Stage {
       for change in batch.changes { rules.gitignore?.noteChange(change) }
 
       var kept: [Change] = []
+      // The modification time read with a kept file's content, by its index in `kept`.
+      var keptTimes: [Int: Int] = [:]
       var drops: [(reason: FilterDropReason, path: String)] = []
       for change in batch.changes {
         let absolute = context.absolutePath(change.path)
@@ -126,7 +128,11 @@ struct FilterStage: Stage {
           // folder (`rm -rf out && mkdir out`) would otherwise start the next build, forever.
           drops.append((reason, change.path))
         } else if let store, !isMarked, isDirectory == false {
-          if let change = Self.checkContent(of: change, at: absolute, store: store, retryingAfter: context.cycles.lastFailure) {
+          var modified: Int?
+          if let change = Self.checkContent(
+            of: change, at: absolute, store: store, retryingAfter: context.cycles.lastFailure, modified: &modified)
+          {
+            if let modified { keptTimes[kept.count] = modified }
             kept.append(change)
           } else {
             drops.append((.unchanged, change.path))
@@ -145,7 +151,7 @@ struct FilterStage: Stage {
       }
       // The time the change was seen goes on: the restart stage reports change → ready.
       let result = Batch(kept, isStartup: batch.isStartup, isRescan: batch.isRescan, detectedAt: batch.detectedAt)
-      if !isMarked && !ownOutput.hasWarned { noteOwnOutput(kept, in: &ownOutput) }
+      if !isMarked && !ownOutput.hasWarned { noteOwnOutput(kept, modified: keptTimes, in: &ownOutput) }
       if result.isEmpty {
         context.emit(.batchDropped, FilterDropReason.message(for: drops), paths: batch.paths)
       } else {
@@ -159,11 +165,14 @@ struct FilterStage: Stage {
   /// The change as it should go on, or `nil` when the file's content is what the filter
   /// last let through. Records the file's new fingerprint.
   ///
-  /// - Parameter failure: when the last cycle failed, when it ended (nanoseconds since
-  ///   1970): a file saved after that passes even unchanged, so a save retries the failed
-  ///   cycle. What the failed commands wrote themselves is older and does not.
+  /// - Parameters:
+  ///   - failure: when the last cycle failed, when it ended (nanoseconds since 1970): a file
+  ///     saved after that passes even unchanged, so a save retries the failed cycle. What
+  ///     the failed commands wrote themselves is older and does not.
+  ///   - modified: set to the file's modification time (nanoseconds since 1970) when its
+  ///     content was read.
   private static func checkContent(
-    of change: Change, at path: String, store: FingerprintStore, retryingAfter failure: Int?
+    of change: Change, at path: String, store: FingerprintStore, retryingAfter failure: Int?, modified: inout Int?
   ) -> Change? {
     switch change.kind {
     case .removed, .renamed:
@@ -173,6 +182,7 @@ struct FilterStage: Stage {
     case .created, .modified:
       let known = store.fingerprint(for: change.path)
       let reading = FileFingerprint.read(path)
+      modified = reading?.modificationTime
       let current = reading?.fingerprint
       store.record(current, for: change.path)
       if let known, current == known {
@@ -186,12 +196,17 @@ struct FilterStage: Stage {
   }
 
   /// Warns, once, about files that look written by the pipeline's own commands (see
-  /// ``OwnOutputSuspicion``). A batch of more than 256 files is not looked at: a `stat` each.
-  private func noteOwnOutput(_ kept: [Change], in suspicion: inout OwnOutputSuspicion) {
+  /// ``OwnOutputSuspicion``). A batch of more than 256 files is not looked at: a `stat` each,
+  /// but for the files whose content the filter just read (`modified`, by index in `kept`).
+  private func noteOwnOutput(_ kept: [Change], modified: [Int: Int], in suspicion: inout OwnOutputSuspicion) {
     guard kept.count <= 256 else { return }
     var files: [(path: String, modified: Int)] = []
     var info = stat()
-    for change in kept where change.kind == .created || change.kind == .modified {
+    for (index, change) in kept.enumerated() where change.kind == .created || change.kind == .modified {
+      if let time = modified[index] {
+        files.append((change.path, time))
+        continue
+      }
       guard stat(context.absolutePath(change.path), &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
       files.append((change.path, info.st_mtim.tv_sec * 1_000_000_000 + info.st_mtim.tv_nsec))
     }

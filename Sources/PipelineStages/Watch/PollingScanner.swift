@@ -343,7 +343,7 @@ struct PollingScanner {
       if descriptor >= 0 {
         var opened = stat()
         if fstat(descriptor, &opened) == 0 && opened.st_mode & S_IFMT == S_IFREG {
-          hash = FileContent.hashContents(of: descriptor)?.hash
+          hash = FileContent.hashContents(of: descriptor, size: Int(opened.st_size))?.hash
         }
         close(descriptor)
       }
