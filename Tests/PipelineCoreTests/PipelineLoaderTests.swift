@@ -866,6 +866,21 @@ struct PipelineLoaderTests {
     #expect(FileManager.default.createFile(atPath: path, contents: Data(accented)))
     let second = #expect(throws: DiagnosticList.self) { try loader.load(file: path) }
     #expect(second?.diagnostics.first?.location == SourceLocation(file: path, line: 4, column: 20))
+
+    // Counted as the YAML reader counts: a leading byte-order mark is no column, and CRLF or
+    // a lone CR is one line break.
+    let marked = [0xEF, 0xBB, 0xBF] + Array("# caf".utf8) + [0xE9, 0x0A]
+    #expect(FileManager.default.createFile(atPath: path, contents: Data(marked)))
+    let third = #expect(throws: DiagnosticList.self) { try loader.load(file: path) }
+    #expect(third?.diagnostics.first?.location == SourceLocation(file: path, line: 1, column: 6))
+    let windows = Array("stages:\r\n  - stage: tick\r\n# ".utf8) + [0xE9] + Array("\r\n".utf8)
+    #expect(FileManager.default.createFile(atPath: path, contents: Data(windows)))
+    let fourth = #expect(throws: DiagnosticList.self) { try loader.load(file: path) }
+    #expect(fourth?.diagnostics.first?.location == SourceLocation(file: path, line: 3, column: 3))
+    let oldMac = Array("stages:\r  - stage: tick\r# ".utf8) + [0xE9] + Array("\r".utf8)
+    #expect(FileManager.default.createFile(atPath: path, contents: Data(oldMac)))
+    let fifth = #expect(throws: DiagnosticList.self) { try loader.load(file: path) }
+    #expect(fifth?.diagnostics.first?.location == SourceLocation(file: path, line: 3, column: 3))
   }
 
   @Test("a missing file or a folder is an error without a location")

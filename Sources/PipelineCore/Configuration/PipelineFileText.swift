@@ -2,23 +2,28 @@
 /// is, instead of silently becoming U+FFFD in a command or a path.
 enum PipelineFileText {
   /// Decodes `bytes`; throws a diagnostic at the line and column of the first byte that is
-  /// not UTF-8 (the column counts characters, as the YAML parser's do).
+  /// not UTF-8, counted as the YAML reader counts them (``YAMLCursor``): characters, a leading
+  /// byte-order mark as none, and CRLF or a lone CR as one line break.
   static func decode(_ bytes: [UInt8], file: String) throws(Diagnostic) -> String {
     var iterator = bytes.makeIterator()
     var parser = Unicode.UTF8.ForwardParser()
     var offset = 0
     var line = 1
     var column = 1
+    var previousWasCR = false
     while true {
       switch parser.parseScalar(from: &iterator) {
       case .valid(let encoded):
+        let isFirst = offset == 0
         offset += encoded.count
-        if encoded.count == 1, encoded.first == UInt8(ascii: "\n") {
+        let byte = encoded.count == 1 ? encoded.first : nil
+        if byte == UInt8(ascii: "\r") || (byte == UInt8(ascii: "\n") && !previousWasCR) {
           line += 1
           column = 1
-        } else {
+        } else if !(isFirst && encoded.elementsEqual([0xEF, 0xBB, 0xBF])) && byte != UInt8(ascii: "\n") {
           column += 1
         }
+        previousWasCR = byte == UInt8(ascii: "\r")
       case .emptyInput:
         return String(decoding: bytes, as: UTF8.self)
       case .error:
