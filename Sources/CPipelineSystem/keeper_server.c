@@ -101,15 +101,16 @@ static void drain_child_signals(void) {
 /// The keeper's answer to the signals it outlives (`keeper_ignored_signals`): nothing. A
 /// handler rather than `SIG_IGN`, because `execve` resets a handled signal to its default
 /// but keeps an ignored one ignored: the vforked child then has no disposition to undo
-/// (eight `sigaction` calls fewer before each command's exec). `SA_RESTART`, so that they
-/// interrupt no system call but `ppoll`, whose callers wait again.
+/// (eight `sigaction` calls fewer before each command's exec).
 static void on_ignored(int signal_number) { (void)signal_number; }
 
 static void set_disposition(int signal_number, void (*handler)(int)) {
   struct sigaction action;
   memset(&action, 0, sizeof action);
   action.sa_handler = handler;
-  action.sa_flags = handler == on_ignored ? SA_RESTART : 0;
+  // A handled signal interrupts no system call but `ppoll`, whose callers wait again (in a
+  // keeper run by `pipeline` itself, it may land on one of the Swift runtime's threads).
+  action.sa_flags = SA_RESTART;
   sigemptyset(&action.sa_mask);
   sigaction(signal_number, &action, NULL);
 }
