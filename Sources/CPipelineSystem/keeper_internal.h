@@ -42,7 +42,6 @@ struct keeper_child {
   int leader_reaped;
 };
 
-
 /// Reads the next request. Returns 1 with `*command` filled (check `command->error`), 0 when
 /// `pipeline` is gone (end of file, or the socket broke).
 int keeper_receive_request(int socket, struct keeper_command *command);

@@ -70,8 +70,8 @@
 #include <unistd.h>
 
 /// The signals the keeper outlives, so that only `pipeline` (its socket) can stop it.
-static const int keeper_ignored_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGPIPE};
-static const int keeper_ignored_signal_count = sizeof keeper_ignored_signals / sizeof keeper_ignored_signals[0];
+static const int outlived_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGPIPE};
+static const int outlived_signal_count = sizeof outlived_signals / sizeof outlived_signals[0];
 
 enum { socket_fd = PIPELINE_KEEPER_SOCKET_FD };
 
@@ -98,11 +98,11 @@ static void drain_child_signals(void) {
   while (read(child_signal_pipe[0], bytes, sizeof bytes) > 0) {}
 }
 
-/// The keeper's answer to the signals it outlives (`keeper_ignored_signals`): nothing. A
+/// The keeper's answer to the signals it outlives (`outlived_signals`): nothing. A
 /// handler rather than `SIG_IGN`, because `execve` resets a handled signal to its default
 /// but keeps an ignored one ignored: the vforked child then has no disposition to undo
 /// (eight `sigaction` calls fewer before each command's exec).
-static void on_ignored(int signal_number) { (void)signal_number; }
+static void drop_signal(int signal_number) { (void)signal_number; }
 
 static void set_disposition(int signal_number, void (*handler)(int)) {
   struct sigaction action;
@@ -222,7 +222,7 @@ int pipeline_keeper_main(int argc, char *argv[]) {
     fprintf(stderr, "pipeline-keeper: cannot create a pipe: %s\n", strerror(errno));
     return 125;
   }
-  for (int index = 0; index < keeper_ignored_signal_count; index++) set_disposition(keeper_ignored_signals[index], on_ignored);
+  for (int index = 0; index < outlived_signal_count; index++) set_disposition(outlived_signals[index], drop_signal);
   // SIGCHLD is blocked except while waiting in ppoll, which it then interrupts: no exit
   // can slip in between the reaping and the wait.
   set_disposition(SIGCHLD, on_child);
