@@ -39,7 +39,7 @@ struct RunCommand: AsyncParsableCommand {
       throw ExitCode(2)
     }
 
-    var sinks: [any EventSink] = [ConsoleRenderer(terminal: terminal, verbose: verbose), StartupCodeRelease()]
+    var sinks: [any EventSink] = [ConsoleRenderer(terminal: terminal, verbose: verbose)]
     if let events {
       do {
         sinks.append(try JSONLinesEventLog(path: events))
@@ -48,7 +48,7 @@ struct RunCommand: AsyncParsableCommand {
         throw ExitCode(2)
       }
     }
-    let bus = EventBus(sinks)
+    let bus = EventBus(sinks + [StartupCodeRelease(reportingTo: EventBus(sinks))])
     // The events log may lie inside the watched tree: its lines are not changes.
     let ownFiles = events.map { [$0.hasPrefix("/") ? $0 : FileManager.default.currentDirectoryPath + "/" + $0] } ?? []
     let engine = Engine(definition: definition, events: bus, pipelineFiles: ownFiles)

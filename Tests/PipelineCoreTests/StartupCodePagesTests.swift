@@ -1,4 +1,5 @@
 @preconcurrency import Glibc
+import Synchronization
 import Testing
 
 @testable import PipelineCore
@@ -42,5 +43,18 @@ struct StartupCodePagesTests {
     let text = String(repeating: "pipeline ", count: 100).split(separator: " ").joined(separator: "-")
     #expect(text.utf8.count == 899)
     #expect(StartupCodePages.releasableMappings(in: "", executable: "/x").isEmpty)
+  }
+
+  @Test func theReleaseHappensOnceAfterTheFirstWatchReadyAndIsReported() async throws {
+    let reported = Mutex<[Event]>([])
+    let release = StartupCodeRelease(reportingTo: ClosureEventSink { event in reported.withLock { $0.append(event) } })
+    release.emit(Event(kind: .cycleStarted, stage: "pipeline", message: "startup"))
+    release.emit(Event(kind: .watchReady, stage: "watch", message: "watching ."))
+    release.emit(Event(kind: .watchReady, stage: "watch", message: "watching ."))
+    #expect(reported.withLock { $0.isEmpty }, "not before its delay")
+    try await Task.sleep(for: StartupCodeRelease.delay + .seconds(1))
+    let events = reported.withLock { $0 }
+    #expect(events.map(\.kind) == [.startupCodeReleased], "once, for two watch-ready events")
+    #expect(events.first.flatMap { Int($0.metadata["bytes"] ?? "") }.map { $0 >= 0 } == true)
   }
 }

@@ -5,7 +5,9 @@ import Synchronization
 /// walk of the tree are behind `pipeline`, and the startup batch is on its way or done.
 ///
 /// A sink of `pipeline run`'s event bus, so that it acts on the events every run emits
-/// rather than on a call each stage would have to make.
+/// rather than on a call each stage would have to make. When done, it reports a
+/// `startup-code-released` event to the sink it was given, so that a reader of the events
+/// file knows the moment (a test that watches an idle pipeline waits for it).
 public final class StartupCodeRelease: EventSink {
   /// How long after the first `watch-ready` the pages are released: the startup batch's build
   /// and the filter's first fingerprints of the tree usually end in that time, and their code
@@ -13,8 +15,13 @@ public final class StartupCodeRelease: EventSink {
   public static let delay = Duration.seconds(2)
 
   private let isScheduled = Mutex(false)
+  private let report: any EventSink
 
-  public init() {}
+  /// - Parameter report: where the `startup-code-released` event goes: the bus's other
+  ///   sinks (not the bus itself, which holds this sink).
+  public init(reportingTo report: any EventSink) {
+    self.report = report
+  }
 
   public func emit(_ event: Event) {
     guard event.kind == .watchReady else { return }
@@ -23,6 +30,16 @@ public final class StartupCodeRelease: EventSink {
       return scheduled
     }
     guard !wasScheduled else { return }
-    EngineExecutor.shared.schedule(after: Self.delay) { StartupCodePages.release() }
+    let report = self.report
+    EngineExecutor.shared.schedule(after: Self.delay) {
+      let bytes = StartupCodePages.release()
+      report.emit(Event(kind: .startupCodeReleased, stage: "pipeline", message: "", metadata: ["bytes": String(bytes)]))
+    }
   }
+}
+
+extension Event.Kind {
+  /// The executable's startup code was handed back to the system (no message, never shown).
+  /// Metadata: `bytes`, the size of the mappings released.
+  public static let startupCodeReleased: Self = "startup-code-released"
 }
