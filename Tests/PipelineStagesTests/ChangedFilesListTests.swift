@@ -80,4 +80,18 @@ import Testing
     #expect(lstat(first, &info) == 0 && info.st_mode & S_IFMT == S_IFREG)
     #expect(Self.contents(first) == "c.go\n")
   }
+
+  @Test func aFIFOPutInPlaceOfAListIsReplacedWithoutWaitingForAReader() throws {
+    let list = ChangedFilesList()
+    let first = try list.file(holding: "a.go", stage: "build")
+    _ = try list.file(holding: "b.go", stage: "build")
+    unlink(first)
+    #expect(mkfifo(first, 0o600) == 0)
+    // Opening a FIFO to write blocks until a reader comes, unless O_NONBLOCK: this call
+    // would never return.
+    #expect(try list.file(holding: "c.go", stage: "build") == first)
+    var info = stat()
+    #expect(lstat(first, &info) == 0 && info.st_mode & S_IFMT == S_IFREG)
+    #expect(Self.contents(first) == "c.go\n")
+  }
 }

@@ -69,6 +69,8 @@ final class ChangedFilesList: Sendable {
   /// A file as last written, and what proves it still holds what was written: a command may
   /// have rewritten or removed it.
   private struct Written: Sendable {
+    /// Which of the stage's two files.
+    let index: Int
     let path: String
     /// `nil` when longer than ``longestListKept``: never handed over again.
     let text: String?
@@ -79,8 +81,7 @@ final class ChangedFilesList: Sendable {
   private struct State: Sendable {
     /// The stage's two files, named when first needed.
     var paths: [String] = []
-    /// Which of `paths` the latest run got, and what it was given.
-    var latestIndex: Int?
+    /// What the latest run got.
     var latest: Written?
   }
   private let state = Mutex(State())
@@ -94,7 +95,7 @@ final class ChangedFilesList: Sendable {
   func file(holding text: String, stage: String) throws -> String {
     if let latest = state.withLock({ $0.latest }), latest.text == text, Self.isUntouched(latest) { return latest.path }
     let (index, path) = state.withLock { state in
-      let index = state.latestIndex.map { 1 - $0 } ?? 0
+      let index = state.latest.map { 1 - $0.index } ?? 0
       if index == state.paths.count { state.paths.append("\(Self.folder)/\(stage)-\(Self.counter.next()).txt") }
       return (index, state.paths[index])
     }
@@ -105,23 +106,22 @@ final class ChangedFilesList: Sendable {
         help: "check that \(Self.folder) is writable, or set TMPDIR to a folder that is")
     }
     let kept = text.utf8.count <= Self.longestListKept ? text : nil
-    state.withLock { state in
-      state.latestIndex = index
-      state.latest = Written(path: path, text: kept, size: bytes.count, modified: modified)
-    }
+    state.withLock { $0.latest = Written(index: index, path: path, text: kept, size: bytes.count, modified: modified) }
     return path
   }
 
   /// Writes `bytes` over the file at `path` from its start and cuts it to their length (it
   /// is created if missing); the file's modification time after, or `nil` on failure. A
-  /// command may have put something else there (a symlink, a folder): it is removed and the
+  /// command may have put something else there (a symlink, an empty folder, a FIFO, which
+  /// `O_NONBLOCK` keeps from holding the engine until a reader comes): it is removed and the
   /// file made anew.
   private static func overwrite(_ path: String, with bytes: [UInt8]) -> timespec? {
-    var descriptor = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
+    let flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC
+    var descriptor = open(path, flags, 0o600)
     if descriptor < 0 {
       unlink(path)
       rmdir(path)
-      descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+      descriptor = open(path, flags | O_EXCL, 0o600)
     }
     guard descriptor >= 0 else { return nil }
     defer { close(descriptor) }
