@@ -94,4 +94,19 @@ import Testing
     #expect(lstat(first, &info) == 0 && info.st_mode & S_IFMT == S_IFREG)
     #expect(Self.contents(first) == "c.go\n")
   }
+
+  @Test func aFIFOWithAReaderPutInPlaceOfAListIsReplacedNotWrittenInto() throws {
+    let list = ChangedFilesList()
+    let first = try list.file(holding: "a.go", stage: "build")
+    _ = try list.file(holding: "b.go", stage: "build")
+    unlink(first)
+    #expect(mkfifo(first, 0o600) == 0)
+    let reader = open(first, O_RDONLY | O_NONBLOCK)
+    #expect(reader >= 0)
+    defer { close(reader) }
+    #expect(try list.file(holding: "c.go", stage: "build") == first)
+    var buffer = [UInt8](repeating: 0, count: 16)
+    #expect(read(reader, &buffer, buffer.count) <= 0, "nothing went into the FIFO")
+    #expect(Self.contents(first) == "c.go\n")
+  }
 }

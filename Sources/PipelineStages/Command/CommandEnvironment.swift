@@ -113,11 +113,16 @@ final class ChangedFilesList: Sendable {
   /// Writes `bytes` over the file at `path` from its start and cuts it to their length (it
   /// is created if missing); the file's modification time after, or `nil` on failure. A
   /// command may have put something else there (a symlink, an empty folder, a FIFO, which
-  /// `O_NONBLOCK` keeps from holding the engine until a reader comes): it is removed and the
-  /// file made anew.
+  /// `O_NONBLOCK` keeps from holding the engine until a reader comes): it is removed, before
+  /// anything is written, and the file made anew.
   private static func overwrite(_ path: String, with bytes: [UInt8]) -> timespec? {
     let flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC
+    var info = stat()
     var descriptor = open(path, flags, 0o600)
+    if descriptor >= 0, fstat(descriptor, &info) != 0 || info.st_mode & S_IFMT != S_IFREG {
+      close(descriptor)
+      descriptor = -1
+    }
     if descriptor < 0 {
       unlink(path)
       rmdir(path)
@@ -125,11 +130,8 @@ final class ChangedFilesList: Sendable {
     }
     guard descriptor >= 0 else { return nil }
     defer { close(descriptor) }
-    var info = stat()
     let isWritten = bytes.withUnsafeBytes { FileBytes.writeAll($0, to: descriptor) } == nil
-    guard isWritten, ftruncate(descriptor, off_t(bytes.count)) == 0, fstat(descriptor, &info) == 0,
-      info.st_mode & S_IFMT == S_IFREG
-    else { return nil }
+    guard isWritten, ftruncate(descriptor, off_t(bytes.count)) == 0, fstat(descriptor, &info) == 0 else { return nil }
     return info.st_mtim
   }
 
