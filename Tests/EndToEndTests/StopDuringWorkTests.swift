@@ -90,4 +90,35 @@ struct StopDuringWorkTests {
     let cancelled = try #require(run.events("stage-cancelled").last)
     #expect(cancelled["reason"] as? String == "stopping", "\(cancelled)")
   }
+
+  @Test("a stop during the tests, after the build finished, reads '■ build … · test stopped before finishing', not ✓")
+  func stopDuringTheTestsAfterTheBuild() async throws {
+    let project = try AppFixture.make()
+    try project.write("test.sh", "echo $$ > test.pid\necho testing\nsleep 1000\n")
+    try project.write(
+      "pipeline.yaml",
+      """
+      stages:
+        - stage: watch
+          paths: [src]
+        - stage: build
+          run: sh build.sh
+        - stage: test
+          run: sh test.sh
+        - stage: restart
+          run: sh app.sh
+      """)
+    let run = try PipelineRun(["run"], in: project.root)
+    #expect(await run.waitForLine(containing: "testing"), "\(run.transcript)")
+    let tests = try #require(project.pid("test.pid"))
+
+    #expect(await run.interrupt(SIGINT) == .exited(0), "\(run.transcript)")
+    #expect(!processExists(tests))
+    #expect(!run.output.contains { $0.hasPrefix("✓") }, "\(run.transcript)")
+    #expect(
+      run.output.contains { $0.hasPrefix("■ build ") && $0.contains(" · test stopped before finishing — ") },
+      "\(run.transcript)")
+    let finished = try #require(run.events("cycle-finished").last)
+    #expect(finished["result"] as? String == "stopped", "\(finished)")
+  }
 }

@@ -21,11 +21,36 @@ struct CycleReporterTests {
     #expect(finished.metadata["result"] == "stopped")
   }
 
+  @Test("Ctrl-C during the tests, after the build finished: the cycle is stopped and names the tests")
+  func stoppedAfterAFinishedRun() throws {
+    let finished = try #require(
+      finish([
+        Event(kind: .stageSucceeded, stage: "build", message: "ok", metadata: ["duration": "0.311"]),
+        Event(kind: .stageCancelled, stage: "test", message: "stopped", metadata: ["duration": "1.8", "reason": "stopping"]),
+      ]))
+    #expect(finished.message?.hasPrefix("build 311ms · test stopped before finishing — ") == true, "\(finished)")
+    #expect(finished.metadata["result"] == "stopped")
+  }
+
+  @Test("a stage run several times in one cycle is one part with its count and total time")
+  func repeatedRunsAreCounted() throws {
+    let format = { (duration: String) in
+      Event(kind: .stageSucceeded, stage: "format", message: "ok", metadata: ["duration": duration])
+    }
+    let finished = try #require(
+      finish([
+        format("0.003"), format("0.010"), format("0.005"),
+        Event(kind: .stageSucceeded, stage: "build", message: "ok", metadata: ["duration": "0.758"]),
+      ]))
+    #expect(finished.message?.hasPrefix("format 18ms (3 runs) · build 758ms — ") == true, "\(finished)")
+    #expect(finished.metadata["stages"]?.split(separator: ";").count == 4, "every run stays in the event")
+  }
+
   @Test("a run stopped for a newer change and run again is listed once, as the run that finished")
   func stoppedThenRunAgain() throws {
     let finished = try #require(
       finish([
-        Event(kind: .stageCancelled, stage: "build", message: "stopped"),
+        Event(kind: .stageCancelled, stage: "build", message: "stopped", metadata: ["reason": "newer-changes"]),
         Event(kind: .stageSucceeded, stage: "build", message: "ok", metadata: ["duration": "0.5"]),
       ]))
     #expect(finished.message?.hasPrefix("build 500ms — ") == true, "\(finished)")

@@ -60,7 +60,10 @@ public final class CycleReporter: EventSink {
       return
     case .stageSucceeded: outcome = "ok"
     case .stageFailed: outcome = event.metadata["continued"] == "true" ? "failed, continued" : "failed"
-    case .stageCancelled: outcome = "cancelled"
+    case .stageCancelled:
+      // Stopped for newer changes, the run is followed by another in the same cycle; stopped
+      // for any other reason (the pipeline is stopping), it is what the cycle ends with.
+      outcome = event.metadata["reason"] == "newer-changes" ? "superseded" : "stopped"
     case .appStarted:
       guard let pid = event.metadata["pid"] else { return }
       state.withLock { state in
@@ -75,7 +78,7 @@ public final class CycleReporter: EventSink {
       return
     default: return
     }
-    history.recordRunEnd(stage: event.stage, finished: outcome != "cancelled")
+    history.recordRunEnd(stage: event.stage, finished: outcome != "superseded" && outcome != "stopped")
     let duration = Double(event.metadata["duration"] ?? "") ?? 0
     state.withLock { state in
       state.cycle?.stages.append((event.stage, duration, outcome))
@@ -93,22 +96,20 @@ public final class CycleReporter: EventSink {
     }) else { return }
     let total = finished.started.duration(to: clock.now)
     let failed = !finished.failures.isEmpty
-    let parts = finished.stages.filter { $0.outcome != "cancelled" }.map {
-      "\($0.name) \(Duration.seconds($0.duration).humanText)" + ($0.outcome == "ok" ? "" : " (\($0.outcome))")
-    }
-    let stopped = finished.stages.filter { $0.outcome == "cancelled" }.map(\.name)
-    // Every run was stopped before it finished: at shutdown (Ctrl-C during a build), since a
-    // run stopped for a newer change is followed by another in the same cycle.
-    let allStopped = parts.isEmpty && !stopped.isEmpty
-    let summary = allStopped
-      ? "\(stopped.joined(separator: " · ")) stopped before finishing"
-      : parts.isEmpty ? "nothing ran" : parts.joined(separator: " · ")
+    let parts = Self.summaryParts(finished.stages.filter { $0.outcome != "superseded" && $0.outcome != "stopped" })
+    // A run cut short by the stop (Ctrl-C during the tests) is named after the runs that
+    // finished before it; a run stopped for a newer change is followed by another.
+    let stopped = finished.stages.filter { $0.outcome == "stopped" }.map(\.name)
+    let wasStopped = !stopped.isEmpty
+    var summaryParts = parts
+    if wasStopped { summaryParts.append("\(Self.uniqued(stopped).joined(separator: " · ")) stopped before finishing") }
+    let summary = summaryParts.isEmpty ? "nothing ran" : summaryParts.joined(separator: " · ")
     var message = "\(summary) — \(total.humanText)"
     if failed {
       let kept = runningApps.values.filter { !finished.appsStarted.contains($0) }.sorted()
       message = Self.failureText(finished.failures) + Self.keptNote(kept) + "; waiting for the next change — " + message
     }
-    let result = failed ? "failed" : allStopped ? "stopped" : "ok"
+    let result = failed ? "failed" : wasStopped ? "stopped" : "ok"
     forward.emit(
       Event(
         kind: .cycleFinished, stage: "pipeline", message: message,
@@ -117,6 +118,40 @@ public final class CycleReporter: EventSink {
           "duration": String(total.seconds),
           "stages": finished.stages.map { "\($0.name)=\($0.duration)" }.joined(separator: ";"),
         ]))
+  }
+
+  /// One part per stage and outcome, in the order they first ran: `build 412ms`, or for a stage
+  /// that ran several times in one cycle (a burst of saves merged into it),
+  /// `format 31ms (6 runs)` with the runs' total time.
+  static func summaryParts(_ runs: [(name: String, duration: Double, outcome: String)]) -> [String] {
+    struct Part {
+      var name: String
+      var outcome: String
+      var duration: Double
+      var count: Int
+    }
+    var parts: [Part] = []
+    for run in runs {
+      if let index = parts.firstIndex(where: { $0.name == run.name && $0.outcome == run.outcome }) {
+        parts[index].duration += run.duration
+        parts[index].count += 1
+      } else {
+        parts.append(Part(name: run.name, outcome: run.outcome, duration: run.duration, count: 1))
+      }
+    }
+    return parts.map { part in
+      var notes: [String] = []
+      if part.count > 1 { notes.append("\(part.count) runs") }
+      if part.outcome != "ok" { notes.append(part.outcome) }
+      return "\(part.name) \(Duration.seconds(part.duration).humanText)"
+        + (notes.isEmpty ? "" : " (\(notes.joined(separator: ", ")))")
+    }
+  }
+
+  /// `names` without repeats, in the order of their first appearance.
+  private static func uniqued(_ names: [String]) -> [String] {
+    var seen = Set<String>()
+    return names.filter { seen.insert($0).inserted }
   }
 
   /// The failures of a cycle, in order, each said once: a failure repeated word for word
