@@ -157,6 +157,22 @@ struct SupervisorTests {
     #expect(await run.interrupt() == .exited(0))
   }
 
+  @Test("a ready port that another process holds before the start is named, and its answers do not make the app ready")
+  func readyPortHeldByAnotherProcess() async throws {
+    let (listener, port) = try Loopback.listen()
+    defer { close(listener) }
+    let project = try AppFixture.make()
+    try project.write("pipeline.yaml", AppFixture.pipeline() + "    ready: {port: \(port), timeout: 700ms}\n")
+    let run = try PipelineRun(["run"], in: project.root)
+    #expect(await run.waitForLine(containing: "not ready after 700ms"), "\(run.transcript)")
+    #expect(
+      run.output.contains {
+        $0.contains("port \(port) already accepts connections before the app starts") && $0.contains("pid \(getpid())")
+      }, "\(run.transcript)")
+    #expect(run.events("app-ready").isEmpty, "another process's answers made the app ready: \(run.transcript)")
+    #expect(await run.interrupt() == .exited(0))
+  }
+
   @Test("the ready line gives the time since the change when a filter stage comes before restart")
   func readyReportsTheTimeFromTheChangeThroughAFilter() async throws {
     let app = """

@@ -99,10 +99,11 @@ final class AppSupervisor: Sendable {
       reportStopped("before starting the app", began: began)
       return .stopped
     }
+    let portTaken = configuration.ready.map(isPortTakenBeforeStart) ?? false
     guard let instance = start(launch, fingerprint: fingerprint, began: began) else { return .failed }
 
     if let check = configuration.ready {
-      switch await waitUntilReady(instance, check: check) {
+      switch await waitUntilReady(instance, check: check, portTaken: portTaken) {
       case .ready:
         let sinceStart = instance.started.duration(to: clock.now)
         let sinceChange = batch?.detectedAt.map { $0.duration(to: clock.now) }
@@ -201,7 +202,30 @@ final class AppSupervisor: Sendable {
     case stopping
   }
 
-  private func waitUntilReady(_ instance: Instance, check: ReadyCheck) async -> ReadyResult {
+  /// Whether the `ready` port of this machine already accepts connections, with no instance
+  /// running: another process holds it. A connection then proves nothing about the app, and it
+  /// may well fail to listen; a warning names the holder.
+  private func isPortTakenBeforeStart(_ check: ReadyCheck) -> Bool {
+    guard case .port(let host, let port) = check.condition, PortHolders.isLocal(host),
+      ReadyCheck.accepts(host: host, port: port)
+    else { return false }
+    let holders = PortHolders.holders(of: PortHolders.listeningSockets(on: port))
+    let named = holders.map { "pid \($0.pid)" + ($0.name.isEmpty ? "" : " \($0.name)") }
+    context.emit(
+      .warning,
+      "port \(port) already accepts connections before the app starts: another process holds it"
+        + (named.isEmpty ? "" : " (\(named.joined(separator: ", ")))")
+        + "; the app counts as ready only once it listens there itself",
+      metadata: [
+        "port": String(port),
+        "help": "stop the process that holds port \(port) (ss -ltnp 'sport = :\(port)' shows it), or give the app and ready another port",
+      ])
+    return true
+  }
+
+  /// - Parameter portTaken: The check's port was taken before the start
+  ///   (``isPortTakenBeforeStart(_:)``): a connection counts only when the app's own group listens.
+  private func waitUntilReady(_ instance: Instance, check: ReadyCheck, portTaken: Bool) async -> ReadyResult {
     await withTaskGroup(of: ReadyResult?.self) { group in
       group.addTask {
         switch check.condition {
@@ -211,7 +235,11 @@ final class AppSupervisor: Sendable {
         case .port(let host, let port):
           var pause = Duration.milliseconds(5)
           while !Task.isCancelled {
-            if ReadyCheck.accepts(host: host, port: port) { return .ready }
+            if ReadyCheck.accepts(host: host, port: port),
+              !portTaken || PortHolders.groupListens(instance.process.pid, on: port)
+            {
+              return .ready
+            }
             try? await EngineExecutor.sleep(for: pause)
             pause = min(pause * 2, .milliseconds(100))
           }

@@ -21,6 +21,24 @@ enum Loopback {
     return UInt16(bigEndian: address.sin_port)
   }
 
+  /// Listens on 127.0.0.1, on a port the system picks: another process's port, for the app.
+  static func listen() throws -> (fd: Int32, port: UInt16) {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+    guard fd >= 0 else { throw LoopbackError("socket: \(String(cString: strerror(errno)))") }
+    var address = loopback(port: 0)
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        bind(fd, $0, length) == 0 && Glibc.listen(fd, 16) == 0 && getsockname(fd, $0, &length) == 0
+      }
+    }
+    guard bound else {
+      close(fd)
+      throw LoopbackError("listen: \(String(cString: strerror(errno)))")
+    }
+    return (fd, UInt16(bigEndian: address.sin_port))
+  }
+
   /// Connects to `port`, sends `request` if any, and reads until the server closes the connection.
   /// - Returns: what it sent, or `nil` when nothing listens (or it does not answer within `timeout`).
   static func fetch(port: UInt16, request: String? = nil, timeout: Duration = .seconds(3)) -> String? {
