@@ -12,6 +12,9 @@ struct PipelineChoice {
   let definition: PipelineDefinition
   /// How it was chosen, for standard error, when it is a built-in one.
   let notice: String?
+  /// Whether the pipeline is a built-in one chosen for the project (always announced by a
+  /// notice), not a file.
+  var isBuiltIn: Bool { notice != nil }
 
   /// Loads the pipeline for `file`, or chooses one when `file` is `nil`.
   static func load(file: String?, registry: StageRegistry, folder: ProjectFolder = .current) throws(DiagnosticList)

@@ -30,10 +30,12 @@ struct RunCommand: AsyncParsableCommand {
     let terminal = TerminalWriter(defersOnEngineThread: true)
     defer { terminal.flush() }
     let definition: PipelineDefinition
+    let isBuiltIn: Bool
     do {
       let choice = try PipelineChoice.load(file: file, registry: RegistryHolder.registry)
       if let notice = choice.notice { terminal.line(notice, error: true) }
       definition = choice.definition
+      isBuiltIn = choice.isBuiltIn
     } catch {
       terminal.line(error.description, error: true)
       throw ExitCode(2)
@@ -48,7 +50,13 @@ struct RunCommand: AsyncParsableCommand {
         throw ExitCode(2)
       }
     }
-    let bus = EventBus(sinks + [StartupCodeRelease(reportingTo: EventBus(sinks))])
+    var watchers: [any EventSink] = [StartupCodeRelease(reportingTo: EventBus(sinks))]
+    if !isBuiltIn {
+      let fileName = String(definition.file.split(separator: "/").last ?? Substring(definition.file))
+      watchers.append(
+        PipelineFileChangeNotice(fileName: fileName, displayName: definition.file, reportingTo: EventBus(sinks)))
+    }
+    let bus = EventBus(sinks + watchers)
     // The events log may lie inside the watched tree: its lines are not changes.
     let ownFiles = events.map { [$0.hasPrefix("/") ? $0 : FileManager.default.currentDirectoryPath + "/" + $0] } ?? []
     let engine = Engine(definition: definition, events: bus, pipelineFiles: ownFiles)
