@@ -25,9 +25,52 @@ struct ZeroConfigurationTests {
     #expect(await run.waitForLine(containing: "using the built-in node pipeline (found package.json)"), "\(run.transcript)")
     #expect(await run.waitForLine(containing: "help: `pipeline init` writes it to pipeline.yaml"), "\(run.transcript)")
     #expect(await run.waitForAnswer(port: port, containing: "Hello from Node!"), "\(run.transcript)")
-    try project.replace("server.js", try #require(project.read("server.js")).replacingOccurrences(of: "Hello from Node!", with: "Zero"))
+    let server = try #require(project.read("server.js"))
+    try project.replace("server.js", server.replacingOccurrences(of: "Hello from Node!", with: "Zero"))
+    #expect(await run.waitForAnswer(port: port, containing: "Zero"), "\(run.transcript)")
+
+    // A typo: the check stage fails, and the running server keeps answering.
+    try project.replace("server.js", "cosnt typo = 1;\n" + server.replacingOccurrences(of: "Hello from Node!", with: "Broken"))
+    #expect(await run.waitForLine(containing: "✗ stage 'check'"), "\(run.transcript)")
+    #expect(run.output.contains { $0.contains("the running app (pid") && $0.contains("is kept") }, "\(run.transcript)")
     #expect(await run.waitForAnswer(port: port, containing: "Zero"), "\(run.transcript)")
     #expect(await run.interrupt() == .exited(0), "\(run.transcript)")
+  }
+
+  @Test("the built-in python pipeline restarts the app on an edit, and keeps it on a syntax error")
+  func runWithoutAFileServesAPythonProject() async throws {
+    try ExampleProject.requireTool("python3", install: "install Python 3")
+    let project = try TemporaryProject("python-app")
+    try project.write("requirements.txt", "")
+    let app = """
+      import http.server, os
+
+      MESSAGE = "Hello from Python!"
+
+      class Handler(http.server.BaseHTTPRequestHandler):
+          def do_GET(self):
+              self.send_response(200)
+              self.end_headers()
+              self.wfile.write(MESSAGE.encode())
+
+      if __name__ == "__main__":
+          http.server.HTTPServer(("127.0.0.1", int(os.environ["PORT"])), Handler).serve_forever()
+
+      """
+    try project.write("app.py", app)
+    let port = try Loopback.freePort()
+    let run = try PipelineRun(["run"], in: project.root, environment: ["PORT": "\(port)"])
+    #expect(await run.waitForLine(containing: "using the built-in python pipeline"), "\(run.transcript)")
+    #expect(await run.waitForAnswer(port: port, containing: "Hello from Python!"), "\(run.transcript)")
+    try project.write("app.py", app.replacingOccurrences(of: "Hello from Python!", with: "Zero"))
+    #expect(await run.waitForAnswer(port: port, containing: "Zero"), "\(run.transcript)")
+
+    try project.write("app.py", "clas Typo:\n    pass\n" + app.replacingOccurrences(of: "Hello from Python!", with: "Broken"))
+    #expect(await run.waitForLine(containing: "✗ stage 'check'"), "\(run.transcript)")
+    #expect(run.output.contains { $0.contains("SyntaxError") }, "\(run.transcript)")
+    #expect(await run.waitForAnswer(port: port, containing: "Zero"), "\(run.transcript)")
+    #expect(await run.interrupt() == .exited(0), "\(run.transcript)")
+    #expect(!run.output.contains { $0.contains("KeyboardInterrupt") }, "stopped with SIGTERM, no traceback: \(run.transcript)")
   }
 
   @Test func runWithoutAFileServesASwiftPackage() async throws {
@@ -72,7 +115,7 @@ struct ZeroConfigurationTests {
     try project.write("package.json", #"{"scripts": {"start": "node app.js"}}"#)
     let run = try PipelineRun(["validate"], in: project.root)
     #expect(await run.exitStatus() == .exited(0), "\(run.transcript)")
-    #expect(run.output.contains("<built-in node pipeline>: ok — 5 stages: watch → debounce → filter → install → restart"), "\(run.transcript)")
+    #expect(run.output.contains("<built-in node pipeline>: ok — 6 stages: watch → debounce → filter → install → check → restart"), "\(run.transcript)")
     #expect(!FileManager.default.fileExists(atPath: project.path("pipeline.yaml")), "validate writes nothing")
   }
 

@@ -3,7 +3,7 @@ extension PipelineTemplate {
   /// `package.json` changes, and never look into `node_modules`.
   static let node = PipelineTemplate(
     name: "node", markers: ["package.json"],
-    summary: "npm install when package.json changes, restart the start script",
+    summary: "npm install when package.json changes, node --check the changed scripts, restart the start script",
   ) { folder in
     let start = NodeStartCommand.read(in: folder)
     return Rendering(entryPoint: start.entryPoint, text: """
@@ -35,6 +35,12 @@ extension PipelineTemplate {
           name: install
           when: [package.json]
           run: [npm, install, --no-audit, --no-fund]
+
+        # Checks the syntax of each changed script (node --check) before the restart: a typo
+        # shows where it is, and the running app is kept. {files}: the changed files.
+        - stage: build
+          name: check
+          run: 'for f in {files}; do case "$f" in *.js|*.mjs|*.cjs) node --check "$f" || exit 1;; esac; done'
 
         # Stops the old app, then starts the new one: \(start.origin).
         - stage: restart

@@ -2,7 +2,7 @@ extension PipelineTemplate {
   /// A Python project: restart the app (``PythonEntryPoint``) when a `.py` file changes.
   static let python = PipelineTemplate(
     name: "python", markers: ["pyproject.toml", "requirements.txt"],
-    summary: "restart python3 on a change to a .py file",
+    summary: "py_compile the changed .py files, then restart python3",
   ) { folder in
     let entry = PythonEntryPoint.find(in: folder)
     // Output lines of the stage are indented by four spaces.
@@ -28,14 +28,21 @@ extension PipelineTemplate {
         - stage: filter
           extensions: [py]              # default []: every file; add html, toml…
 
-        # To run the tests before each restart (a failure then keeps the running app):
+        # Compiles each changed file (python3 -m py_compile) before the restart: a syntax
+        # error shows where it is, and the running app is kept. {files}: the changed files.
+        - stage: build
+          name: check
+          run: [python3, -m, py_compile, "{files}"]
+
+        # To run the tests before each restart (a failure then keeps the running app too):
         # - stage: test
         #   run: [python3, -m, pytest, -q]
 
         # Stops the old app, then starts the new one: \(entry.origin).
         - stage: restart
           run: \(entry.yaml)\(env)
-          signal: SIGINT                # default SIGTERM; SIGINT raises KeyboardInterrupt
+          signal: SIGTERM               # default SIGTERM: Python ends at once, without a
+                                        # KeyboardInterrupt traceback; SIGINT runs finally: blocks
           kill_after: 2s                # default 2s: then SIGKILL to the whole process group
 
       """)
