@@ -221,7 +221,7 @@ import Testing
     #expect(entry.arguments == ["python3", "-c", "import sys; from shop.cli import App; sys.exit(App.serve())"])
     #expect(entry.pythonPath == "src")
     #expect(try notice(project).contains(
-      "  entry point: PYTHONPATH=src python3 -c import sys; from shop.cli import App; sys.exit(App.serve()): shop.cli:App.serve, the script shop-serve of pyproject.toml's [project.scripts], imported from src/\n"))
+      "  entry point: PYTHONPATH=src python3 -c 'import sys; from shop.cli import App; sys.exit(App.serve())': shop.cli:App.serve, the script shop-serve of pyproject.toml's [project.scripts], imported from src/\n"))
     // Valid YAML: the pipeline loads, and its argv is the one found.
     #expect(PipelineTemplate.python.text(for: project.folder).contains(
       #"run: [python3, -c, "import sys; from shop.cli import App; sys.exit(App.serve())"]"#))

@@ -72,7 +72,7 @@ struct DurationOptionTests {
     #expect(
       error?.description
         == "dev.yaml:4:13: error: expected a duration like 500ms, 2s or 1m, got a list\n"
-        + "  help: units: ms, s, m, h (a bare number means milliseconds)")
+        + "  help: units: ms, s, m, h; a whole number alone means milliseconds, a decimal needs its unit (1.5s)")
     // A quoted duration is still a duration.
     #expect(try Duration(option: ConfigNode(.scalar("2s", quoted: true), at: location)) == .seconds(2))
     #expect(Duration.optionTypeName == "duration")

@@ -102,7 +102,7 @@ struct PipelineLoaderTests {
         """,
       expected: """
         dev.yaml:4:13: error: expected a duration like 500ms, 2s or 1m, got a list
-          help: units: ms, s, m, h (a bare number means milliseconds)
+          help: units: ms, s, m, h; a whole number alone means milliseconds, a decimal needs its unit (1.5s)
         """),
     GoldenCase(
       name: "a mapping where a command is expected",
@@ -140,7 +140,7 @@ struct PipelineLoaderTests {
         """,
       expected: """
         dev.yaml:5:17: error: expected a duration like 500ms, 2s or 1m, got 'soon'
-          help: units: ms, s, m, h (a bare number means milliseconds)
+          help: units: ms, s, m, h; a whole number alone means milliseconds, a decimal needs its unit (1.5s)
         """),
     GoldenCase(
       name: "bad signal name",
@@ -414,7 +414,7 @@ struct PipelineLoaderTests {
         dev.yaml:5:13: error: expected a signal name, got 'SIGFOO'
           help: use one of SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGKILL (the SIG prefix is optional)
         dev.yaml:6:17: error: expected a duration like 500ms, 2s or 1m, got 'soon'
-          help: units: ms, s, m, h (a bare number means milliseconds)
+          help: units: ms, s, m, h; a whole number alone means milliseconds, a decimal needs its unit (1.5s)
         """),
     GoldenCase(
       name: "diagnostics come out by line, then column",
@@ -430,7 +430,7 @@ struct PipelineLoaderTests {
         dev.yaml:5:5: error: unknown key 'colour' for stage 'shell'
           help: Known: after, kill_after, name, run, signal, stage
         dev.yaml:6:17: error: expected a duration like 500ms, 2s or 1m, got 'soon'
-          help: units: ms, s, m, h (a bare number means milliseconds)
+          help: units: ms, s, m, h; a whole number alone means milliseconds, a decimal needs its unit (1.5s)
         """),
     GoldenCase(
       name: "a bad value does not hide a bad check of meaning at another key",
@@ -443,7 +443,7 @@ struct PipelineLoaderTests {
         """,
       expected: """
         dev.yaml:4:13: error: expected a duration like 500ms, 2s or 1m, got 'soon'
-          help: units: ms, s, m, h (a bare number means milliseconds)
+          help: units: ms, s, m, h; a whole number alone means milliseconds, a decimal needs its unit (1.5s)
         dev.yaml:5:11: error: 'mode' must be 'latest' or 'all', got 'fast'
           help: write `mode: all`
         """),
@@ -462,7 +462,7 @@ struct PipelineLoaderTests {
         dev.yaml:4:13: error: expected a signal name, got 'SIGFOO'
           help: use one of SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGKILL (the SIG prefix is optional)
         dev.yaml:5:17: error: expected a duration like 500ms, 2s or 1m, got 'soon'
-          help: units: ms, s, m, h (a bare number means milliseconds)
+          help: units: ms, s, m, h; a whole number alone means milliseconds, a decimal needs its unit (1.5s)
         """),
     GoldenCase(
       name: "an unquoted value starting with * is an alias to YAML",
@@ -577,7 +577,7 @@ struct PipelineLoaderTests {
         dev.yaml:7:12: error: unknown stage 'coalese'
           help: did you mean 'coalesce'? Known: coalesce, shell, tick
         dev.yaml:10:17: error: expected a duration like 500ms, 2s or 1m, got '5x'
-          help: units: ms, s, m, h (a bare number means milliseconds)
+          help: units: ms, s, m, h; a whole number alone means milliseconds, a decimal needs its unit (1.5s)
         dev.yaml:11:5: error: unknown key 'colour' for stage 'shell'
           help: Known: after, kill_after, name, run, signal, stage
         """),
@@ -632,7 +632,7 @@ struct PipelineLoaderTests {
         dev.yaml:3:5: error: stage 'shell' needs 'run'
           help: add `run: …` (The command to run.)
         dev.yaml:6:13: error: expected a duration like 500ms, 2s or 1m, got 'soon'
-          help: units: ms, s, m, h (a bare number means milliseconds)
+          help: units: ms, s, m, h; a whole number alone means milliseconds, a decimal needs its unit (1.5s)
         """)
   }
 
@@ -889,6 +889,18 @@ struct PipelineLoaderTests {
     #expect(missing?.diagnostics.map(\.location) == [nil])
     #expect(missing?.description.hasPrefix("error: no pipeline file at /nonexistent/dev.yaml\n  help: ") == true)
     let folder = #expect(throws: DiagnosticList.self) { try loader.load(file: "/tmp") }
-    #expect(folder?.description == "error: /tmp is a folder, not a pipeline file\n  help: name the YAML file: pipeline run /tmp/pipeline.yaml")
+    #expect(
+      folder?.description
+        == "error: /tmp is a folder, not a pipeline file\n  help: name a pipeline file; `pipeline init`, run in that folder, writes one for its project")
+  }
+
+  @Test("a folder that holds a pipeline.yaml: the help names that file")
+  func folderWithAPipelineFile() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("loader-folder-\(getpid())").path
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    #expect(FileManager.default.createFile(atPath: folder + "/pipeline.yaml", contents: Data("stages: []\n".utf8)))
+    let error = #expect(throws: DiagnosticList.self) { try loader.load(file: folder) }
+    #expect(error?.description == "error: \(folder) is a folder, not a pipeline file\n  help: name the file in it: \(folder)/pipeline.yaml")
   }
 }

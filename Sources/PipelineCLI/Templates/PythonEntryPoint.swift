@@ -80,7 +80,7 @@ struct PythonEntryPoint: Equatable {
 
   private static func found(_ arguments: [String], _ origin: String, sourceLayout: Bool = false) -> PythonEntryPoint {
     let pythonPath = sourceLayout ? "src" : nil
-    let shown = (pythonPath.map { "PYTHONPATH=\($0) " } ?? "") + arguments.joined(separator: " ")
+    let shown = (pythonPath.map { "PYTHONPATH=\($0) " } ?? "") + arguments.map(ShellQuoting.quoteIfNeeded).joined(separator: " ")
     return PythonEntryPoint(
       arguments: arguments, pythonPath: pythonPath, origin: origin, entryPoint: .found("\(shown): \(origin)"))
   }

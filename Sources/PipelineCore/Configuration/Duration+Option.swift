@@ -8,7 +8,7 @@ extension Duration: OptionValue {
     guard case .scalar(let text, _) = node.value, let duration = Duration(pipelineText: text) else {
       throw Diagnostic(
         at: node.location, "expected a duration like 500ms, 2s or 1m, got \(node.kindDescription)",
-        help: "units: ms, s, m, h (a bare number means milliseconds)")
+        help: "units: ms, s, m, h; a whole number alone means milliseconds, a decimal needs its unit (1.5s)")
     }
     self = duration
   }

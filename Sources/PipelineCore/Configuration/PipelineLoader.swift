@@ -25,6 +25,14 @@ public struct PipelineLoader: Sendable {
 
   public init(registry: StageRegistry) { self.registry = registry }
 
+  /// What to name instead of the folder `path`: its pipeline file, when it has one.
+  private static func folderHelp(_ path: String, absolute: String) -> String {
+    let inside = PathText.join(path, "pipeline.yaml")
+    var info = stat()
+    if stat(PathText.join(absolute, "pipeline.yaml"), &info) == 0 { return "name the file in it: \(inside)" }
+    return "name a pipeline file; `pipeline init`, run in that folder, writes one for its project"
+  }
+
   /// Loads the file at `path` (relative to the current folder, or absolute).
   public func load(file path: String) throws(DiagnosticList) -> PipelineDefinition {
     let absolute = PathText.join(Self.currentDirectory(), path)
@@ -33,12 +41,12 @@ public struct PipelineLoader: Sendable {
       throw DiagnosticList([
         Diagnostic(
           at: nil, "no pipeline file at \(path)",
-          help: "write one (examples in pipelines/ of the pipeline repository), or name it: pipeline run path/to/pipeline.yaml")
+          help: "check the path; `pipeline init` writes a commented pipeline.yaml for the project in the current folder")
       ])
     }
     guard info.st_mode & S_IFMT != S_IFDIR else {
       throw DiagnosticList([
-        Diagnostic(at: nil, "\(path) is a folder, not a pipeline file", help: "name the YAML file: pipeline run \(path)/pipeline.yaml")
+        Diagnostic(at: nil, "\(path) is a folder, not a pipeline file", help: Self.folderHelp(path, absolute: absolute))
       ])
     }
     guard case .success(let data) = FileBytes.read(contentsOf: absolute) else {
@@ -161,7 +169,9 @@ public struct PipelineLoader: Sendable {
       }
       guard case .scalar(let typeName, _) = typeEntry.value.value else {
         problems.append(
-          Diagnostic(at: typeEntry.value.location, "'stage' must be a stage type name, got \(typeEntry.value.kindDescription)"))
+          Diagnostic(
+            at: typeEntry.value.location, "'stage' must be a stage type name, got \(typeEntry.value.kindDescription)",
+            help: "write the stage's type: `- stage: build`. Known: \(registry.typeNames.joined(separator: ", "))"))
         continue
       }
       guard let descriptor = registry.descriptor(named: typeName) else {
