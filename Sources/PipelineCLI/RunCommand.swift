@@ -57,8 +57,10 @@ struct RunCommand: AsyncParsableCommand {
         PipelineFileChangeNotice(fileName: fileName, displayName: definition.file, reportingTo: EventBus(sinks)))
     }
     let bus = EventBus(sinks + watchers)
-    // The events log may lie inside the watched tree: its lines are not changes.
-    let ownFiles = events.map { [$0.hasPrefix("/") ? $0 : FileManager.default.currentDirectoryPath + "/" + $0] } ?? []
+    // The events log, and a file the output is redirected to, may lie inside the watched
+    // tree: their lines are not changes.
+    let ownFiles = (events.map { [$0.hasPrefix("/") ? $0 : FileManager.default.currentDirectoryPath + "/" + $0] } ?? [])
+      + RedirectedOutputFiles.paths()
     let engine = Engine(definition: definition, events: bus, pipelineFiles: ownFiles)
     let warn: ProcessKeeper.WarningHandler = { message, help in
       bus.emit(Event(kind: .warning, stage: "pipeline", message: message, metadata: help.map { ["help": $0] } ?? [:]))
@@ -75,6 +77,7 @@ struct RunCommand: AsyncParsableCommand {
     terminal.flush()
     withExtendedLifetime(signals) {}
     LiveProcessGroups.shared.killAll()
+    ProcessKeeper.shutDown()
     if status != 0 { throw ExitCode(status) }
   }
 }

@@ -23,6 +23,43 @@ struct ShutdownTests {
       "the app got its graceful signal; events: \(run.events.map { "\($0["event"] ?? "") \($0["stage"] ?? ""): \($0["message"] ?? "")" })")
   }
 
+  @Test("pipeline reaps its keeper before it exits: no exited keeper is left behind for PID 1")
+  func theKeeperIsReapedBeforeExit() async throws {
+    let project = try AppFixture.make()
+    let run = try PipelineRun(["run"], in: project.root)
+    #expect(await run.waitForLine(containing: "app started: v1"), "\(run.transcript)")
+    let keeper = try #require(Self.children(of: run.process.pid).first, "no keeper under pipeline")
+
+    #expect(await run.interrupt(SIGTERM) == .exited(0), "\(run.transcript)")
+    #expect(!FileManager.default.fileExists(atPath: "/proc/\(keeper)"), "keeper \(keeper) outlived pipeline, maybe as a zombie")
+  }
+
+  @Test("output redirected to a file in the watched folder is not a change (no endless cycles)")
+  func outputRedirectedIntoTheTree() async throws {
+    let project = try TemporaryProject("redirected")
+    try project.write("pipeline.yaml", "stages:\n  - stage: watch\n  - stage: build\n    run: echo built\n")
+    let command = "exec '\(PipelineRun.binary)' run > run.log 2>&1"
+    let run = try PipelineRun(["-c", command], in: project.root, executable: "/bin/sh")
+    let log = { project.read("run.log") ?? "" }
+    #expect(await run.waitUntil { log().contains("watching") }, "\(log())")
+    try await Task.sleep(for: .milliseconds(800))
+    #expect(!log().contains("run.log"), "its own output was taken for a change: \(log())")
+    #expect(log().components(separatedBy: "[build] built").count == 2, "one build, at startup: \(log())")
+    #expect(await run.interrupt() == .exited(0), "\(log())")
+  }
+
+  /// The pids whose parent is `parent`, from `/proc`.
+  private static func children(of parent: Int32) -> [Int32] {
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    return entries.compactMap(Int32.init).filter { pid in
+      guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+        let close = stat.lastIndex(of: ")")
+      else { return false }
+      let fields = stat[stat.index(after: close)...].split(separator: " ")
+      return fields.count > 1 && Int32(fields[1]) == parent
+    }
+  }
+
   @Test func anAppThatIgnoresTheSignalIsKilledAfterKillAfter() async throws {
     let stubborn = """
       trap '' TERM INT

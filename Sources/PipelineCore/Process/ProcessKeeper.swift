@@ -108,6 +108,18 @@ public enum ProcessKeeper {
     }
   }
 
+  /// Ends the keeper at the end of a run, once every group is gone: closes the socket (the
+  /// keeper then has nothing to stop and exits) and reaps it, waiting at most `limit`, so that
+  /// no exited keeper is left for PID 1 to reap after `pipeline` exits. Later commands start a
+  /// new keeper.
+  public static func shutDown(waitingUpTo limit: Duration = .seconds(1)) {
+    let server = current.withLock { current -> SpawnServer? in
+      defer { current = nil }
+      return current
+    }
+    server?.finish(waitingUpTo: limit)
+  }
+
   private static func reportLoss(keeper: pid_t, status: TerminationStatus?, orphans: [ChildProcess]) {
     let how = status.map { " (\($0))" } ?? ""
     let guarded = orphans.isEmpty

@@ -205,6 +205,22 @@ package final class SpawnServer: Sendable {
     shutdown(socket, Int32(SHUT_RDWR))
   }
 
+  /// Closes the lifeline on purpose, when `pipeline` is done (``ProcessKeeper/shutDown(waitingUpTo:)``),
+  /// and reaps the keeper, waiting at most `limit` for it to exit. Its end is no loss: nothing
+  /// is reported.
+  package func finish(waitingUpTo limit: Duration) {
+    state.withLock { $0.wasCut = true }
+    shutdown(socket, Int32(SHUT_RDWR))
+    let deadline = ContinuousClock.now + limit
+    var raw: Int32 = 0
+    repeat {
+      let reaped = waitpid(pid, &raw, WNOHANG)
+      // ECHILD: the thread that handles the socket's end of file reaped it first.
+      if reaped == pid || (reaped < 0 && errno == ECHILD) { return }
+      usleep(1000)
+    } while ContinuousClock.now < deadline
+  }
+
   // MARK: - Reading the reports
 
   /// On the engine's thread, when the socket is readable: every report that is there.
