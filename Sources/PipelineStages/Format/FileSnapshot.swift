@@ -15,9 +15,13 @@ struct FileSnapshot: Sendable {
     bytes = keepingBytes ? Self.readBytes(path) : nil
   }
 
-  /// `true` when the file still holds what it held at the snapshot.
-  func matchesFile() -> Bool {
-    FileContent.read(path).isSame(as: content)
+  /// `true` when the file is still there and holds something else than at the snapshot: a
+  /// formatter's rewrite. A file gone meanwhile (a `git checkout` removed it while the
+  /// formatter ran) was not formatted, and is not put back.
+  func wasRewritten() -> Bool {
+    let now = FileContent.read(path)
+    if case .absent = now { return false }
+    return !now.isSame(as: content)
   }
 
   /// Writes the snapshot's bytes back into the file, in place, so that its inode, owner and

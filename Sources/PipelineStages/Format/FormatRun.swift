@@ -16,7 +16,7 @@ struct FormatRun: Sendable {
     let outcome = await execution.run(for: Batch(files.map { Change(path: $0, kind: .modified) }))
 
     var changed: [String] = []
-    for (path, snapshot) in zip(files, before) where !snapshot.matchesFile() {
+    for (path, snapshot) in zip(files, before) where snapshot.wasRewritten() {
       changed.append(path)
     }
     guard check else {
