@@ -38,7 +38,7 @@ import Testing
     let choice = try PipelineChoice.load(file: nil, registry: .builtIn, folder: project.folder)
     #expect(choice.definition.file == "<built-in node pipeline>")
     #expect(choice.definition.root == project.folder.path)
-    #expect(choice.definition.stages.map(\.name) == ["watch", "debounce", "filter", "install", "restart"])
+    #expect(choice.definition.stages.map(\.name) == ["watch", "debounce", "filter", "install", "check", "restart"])
     #expect(choice.notice?.hasPrefix("no pipeline.yaml here: using the built-in node pipeline (found package.json)") == true)
   }
 
