@@ -28,7 +28,7 @@ struct ShutdownTests {
     let project = try AppFixture.make()
     let run = try PipelineRun(["run"], in: project.root)
     #expect(await run.waitForLine(containing: "app started: v1"), "\(run.transcript)")
-    let keeper = try #require(Self.children(of: run.process.pid).first, "no keeper under pipeline")
+    let keeper = try #require(KeeperModesTests.children(of: run.process.pid).first?.pid, "no keeper under pipeline")
 
     #expect(await run.interrupt(SIGTERM) == .exited(0), "\(run.transcript)")
     #expect(!FileManager.default.fileExists(atPath: "/proc/\(keeper)"), "keeper \(keeper) outlived pipeline, maybe as a zombie")
@@ -46,18 +46,6 @@ struct ShutdownTests {
     #expect(!log().contains("run.log"), "its own output was taken for a change: \(log())")
     #expect(log().components(separatedBy: "[build] built").count == 2, "one build, at startup: \(log())")
     #expect(await run.interrupt() == .exited(0), "\(log())")
-  }
-
-  /// The pids whose parent is `parent`, from `/proc`.
-  private static func children(of parent: Int32) -> [Int32] {
-    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-    return entries.compactMap(Int32.init).filter { pid in
-      guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-        let close = stat.lastIndex(of: ")")
-      else { return false }
-      let fields = stat[stat.index(after: close)...].split(separator: " ")
-      return fields.count > 1 && Int32(fields[1]) == parent
-    }
   }
 
   @Test func anAppThatIgnoresTheSignalIsKilledAfterKillAfter() async throws {
