@@ -78,7 +78,7 @@ public final class CycleReporter: EventSink {
       return
     default: return
     }
-    history.recordRunEnd(stage: event.stage, finished: outcome != "superseded" && outcome != "stopped")
+    history.recordRunEnd(stage: event.stage, finished: !Self.cutShort.contains(outcome))
     let duration = Double(event.metadata["duration"] ?? "") ?? 0
     state.withLock { state in
       state.cycle?.stages.append((event.stage, duration, outcome))
@@ -96,7 +96,7 @@ public final class CycleReporter: EventSink {
     }) else { return }
     let total = finished.started.duration(to: clock.now)
     let failed = !finished.failures.isEmpty
-    let parts = Self.summaryParts(finished.stages.filter { $0.outcome != "superseded" && $0.outcome != "stopped" })
+    let parts = Self.summaryParts(finished.stages.filter { !Self.cutShort.contains($0.outcome) })
     // A run cut short by the stop (Ctrl-C during the tests) is named after the runs that
     // finished before it; a run stopped for a newer change is followed by another.
     let stopped = finished.stages.filter { $0.outcome == "stopped" }.map(\.name)
@@ -119,6 +119,10 @@ public final class CycleReporter: EventSink {
           "stages": finished.stages.map { "\($0.name)=\($0.duration)" }.joined(separator: ";"),
         ]))
   }
+
+  /// The outcomes of runs that did not go to their end: stopped for newer changes, or by the
+  /// pipeline's stop.
+  private static let cutShort: Set<String> = ["superseded", "stopped"]
 
   /// One part per stage and outcome, in the order they first ran: `build 412ms`, or for a stage
   /// that ran several times in one cycle (a burst of saves merged into it),

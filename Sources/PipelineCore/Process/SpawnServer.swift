@@ -209,8 +209,7 @@ package final class SpawnServer: Sendable {
   /// and reaps the keeper, waiting at most `limit` for it to exit. Its end is no loss: nothing
   /// is reported.
   package func finish(waitingUpTo limit: Duration) {
-    state.withLock { $0.wasCut = true }
-    shutdown(socket, Int32(SHUT_RDWR))
+    cutLifeline()
     let deadline = ContinuousClock.now + limit
     var raw: Int32 = 0
     repeat {

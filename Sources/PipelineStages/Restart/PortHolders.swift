@@ -50,10 +50,7 @@ enum PortHolders {
     let targets = Set(sockets.map { "socket:[\($0)]" })
     var found: [Holder] = []
     while let entry = readdir(proc) {
-      let name = withUnsafePointer(to: entry.pointee.d_name) {
-        $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-      }
-      guard let pid = pid_t(name), pid > 0 else { continue }
+      guard let pid = pid_t(entryName(entry)), pid > 0 else { continue }
       if let group, getpgid(pid) != group { continue }
       if holdsAny(of: targets, pid: pid) { found.append(Holder(pid: pid, name: commandName(of: pid))) }
     }
@@ -89,9 +86,7 @@ enum PortHolders {
     defer { closedir(folder) }
     var link = [CChar](repeating: 0, count: 64)
     while let entry = readdir(folder) {
-      let descriptor = withUnsafePointer(to: entry.pointee.d_name) {
-        $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-      }
+      let descriptor = entryName(entry)
       guard descriptor.first?.isNumber == true else { continue }
       let count = readlink("/proc/\(pid)/fd/\(descriptor)", &link, link.count - 1)
       guard count > 0 else { continue }
@@ -101,6 +96,13 @@ enum PortHolders {
       if targets.contains(target) { return true }
     }
     return false
+  }
+
+  /// The name of a folder entry `readdir` returned.
+  private static func entryName(_ entry: UnsafeMutablePointer<dirent>) -> String {
+    withUnsafePointer(to: entry.pointee.d_name) {
+      $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+    }
   }
 
   private static func commandName(of pid: pid_t) -> String {
