@@ -67,6 +67,8 @@ import Testing
     let hang = failures(run).last?["message"] as? String ?? ""
     #expect(hang.contains("stage 'probe' (external: ./probe.sh) did not answer within 2s while handling a batch and was stopped"), "\(hang)")
     #expect(failures(run).last?["status"] as? String == "timeout")
+    // The cycle line shows how long the stage took: the 2s it was given, not 0ms.
+    #expect(Double(failures(run).last?["duration"] as? String ?? "") ?? 0 >= 2, "\(failures(run).last ?? [:])")
     if let pid = project.pid("hang.pid") {
       #expect(await waitUntilGone(pid, timeout: .seconds(5)), "the hung program was left running")
     }

@@ -121,4 +121,47 @@ struct StopDuringWorkTests {
     let finished = try #require(run.events("cycle-finished").last)
     #expect(finished["result"] as? String == "stopped", "\(finished)")
   }
+
+  @Test("a stop while an external stage works on a batch ends its wait at once, not when its timeout runs out")
+  func stopDuringAnExternalStagesBatch() async throws {
+    let project = try TemporaryProject("stop-external")
+    try project.write("in/.keep", "")
+    try project.write(
+      "slow.sh",
+      """
+      read hello
+      echo '{"type":"ready","protocol":1}'
+      while read line; do
+        id=$(printf '%s' "$line" | sed 's/.*"id":\\([0-9]*\\).*/\\1/')
+        case "$line" in
+          *slow.txt*) echo $$ > slow.pid; echo "working on it" >&2; sleep 1000 ;;
+          *) echo "{\\"type\\":\\"result\\",\\"id\\":$id,\\"pass\\":true}" ;;
+        esac
+      done
+      """, executable: true)
+    try project.write(
+      "pipeline.yaml",
+      """
+      stages:
+        - stage: watch
+          paths: [in]
+        - stage: external
+          name: slow
+          run: ./slow.sh
+          timeout: 120s
+      """)
+    let run = try PipelineRun(["run"], in: project.root)
+    #expect(await run.waitForLine(containing: "✓ slow "), "the startup batch did not pass, or its cycle does not name the stage:\n\(run.transcript)")
+    try project.replace("in/slow.txt", "x")
+    #expect(await run.waitForLine(containing: "working on it"), "\(run.transcript)")
+    let program = try #require(project.pid("slow.pid"))
+
+    // Well under the 120s the stage would otherwise wait for an answer.
+    #expect(await run.interrupt(SIGINT, timeout: .seconds(40)) == .exited(0), "the stop waited for the answer: \(run.transcript)")
+    #expect(!processExists(program), "the program outlived pipeline")
+    #expect(!run.output.contains { $0.contains("did not answer") }, "\(run.transcript)")
+    #expect(run.output.contains { $0.hasPrefix("■ slow stopped before finishing — ") }, "\(run.transcript)")
+    let finished = try #require(run.events("cycle-finished").last)
+    #expect(finished["result"] as? String == "stopped", "\(finished)")
+  }
 }

@@ -11,6 +11,8 @@ public final class WorkTracker: Sendable {
     var batchesInFlight = 0
     var busyStages = 0
     var shuttingDown = false
+    var shutdownHandlers: [Int: @Sendable () -> Void] = [:]
+    var nextHandler = 0
   }
   private let state = Mutex(State())
   private let onIdle: @Sendable () -> Void
@@ -38,7 +40,39 @@ public final class WorkTracker: Sendable {
   /// `true` when nothing is in flight.
   public var isIdle: Bool { state.withLock { $0.busyStages == 0 && $0.batchesInFlight == 0 } }
 
-  package func beginShutdown() { state.withLock { $0.shuttingDown = true } }
+  /// Calls `handler` once when the pipeline starts to stop, or at once when it already has.
+  ///
+  /// For a stage whose work on one batch can take long and does not read its input meanwhile
+  /// (its input's end is what tells a stage to stop): the handler cuts that work short.
+  /// - Returns: a number for ``removeShutdownHandler(_:)``, once the work is over.
+  @discardableResult
+  public func whenShuttingDown(_ handler: @escaping @Sendable () -> Void) -> Int {
+    let id = state.withLock { state -> Int? in
+      guard !state.shuttingDown else { return nil }
+      state.nextHandler += 1
+      state.shutdownHandlers[state.nextHandler] = handler
+      return state.nextHandler
+    }
+    guard let id else {
+      handler()
+      return 0
+    }
+    return id
+  }
+
+  /// Forgets a handler of ``whenShuttingDown(_:)`` that has not been called.
+  public func removeShutdownHandler(_ id: Int) {
+    _ = state.withLock { $0.shutdownHandlers.removeValue(forKey: id) }
+  }
+
+  package func beginShutdown() {
+    let handlers = state.withLock { state -> [@Sendable () -> Void] in
+      state.shuttingDown = true
+      defer { state.shutdownHandlers = [:] }
+      return Array(state.shutdownHandlers.values)
+    }
+    for handler in handlers { handler() }
+  }
 
   package func batchSent() { state.withLock { $0.batchesInFlight += 1 } }
 

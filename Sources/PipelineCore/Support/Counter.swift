@@ -12,8 +12,10 @@ public final class Counter: Sendable {
 public final class AtomicFlag: Sendable {
   private let flag = Atomic<Bool>(false)
   public init() {}
-  /// Sets the flag; it stays set.
+  /// Sets the flag; it stays set until ``take()``.
   public func set() { flag.store(true, ordering: .relaxed) }
+  /// Clears the flag and says whether it was set.
+  public func take() -> Bool { flag.exchange(false, ordering: .relaxed) }
   /// Whether ``set()`` was called.
   public var isSet: Bool { flag.load(ordering: .relaxed) }
 }

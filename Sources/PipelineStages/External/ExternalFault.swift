@@ -14,6 +14,9 @@ enum ExternalFault: Error, Sendable, CustomStringConvertible {
   case wrongVersion(Int)
   /// It answered with an `error` message.
   case refused(message: String, help: String?)
+  /// The pipeline began to stop while it started: not a fault of the program's, and not
+  /// reported as one.
+  case interrupted
 
   var description: String {
     switch self {
@@ -29,6 +32,8 @@ enum ExternalFault: Error, Sendable, CustomStringConvertible {
       return "speaks protocol version \(version), but pipeline speaks version \(ExternalProtocol.version); update the program or pipeline"
     case .refused(let message, let help):
       return "reported an error: \(message)" + (help.map { " (\($0))" } ?? "")
+    case .interrupted:
+      return "was stopped while starting: pipeline is stopping"
     }
   }
 
@@ -40,6 +45,7 @@ enum ExternalFault: Error, Sendable, CustomStringConvertible {
     case .timedOut: return "timeout"
     case .garbage, .wrongVersion: return "protocol"
     case .refused: return "refused"
+    case .interrupted: return "stopped"
     }
   }
 }

@@ -14,6 +14,8 @@ final class ExternalProgram {
     /// The batch stops here; the program's reason, if it gave one.
     case stopped(String?)
     case fault(ExternalFault)
+    /// The pipeline began to stop before the answer came.
+    case interrupted
   }
 
   private enum Incoming: Sendable {
@@ -21,6 +23,8 @@ final class ExternalProgram {
     case garbage(ExternalProtocolError)
     case exited(TerminationStatus)
     case deadline(Int)
+    /// The pipeline is stopping: a wait for an answer ends now.
+    case stopping
   }
 
   private let process: ChildProcess
@@ -31,15 +35,24 @@ final class ExternalProgram {
   /// stage nor its timeout.
   private let writer = DispatchQueue(label: "pipeline.external-stage.input")
   private var waits = 0
+  private let work: WorkTracker
+  private let shutdownHandler: Int
+  /// Set by the program's own `stage-succeeded` event; read and cleared for each batch.
+  private let announcedSuccess: AtomicFlag
 
   private init(
-    process: ChildProcess, configuration: ExternalStage.Configuration,
-    stream: AsyncStream<Incoming>, continuation: AsyncStream<Incoming>.Continuation
+    process: ChildProcess, configuration: ExternalStage.Configuration, work: WorkTracker,
+    announcedSuccess: AtomicFlag, stream: AsyncStream<Incoming>, continuation: AsyncStream<Incoming>.Continuation
   ) {
     self.process = process
     self.configuration = configuration
+    self.work = work
+    self.announcedSuccess = announcedSuccess
     self.messages = stream.makeAsyncIterator()
     self.continuation = continuation
+    // A stage busy with a batch does not read its input, so its end would go unseen until
+    // the answer or the timeout: the stop ends the wait instead.
+    shutdownHandler = work.whenShuttingDown { continuation.yield(.stopping) }
   }
 
   /// Starts the program and exchanges `hello` and `ready`.
@@ -55,6 +68,7 @@ final class ExternalProgram {
     }
     launch.standardInput = .pipe
     let (stream, continuation) = AsyncStream<Incoming>.makeStream()
+    let announcedSuccess = AtomicFlag()
     let process: ChildProcess
     do throws(LaunchError) {
       process = try ChildProcess.launch(launch) { channel, line in
@@ -65,6 +79,7 @@ final class ExternalProgram {
         do throws(ExternalProtocolError) {
           let message = try ExternalMessage(line: line)
           if case .event(let kind, let text, let paths, let metadata) = message {
+            if kind == .stageSucceeded { announcedSuccess.set() }
             context.events.emit(Event(kind: kind, stage: context.name, message: text, paths: paths, metadata: metadata))
           } else {
             continuation.yield(.message(message))
@@ -83,7 +98,8 @@ final class ExternalProgram {
       continuation.yield(.exited(status))
     }
     let program = ExternalProgram(
-      process: process, configuration: configuration, stream: stream, continuation: continuation)
+      process: process, configuration: configuration, work: context.work, announcedSuccess: announcedSuccess,
+      stream: stream, continuation: continuation)
     program.send(.hello(
       protocolVersion: ExternalProtocol.version, stage: context.name, root: context.root,
       config: configuration.config))
@@ -110,11 +126,17 @@ final class ExternalProgram {
     case .deadline, nil:
       await program.stop()
       return .failure(.timedOut(configuration.timeout, during: during))
+    case .stopping:
+      await program.shutdown()
+      return .failure(.interrupted)
     }
   }
 
   /// Whether the program has exited.
   var hasExited: Bool { process.status != nil }
+
+  /// Whether the program sent a `stage-succeeded` event of its own since the last call.
+  func takeAnnouncedSuccess() -> Bool { announcedSuccess.take() }
 
   /// Sends `batch` and waits for its `result`.
   func handle(id: Int, batch: Batch) async -> Outcome {
@@ -139,11 +161,14 @@ final class ExternalProgram {
       return .fault(.exited(status, during: during))
     case .deadline, nil:
       return .fault(.timedOut(configuration.timeout, during: during))
+    case .stopping:
+      return .interrupted
     }
   }
 
   /// Stops the program and its whole group now.
   func stop() async {
+    work.removeShutdownHandler(shutdownHandler)
     process.closeInput()
     await process.stop(signal: configuration.process.signal, killAfter: configuration.process.killAfter)
     await process.waitForOutput()

@@ -59,8 +59,10 @@ struct ExternalStage: Stage {
   func run(input: StageInput, output: StageOutput) async throws {
     var program: ExternalProgram?
     var nextID = 0
+    let clock = ContinuousClock()
     for await batch in input {
       nextID += 1
+      let began = clock.now
       if let running = program, running.hasExited {
         // It ended between batches: start a fresh one.
         await running.stop()
@@ -69,33 +71,59 @@ struct ExternalStage: Stage {
       if program == nil {
         switch await ExternalProgram.start(configuration, context: context) {
         case .success(let started): program = started
+        case .failure(.interrupted):
+          // The input's next turn ends the loop, and marks this batch handled.
+          reportStopped(began: began)
+          continue
         case .failure(let fault):
-          report(fault, batch: batch)
+          report(fault, batch: batch, began: began)
           continue
         }
       }
       guard let running = program else { continue }
+      _ = running.takeAnnouncedSuccess()
       switch await running.handle(id: nextID, batch: batch) {
       case .passed(let passed):
+        // Listed in the cycle line like a built-in stage, unless the program said so itself.
+        if !running.takeAnnouncedSuccess() {
+          context.emit(.stageSucceeded, "\(context.name) passed the batch", metadata: ["duration": seconds(since: began)])
+        }
         output.send(passed)
       case .stopped(let reason):
+        // Without a message, the program only filtered the batch out.
         if let reason {
           context.emit(
-            .stageFailed, "stage '\(context.name)': \(reason)", paths: batch.paths, metadata: ["status": "failed"])
+            .stageFailed, "stage '\(context.name)': \(reason)", paths: batch.paths,
+            metadata: ["status": "failed", "duration": seconds(since: began)])
         }
       case .fault(let fault):
-        report(fault, batch: batch)
+        report(fault, batch: batch, began: began)
         await running.stop()
         program = nil
+      case .interrupted:
+        // The input's next turn ends the loop, and marks this batch handled.
+        reportStopped(began: began)
       }
     }
     await program?.shutdown()
   }
 
-  private func report(_ fault: ExternalFault, batch: Batch) {
+  private func seconds(since began: ContinuousClock.Instant) -> String {
+    String(began.duration(to: ContinuousClock().now).seconds)
+  }
+
+  private func report(_ fault: ExternalFault, batch: Batch, began: ContinuousClock.Instant) {
     context.emit(
       .stageFailed,
       "stage '\(context.name)' (external: \(configuration.process.command)) \(fault); it is started again for the next batch",
-      paths: batch.paths, metadata: ["status": fault.status])
+      paths: batch.paths, metadata: ["status": fault.status, "duration": seconds(since: began)])
+  }
+
+  /// The pipeline began to stop while the program worked on a batch (or started): the cycle
+  /// reads `NAME stopped before finishing`.
+  private func reportStopped(began: ContinuousClock.Instant) {
+    context.emit(
+      .stageCancelled, "\(context.name) stopped: pipeline is stopping",
+      metadata: ["duration": seconds(since: began), "reason": "stopping"])
   }
 }
