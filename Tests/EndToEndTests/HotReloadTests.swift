@@ -56,4 +56,36 @@ struct HotReloadTests {
     #expect(starts.count == 2, "one startup run and one restart for the burst: \(starts)")
     #expect(await run.interrupt() == .exited(0))
   }
+
+  @Test("sed -i restarts the app once, naming only the file; a sed that changes nothing and a scratch file made and removed start nothing")
+  func temporaryFilesAreNoChanges() async throws {
+    let project = try AppFixture.make(message: "v1")
+    try project.write(
+      "pipeline.yaml",
+      """
+      stages:
+        - stage: watch
+          paths: [src]
+        - stage: debounce
+          window: 150ms
+        - stage: filter
+        - stage: build
+          run: sh build.sh
+        - stage: restart
+          run: sh app.sh
+      """)
+    let run = try PipelineRun(["run"], in: project.root)
+    #expect(await run.waitForLine(containing: "app started: v1"), "\(run.transcript)")
+
+    // sed writes a temporary file (sedXXXXXX) beside the file and renames it over the file.
+    #expect(try shell("sed -i s/v1/v2/ src/message.txt", in: project.root) == 0)
+    #expect(await run.waitForLine(containing: "app started: v2"), "\(run.transcript)")
+    let cycles = run.events("cycle-started").map { $0["message"] as? String ?? "" }
+    #expect(cycles.last == "1 change: src/message.txt (modified)", "\(cycles)")
+
+    #expect(try shell("sed -i s/zzz/yyy/ src/message.txt; echo x > src/scratch.txt; rm src/scratch.txt", in: project.root) == 0)
+    try await Task.sleep(for: .milliseconds(800))
+    #expect(run.events("cycle-started").count == 2, "nothing changed, yet a cycle ran: \(run.transcript)")
+    #expect(await run.interrupt() == .exited(0))
+  }
 }

@@ -32,4 +32,30 @@ struct SyncTests {
     #expect(run.events("cycle-started").count == 2, "the copies in mirror/ are not news: \(run.transcript)")
     #expect(await run.interrupt() == .exited(0))
   }
+
+  @Test("a chmod +x reaches the target: the mode is part of what 'unchanged: skip' compares")
+  func aPermissionChangeIsSynced() async throws {
+    let project = try TemporaryProject("sync-mode")
+    try project.write("src/run.sh", "echo hi\n")
+    try project.write(
+      "pipeline.yaml",
+      """
+      stages:
+        - stage: watch
+          paths: [src]
+        - stage: debounce
+          window: 30ms
+        - stage: filter
+        - stage: sync
+          from: src
+          target: mirror
+        - stage: run
+          run: echo "mode $(stat -c %a mirror/run.sh)"
+      """)
+    let run = try PipelineRun(["run"], in: project.root)
+    #expect(await run.waitForLine(containing: "mode 644"), "\(run.transcript)")
+    #expect(chmod(project.root + "/src/run.sh", 0o755) == 0)
+    #expect(await run.waitForLine(containing: "mode 755"), "the new mode was not copied: \(run.transcript)")
+    #expect(await run.interrupt() == .exited(0))
+  }
 }

@@ -25,6 +25,27 @@ struct BatchTests {
     #expect(Batch([Change(path: "a.go", kind: first), Change(path: "a.go", kind: second)]) == merged)
   }
 
+  @Test("a path seen coming into being and then removed is transient; the first change's mark survives merges")
+  func transientPaths() {
+    let made = Change(path: "sedX1", kind: .created, appearedInBatch: true)
+    let merged = Batch([made]).merging(Batch([Change(path: "sedX1", kind: .modified)]))
+      .merging(Batch([Change(path: "sedX1", kind: .removed)]))
+    #expect(merged.change(for: "sedX1")?.isTransient == true)
+    // Equality and the JSON forms ignore the mark.
+    #expect(merged.changes == [Change(path: "sedX1", kind: .removed)])
+
+    // A file renamed into place may have replaced one: its removal is real.
+    let renamedIn = Batch([Change(path: "a.txt", kind: .created)]).merging(Batch([Change(path: "a.txt", kind: .removed)]))
+    #expect(renamedIn.change(for: "a.txt")?.isTransient == false)
+    // Removed first, then made again and removed: it existed when the batch began.
+    let replaced = Batch([Change(path: "b", kind: .removed)]).merging(Batch([made.renamed("b")]))
+      .merging(Batch([Change(path: "b", kind: .removed)]))
+    #expect(replaced.change(for: "b")?.isTransient == false)
+    // Made, removed and made again: it exists at the end.
+    let back = Batch([made]).merging(Batch([Change(path: "sedX1", kind: .removed)])).merging(Batch([made]))
+    #expect(back.change(for: "sedX1")?.isTransient == false)
+  }
+
   @Test("a merge is a union that keeps the order in which paths were first seen")
   func unionKeepsFirstSeenOrder() {
     var batch = Batch([Change(path: "b", kind: .modified), Change(path: "a", kind: .created)])
@@ -118,5 +139,14 @@ struct BatchTests {
     #expect(a == b)
     #expect(Set([a, b]).count == 1)
     #expect(a != Batch([Change(path: "x", kind: .created)], isRescan: true))
+  }
+}
+
+extension Change {
+  /// The same change under another path.
+  fileprivate func renamed(_ path: String) -> Change {
+    var change = self
+    change.path = path
+    return change
   }
 }

@@ -49,4 +49,17 @@ import Testing
       #expect(FileFingerprint.read(folder.root + "/missing") == nil)
     }
   }
+
+  @Test func aPermissionChangeChangesTheFingerprint() async throws {
+    try await withFilterFolder { folder in
+      try folder.write("run.sh", "echo hi\n")
+      #expect(chmod(folder.root + "/run.sh", 0o644) == 0)
+      let before = try #require(FileFingerprint.read(folder.root + "/run.sh"))
+      #expect(before.fingerprint.permissions == 0o644)
+      #expect(chmod(folder.root + "/run.sh", 0o755) == 0)
+      let after = try #require(FileFingerprint.read(folder.root + "/run.sh"))
+      #expect(after.fingerprint != before.fingerprint)
+      #expect(after.fingerprint.size == before.fingerprint.size)
+    }
+  }
 }

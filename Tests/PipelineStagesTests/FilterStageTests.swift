@@ -239,6 +239,28 @@ import Testing
     }
   }
 
+  @Test func aFileMadeAndRemovedWithinTheBatchIsDroppedButARealRemovalPasses() async throws {
+    try await withFilterFolder { folder in
+      let harness = try await folder.filter()
+      try folder.write("main.go", "package main\n", secondsAgo: 0)
+      // `sed -i`: a temporary file made, written and renamed over the real one.
+      harness.send(Batch([
+        Change(path: "sedX1", kind: .created, appearedInBatch: true), Change(path: "sedX1", kind: .removed),
+        Change(path: "main.go", kind: .created),
+      ]))
+      // A file renamed into place and then removed may have replaced one: that removal passes.
+      harness.send(Batch([Change(path: "old.go", kind: .created), Change(path: "old.go", kind: .removed)]))
+      #expect(await harness.waitUntil { harness.output.count == 2 })
+      #expect(harness.output == [batch(("main.go", .created)), batch(("old.go", .removed))])
+
+      harness.send(Batch([Change(path: "e.txt", kind: .created, appearedInBatch: true), Change(path: "e.txt", kind: .removed)]))
+      #expect(await harness.waitUntil { harness.events.contains { $0.kind == .batchDropped } })
+      #expect(harness.events.last { $0.kind == .batchDropped }?.message == "made and removed again: e.txt")
+      #expect(harness.output.count == 2)
+      try await harness.finish()
+    }
+  }
+
   @Test func unchangedKeepReadsNoContent() async throws {
     try await withFilterFolder { folder in
       try folder.write("main.go", "package main\n")

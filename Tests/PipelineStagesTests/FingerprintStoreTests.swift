@@ -35,6 +35,8 @@ import Testing
     let timed = FileFingerprint(size: 1 << 40, summary: .modificationTime(-7))
     #expect(hashed.size == 1 << 40 && hashed.summary == .contentHash(-7))
     #expect(timed.size == 1 << 40 && timed.summary == .modificationTime(-7))
+    let executable = FileFingerprint(size: 1 << 40, summary: .modificationTime(-7), permissions: 0o4755)
+    #expect(executable.size == 1 << 40 && executable.permissions == 0o4755 && executable.summary == .modificationTime(-7))
     #expect(hashed != timed)
     #expect(FileFingerprint(size: 0, summary: .contentHash(Int.min)).summary == .contentHash(Int.min))
   }

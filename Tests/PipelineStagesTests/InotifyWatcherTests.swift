@@ -209,6 +209,28 @@ struct InotifyWatcherTests {
         let removal = try #require(events.firstIndex { $0.path == old && $0.kind == .removed }, "\(recorder)")
         let creation = try #require(events.firstIndex { $0.path == new && $0.kind == .created })
         #expect(removal < creation)
+        // Renamed into place, it may have replaced a file: not marked as new.
+        #expect(!events[creation].isNew)
+        try Disk.write(root.path + "/made.txt", "x")
+        #expect(await recorder.waitUntil { $0.contains(.created, root.path + "/made.txt") }, "\(recorder)")
+        #expect(recorder.events.first { $0.path == root.path + "/made.txt" && $0.kind == .created }?.isNew == true, "\(recorder)")
+      }
+    }
+  }
+
+  /// A file renamed over another and deleted in the same read: the other file's removal.
+  @Test func aFileRenamedIntoPlaceAndDeletedInOneReadIsAReportedRemoval() async throws {
+    try await withTemporaryFolder { root in
+      let real = root.path + "/config.txt"
+      let other = root.path + "/other.txt"
+      try Disk.write(real, "before")
+      try Disk.write(other, "x")
+      try await watching(root) { watcher, recorder in
+        watcher.setReadingPaused(true)
+        try Disk.rename(other, real)
+        try Disk.remove(real)
+        watcher.setReadingPaused(false)
+        #expect(await recorder.waitUntil { $0.contains(.removed, real) }, "\(recorder)")
       }
     }
   }

@@ -8,6 +8,9 @@ import PipelineCore
 /// ``chunkSize`` (never whole, by ``FileContent/hashContents(of:)``) into a `Hasher`, whose seed is fixed for the life of the
 /// process, which is as long as fingerprints are kept. A larger file is fingerprinted by
 /// its size and modification time instead, so a `touch` of it counts as a change.
+///
+/// The permission bits are part of it: a `chmod +x` is a change a build, a restart or a sync
+/// must see, though the content stays.
 struct FileFingerprint: Sendable, Hashable {
   /// Files larger than this (64 MiB) are fingerprinted by size and modification time.
   static let contentLimit = 64 << 20
@@ -22,22 +25,30 @@ struct FileFingerprint: Sendable, Hashable {
     case modificationTime(Int)
   }
 
-  /// The size, shifted left by one, with the lowest bit set for a ``Summary/modificationTime(_:)``.
-  /// Two words instead of three (an enum with a payload takes a byte more than its payload),
-  /// for the fingerprint store of a big tree.
+  /// The size, shifted left by 13; above the lowest bit, the 12 permission bits; the lowest
+  /// bit set for a ``Summary/modificationTime(_:)``. Two words instead of four (an enum with a
+  /// payload takes a byte more than its payload), for the fingerprint store of a big tree;
+  /// 50 bits of size are a petabyte.
   private let sizeAndKind: Int
   /// The hash or the modification time.
   private let value: Int
 
-  init(size: Int, summary: Summary) {
+  private static let permissionMask = 0o7777
+
+  /// - Parameter permissions: `st_mode`'s permission bits (`0o755`); other bits are ignored.
+  init(size: Int, summary: Summary, permissions: Int = 0) {
+    let sizeAndPermissions = size << 13 | (permissions & Self.permissionMask) << 1
     switch summary {
-    case .contentHash(let hash): (sizeAndKind, value) = (size << 1, hash)
-    case .modificationTime(let time): (sizeAndKind, value) = (size << 1 | 1, time)
+    case .contentHash(let hash): (sizeAndKind, value) = (sizeAndPermissions, hash)
+    case .modificationTime(let time): (sizeAndKind, value) = (sizeAndPermissions | 1, time)
     }
   }
 
   /// The file's size in bytes.
-  var size: Int { sizeAndKind >> 1 }
+  var size: Int { sizeAndKind >> 13 }
+
+  /// The permission bits, as `st_mode & 0o7777`.
+  var permissions: Int { (sizeAndKind >> 1) & Self.permissionMask }
 
   var summary: Summary {
     sizeAndKind & 1 == 0 ? .contentHash(value) : .modificationTime(value)
@@ -65,13 +76,15 @@ struct FileFingerprint: Sendable, Hashable {
     guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
     guard info.st_size <= contentLimit else {
       let time = modificationTime(info)
-      return Reading(fingerprint: FileFingerprint(size: Int(info.st_size), summary: .modificationTime(time)), modificationTime: time)
+      return Reading(
+        fingerprint: FileFingerprint(size: Int(info.st_size), summary: .modificationTime(time), permissions: Int(info.st_mode)),
+        modificationTime: time)
     }
     guard let (size, hash) = FileContent.hashContents(of: descriptor, size: Int(info.st_size)) else { return nil }
     // The time after reading: a write during the read shows as a later time.
     guard fstat(descriptor, &info) == 0 else { return nil }
     return Reading(
-      fingerprint: FileFingerprint(size: size, summary: .contentHash(hash)),
+      fingerprint: FileFingerprint(size: size, summary: .contentHash(hash), permissions: Int(info.st_mode)),
       modificationTime: modificationTime(info))
   }
 

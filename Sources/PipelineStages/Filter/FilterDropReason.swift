@@ -15,6 +15,9 @@ enum FilterDropReason: Sendable, Hashable, CustomStringConvertible {
   case unchanged
   /// A FIFO, a socket or a device: writing to one, or its times, change no file.
   case notAFile
+  /// Made and removed again within the batch (``Change/isTransient``): it existed neither
+  /// before nor after.
+  case transient
 
   var description: String {
     switch self {
@@ -25,6 +28,7 @@ enum FilterDropReason: Sendable, Hashable, CustomStringConvertible {
     case .gitignored(let source): source.description
     case .unchanged: "unchanged content"
     case .notAFile: "not a file or folder (a FIFO, a socket or a device)"
+    case .transient: "made and removed again"
     }
   }
 

@@ -73,7 +73,7 @@ struct FilterStage: Stage {
         help: "`ignore` drops editors' swap, backup and temporary files: \(EditorNoise.patterns.map { "`\($0)`" }.joined(separator: ", ")).")
       unchanged = try options.value(
         "unchanged", default: .skip,
-        help: "`skip` drops a change to a file whose content is what the filter last let through (a touch, a save without edits; after a failed cycle, a file saved since the failure passes anyway, so a save retries; above \(FileFingerprint.contentLimit >> 20) MiB, size and modification time are compared) and reports an atomic save as modified; when the stage starts, the tree is fingerprinted in the background (at most \(FingerprintBaseline.fileLimit) files or \(FingerprintBaseline.timeBudget.pipelineText)). `keep` reads no content.")
+        help: "`skip` drops a change to a file whose content and permission bits are what the filter last let through (a touch, a save without edits; after a failed cycle, a file saved since the failure passes anyway, so a save retries; above \(FileFingerprint.contentLimit >> 20) MiB, size and modification time are compared) and a file made and removed again within the batch (`sed -i`'s temporary file), and reports an atomic save as modified; when the stage starts, the tree is fingerprinted in the background (at most \(FingerprintBaseline.fileLimit) files or \(FingerprintBaseline.timeBudget.pipelineText)). `keep` reads no content.")
     }
   }
 
@@ -127,6 +127,9 @@ struct FilterStage: Stage {
           // An excluded folder's own change: a build that recreates its excluded output
           // folder (`rm -rf out && mkdir out`) would otherwise start the next build, forever.
           drops.append((reason, change.path))
+        } else if store != nil, change.isTransient {
+          // A temporary file (`sed -i`'s, an atomic save's): no change to build for.
+          drops.append((.transient, change.path))
         } else if let store, !isMarked, isDirectory == false {
           var modified: Int?
           if let change = Self.checkContent(

@@ -8,6 +8,20 @@ struct FileEvent: Sendable, Hashable {
   var path: String
   var kind: ChangeKind
   var isDirectory: Bool
+  /// For `.created`: the backend saw the path come into being (inotify's `IN_CREATE`, an entry
+  /// a scan found new), so it did not exist just before; `false` for a file renamed into place,
+  /// which may have replaced one. See ``Change/appearedInBatch``. Not part of equality, as there.
+  var isNew = false
+
+  static func == (lhs: FileEvent, rhs: FileEvent) -> Bool {
+    lhs.path == rhs.path && lhs.kind == rhs.kind && lhs.isDirectory == rhs.isDirectory
+  }
+
+  func hash(into hasher: inout Hasher) {
+    hasher.combine(path)
+    hasher.combine(kind)
+    hasher.combine(isDirectory)
+  }
 }
 
 /// What a backend reports to the watch stage.

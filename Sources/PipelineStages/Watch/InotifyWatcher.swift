@@ -279,10 +279,13 @@ private struct ChunkReport {
 
   /// - Parameter dropsTransient: Whether a file made and gone within this read goes unreported;
   ///   `false` for a shallow folder's entries (git's `index.lock` must be seen, however brief).
-  mutating func append(_ path: String, _ kind: ChangeKind, isDirectory: Bool, dropsTransient: Bool = true) {
+  ///   - isNew: For `.created`: the path came into being (`IN_CREATE`), see ``FileEvent/isNew``.
+  mutating func append(_ path: String, _ kind: ChangeKind, isDirectory: Bool, isNew: Bool = false, dropsTransient: Bool = true) {
     if kind == .modified, let last = lastKinds[path], last == .created || last == .modified { return }
+    // Only a file seen coming into being: one renamed over an existing file and then deleted
+    // was a real file's removal.
     if dropsTransient, kind == .removed, !isDirectory, lastKinds[path] == .created,
-      let created = events.lastIndex(where: { $0.path == path && $0.kind == .created })
+      let created = events.lastIndex(where: { $0.path == path && $0.kind == .created }), events[created].isNew
     {
       // A file made and gone within one read: a temporary file written and renamed over the
       // real one (`sed -i`, an editor's atomic save under a name no noise rule knows). It never
@@ -293,11 +296,11 @@ private struct ChunkReport {
       return
     }
     lastKinds[path] = kind
-    events.append(FileEvent(path: path, kind: kind, isDirectory: isDirectory))
+    events.append(FileEvent(path: path, kind: kind, isDirectory: isDirectory, isNew: isNew && kind == .created))
   }
 
   mutating func append(contentsOf events: [FileEvent]) {
-    for event in events { append(event.path, event.kind, isDirectory: event.isDirectory) }
+    for event in events { append(event.path, event.kind, isDirectory: event.isDirectory, isNew: event.isNew) }
   }
 }
 
@@ -554,7 +557,7 @@ private final class InotifyReader {
     }
 
     if mask & UInt32(IN_CREATE) != 0 {
-      report.append(path, .created, isDirectory: isDirectory)
+      report.append(path, .created, isDirectory: isDirectory, isNew: true)
       if isDirectory { watchNewFolder(at: path, parent: node, name: name, into: &report) }
     }
     if mask & UInt32(IN_MOVED_FROM) != 0 {
@@ -786,7 +789,8 @@ private final class InotifyReader {
         if entry.isDirectory && configuration.exclusion.excludes(directory: childPath, name: entry.name[...]) {
           continue
         }
-        if reporting { events.append(FileEvent(path: childPath, kind: .created, isDirectory: entry.isDirectory)) }
+        // Found in a folder that is new itself: nothing in it existed before.
+        if reporting { events.append(FileEvent(path: childPath, kind: .created, isDirectory: entry.isDirectory, isNew: true)) }
         if entry.isDirectory { pending.append((childPath, node, entry.name)) }
       }
     }

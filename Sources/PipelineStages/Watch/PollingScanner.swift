@@ -294,7 +294,8 @@ struct PollingScanner {
           _ = checkContent(of: name, named: entry.name, in: folder, directory: directory.descriptor, info: info, isRacy: isRacy)
           if isRacy { holdsRacyFile = true }
           if round.reportsCreations {
-            events.append(FileEvent(path: DirectoryWalker.join(path, name), kind: .created, isDirectory: isDirectory))
+            // Not there at the last round: new at this path.
+            events.append(FileEvent(path: DirectoryWalker.join(path, name), kind: .created, isDirectory: isDirectory, isNew: true))
           }
         }
       }

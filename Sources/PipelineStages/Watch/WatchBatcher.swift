@@ -69,7 +69,8 @@ struct WatchBatcher {
           if !reportsGit { continue }
         }
         if event.isDirectory && event.kind != .removed { continue }
-        changes.append(Change(path: PathText.relative(event.path, to: context.root), kind: event.kind))
+        changes.append(
+          Change(path: PathText.relative(event.path, to: context.root), kind: event.kind, appearedInBatch: event.isNew))
       }
       flush(&changes)
     case .rescanNeeded(let folder, let reason):
