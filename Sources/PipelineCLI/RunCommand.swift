@@ -36,6 +36,7 @@ struct RunCommand: AsyncParsableCommand {
       if let notice = choice.notice { terminal.line(notice, error: true) }
       definition = choice.definition
       isBuiltIn = choice.isBuiltIn
+      for warning in definition.advice() { terminal.line(warning.description, error: true) }
     } catch {
       terminal.line(error.description, error: true)
       throw ExitCode(2)

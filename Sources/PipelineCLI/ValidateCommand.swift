@@ -21,6 +21,7 @@ struct ValidateCommand: AsyncParsableCommand {
       file = definition.file
       let problems = definition.stageProblems()
       if !problems.isEmpty { throw DiagnosticList(problems) }
+      for warning in definition.advice() { terminal.line(warning.description, error: true) }
       let flow = definition.stages.map { stage in
         stage.inputs.count > 1 || (stage.inputs.count == 1 && stage.inputs[0] != previousName(of: stage, in: definition))
           ? "\(stage.name) (after \(stage.inputs.joined(separator: ", ")))" : stage.name

@@ -51,6 +51,36 @@ struct LoadingErrorTests {
 
   /// A named file that is not there (without a name, `run` looks for a project instead: see
   /// ZeroConfigurationTests).
+  /// A pipeline that loads but would leave a synced copy unformatted: a warning with the
+  /// place, and the fix; the file is still valid.
+  @Test func validateWarnsAboutASyncBesideAFormat() async throws {
+    let project = try TemporaryProject("advice")
+    try project.write("src/.keep", "")
+    let stages = """
+      stages:
+        - stage: watch
+          paths: [src]
+        - stage: format
+          run: [cat, "{files}"]
+        - stage: sync
+          after: [AFTER]
+          from: src
+          target: out
+      """
+    try project.write("pipeline.yaml", stages.replacingOccurrences(of: "AFTER", with: "watch"))
+    let beside = try PipelineRun(["validate"], in: project.root)
+    #expect(await beside.exitStatus() == .exited(0))
+    #expect(
+      beside.output.contains("pipeline.yaml:6:5: warning: stage 'sync' copies files beside 'format', which rewrites them: it may copy a file before it is rewritten, and the rewrite starts no cycle, so the copy would stay as it was"),
+      "\(beside.transcript)")
+    #expect(beside.output.contains { $0.contains("help: add `after: [format]` to 'sync'") }, "\(beside.transcript)")
+
+    try project.write("pipeline.yaml", stages.replacingOccurrences(of: "AFTER", with: "format"))
+    let after = try PipelineRun(["validate"], in: project.root)
+    #expect(await after.exitStatus() == .exited(0))
+    #expect(!after.output.contains { $0.contains("warning") }, "\(after.transcript)")
+  }
+
   @Test func aMissingFileSaysWhatToDo() async throws {
     let project = try TemporaryProject("empty")
     let run = try PipelineRun(["run", "pipeline.yaml"], in: project.root)

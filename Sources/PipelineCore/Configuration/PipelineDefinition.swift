@@ -12,6 +12,10 @@ public struct PipelineDefinition: Sendable {
   /// The stages in the order the file lists them.
   public var stages: [StageDefinition]
 
+  /// Warnings about a pipeline that loads but may not do what its author means (see
+  /// `Documentation/Errors.md`); `pipeline validate` and `pipeline run` print them.
+  public func advice() -> [Diagnostic] { PipelineGraph.advice(stages) }
+
   /// The stages that take their input from `stage` (by name).
   public func consumers(of stage: String) -> [StageDefinition] {
     stages.filter { $0.inputs.contains(stage) }

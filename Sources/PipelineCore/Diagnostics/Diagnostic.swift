@@ -14,15 +14,22 @@ public struct Diagnostic: Error, Sendable, Hashable, CustomStringConvertible {
   public var message: String
   /// What to do about it, if there is something useful to say.
   public var help: String?
+  /// An error stops the file from loading; a warning is advice on a file that loads.
+  public var severity: Severity
 
-  public init(at location: SourceLocation?, _ message: String, help: String? = nil) {
+  public enum Severity: String, Sendable, Hashable {
+    case error, warning
+  }
+
+  public init(at location: SourceLocation?, _ message: String, help: String? = nil, severity: Severity = .error) {
     self.location = location
     self.message = message
     self.help = help
+    self.severity = severity
   }
 
   public var description: String {
-    let head = location.map { "\($0): error: \(message)" } ?? "error: \(message)"
+    let head = location.map { "\($0): \(severity.rawValue): \(message)" } ?? "\(severity.rawValue): \(message)"
     guard let help else { return head }
     return head + "\n  help: " + help
   }

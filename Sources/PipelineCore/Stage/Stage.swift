@@ -53,6 +53,9 @@ public protocol Stage: Sendable {
   /// block (no `sleep`, no waiting read, no long computation without a suspension point), or
   /// every other stage there waits with it. Default `false`.
   static var prefersEngineThread: Bool { get }
+  /// What it does with the files of the watched tree, for the advice of `pipeline validate`
+  /// and `pipeline run` on how stages are ordered. Default ``StageFileAccess/other``.
+  static var fileAccess: StageFileAccess { get }
 
   /// Creates the stage for one pipeline. Throw a ``Diagnostic`` for a configuration that
   /// reads well but cannot work (a folder that does not exist).
@@ -60,6 +63,17 @@ public protocol Stage: Sendable {
 
   /// Processes batches until `input` ends.
   func run(input: StageInput, output: StageOutput) async throws
+}
+
+/// What a stage does with the files of the watched tree, as far as the order of stages matters.
+public enum StageFileAccess: Sendable, Hashable {
+  /// Rewrites them in place (a formatter): its writes are the pipeline's own and start no
+  /// cycle, so a stage that copies files must come after it.
+  case rewrites
+  /// Copies their content elsewhere (a sync into a container).
+  case copies
+  /// Anything else.
+  case other
 }
 
 /// What a stage does in the graph.
@@ -77,6 +91,7 @@ extension Stage {
   public static var aliases: [String] { [] }
   public static var example: String { "- stage: \(typeName)" }
   public static var prefersEngineThread: Bool { false }
+  public static var fileAccess: StageFileAccess { .other }
 }
 
 /// A stage's typed configuration, read through ``StageOptions``.

@@ -9,6 +9,8 @@ public struct StageDescriptor: Sendable {
   public let options: [StageOptions.Description]
   /// Whether the engine runs it on its own thread (``Stage/prefersEngineThread``).
   public let prefersEngineThread: Bool
+  /// What it does with the watched files (``Stage/fileAccess``).
+  public let fileAccess: StageFileAccess
 
   let readConfiguration: @Sendable (StageOptions) throws -> any StageConfiguration
   let instantiate: @Sendable (any StageConfiguration, StageContext) throws -> StageRunner
@@ -20,6 +22,7 @@ public struct StageDescriptor: Sendable {
     summary = S.summary
     example = S.example
     prefersEngineThread = S.prefersEngineThread
+    fileAccess = S.fileAccess
     let describing = StageOptions(describing: S.typeName)
     _ = try? S.Configuration(options: describing)
     options = describing.describedKeys

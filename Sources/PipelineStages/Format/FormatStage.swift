@@ -53,6 +53,7 @@ struct FormatStage: Stage {
   }
 
   static let role = StageRole.action
+  static let fileAccess = StageFileAccess.rewrites
   static let summary = "Runs a formatter on the changed files only; its rewrites do not start another cycle."
   static let example = "- stage: format\n  run: [gofmt, -w, \"{files}\"]\n  extensions: [go]"
 

@@ -52,6 +52,7 @@ struct SyncStage: Stage {
 
   static let defaultExcludedFolders = [".git", ".hg", ".svn", ".build", "node_modules", "tmp"]
   static let role = StageRole.action
+  static let fileAccess = StageFileAccess.copies
   static let summary = "Mirrors changed files and removals into a target folder, atomically per file, never writing outside it."
   static let example = "- stage: sync\n  from: src\n  target: ./.container/src"
 
