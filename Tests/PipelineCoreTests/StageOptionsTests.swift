@@ -161,6 +161,19 @@ struct StageOptionsTests {
     #expect(throwing.problems.isEmpty)
   }
 
+  @Test("every bad item of a list is reported, not only the first")
+  func everyBadListItemIsRecorded() throws {
+    let list = ConfigNode(
+      .sequence([
+        Self.scalar("SIGFOO", line: 4, column: 14), Self.scalar("SIGINT", line: 4, column: 22),
+        Self.scalar("SIGBAR", line: 4, column: 30),
+      ]), at: SourceLocation(file: Self.file, line: 4, column: 13))
+    let options = StageOptions(
+      stageName: "shell", entries: [Self.entry("signals", line: 4, list)], location: Self.stageLocation, collectsProblems: true)
+    _ = try options.value("signals", default: [ProcessSignal](), help: "Signals.")
+    #expect(options.problems.map(\.location?.column) == [14, 30])
+  }
+
   @Test("booleans: a quoted word or an unknown one says to write true or false")
   func booleanHelp() {
     let quoted = #expect(throws: Diagnostic.self) { try Bool(option: Self.scalar("yes", line: 4, column: 24, quoted: true)) }

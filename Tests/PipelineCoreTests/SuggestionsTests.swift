@@ -28,6 +28,8 @@ struct SuggestionsTests {
       ("kill_delay", ["run", "signal", "kill_after"], "kill_after"),  // air
       ("delay", ["window", "max_wait"], "window"),  // air, nodemon
       ("ext", ["include", "extensions", "exclude"], "extensions"),  // nodemon
+      ("ignore", ["include", "extensions", "exclude"], "exclude"),  // nodemon, in a filter stage
+      ("ignore", ["paths", "exclude_dirs", "poll"], "exclude_dirs"),  // nodemon, in a watch stage
       ("Debounce", ["window", "max_wait"], "window"),  // watchexec
     ])
   func otherToolsWord(word: String, known: [String], expected: String) {

@@ -130,6 +130,32 @@ import Testing
     }
   }
 
+  @Test(arguments: [
+    ("poll: \"true\"", "help: write true without quotes: a quoted value is text"),
+    ("poll: 5ms", "help: use 10ms or more; 100ms or more keeps polling cheap on a big tree"),
+    ("poll: sometimes", "help: poll: auto polls only mounts without events"),
+  ])
+  func aBadPollSaysHowToWriteIt(yaml: String, help: String) {
+    #expect(throws: Diagnostic.self) { try configuration(yaml) }
+    do {
+      _ = try configuration(yaml)
+    } catch {
+      #expect("\(error)".contains(help), "\(error)")
+    }
+  }
+
+  @Test func everyWatchPathThatIsNotAFolderIsNamedInOneError() async throws {
+    try await withTemporaryFolder { folder in
+      try Disk.makeFolder(folder.path + "/lib")
+      do {
+        _ = try StageHarness(WatchStage.self, yaml: "paths: [src, lib, docs]", root: folder.path)
+        Issue.record("missing folders were accepted")
+      } catch {
+        #expect("\(error)".contains("watch paths 'src' (\(folder.path)/src), 'docs' (\(folder.path)/docs) are not folders"), "\(error)")
+      }
+    }
+  }
+
   /// `poll: auto` polls mounts without events within the same budget: a tiny one still sees an
   /// edit in place there, through the rotation.
   @Test func autoPollingUsesTheBudgetToo() async throws {

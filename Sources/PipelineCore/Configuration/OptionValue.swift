@@ -86,9 +86,25 @@ extension Double: OptionValue {
 }
 
 /// Marks the list types, whose errors can say that a list is accepted.
-protocol ListOptionValue {}
+protocol ListOptionValue {
+  /// The problem of every item of a list `node` that does not fit, so that a list with two
+  /// bad items is reported with both; empty when `node` is not a list.
+  static func itemProblems(in node: ConfigNode) -> [Diagnostic]
+}
 
-extension Array: ListOptionValue where Element: OptionValue {}
+extension Array: ListOptionValue where Element: OptionValue {
+  static func itemProblems(in node: ConfigNode) -> [Diagnostic] {
+    guard case .sequence(let items) = node.value else { return [] }
+    return items.compactMap { item -> Diagnostic? in
+      do throws(Diagnostic) {
+        _ = try Element(option: item)
+        return nil
+      } catch {
+        return error
+      }
+    }
+  }
+}
 
 extension Array: OptionValue where Element: OptionValue {
   public static var optionTypeName: String { "list of \(Element.optionTypeName)" }

@@ -117,7 +117,7 @@ public final class StageOptions {
     } catch {
       let diagnostic = explained(error, key: key, node: entry.value, as: T.self)
       guard collectsProblems else { throw diagnostic }
-      problems.append(diagnostic)
+      problems += everyProblem(diagnostic, in: entry.value, as: T.self)
       return T.optionPlaceholder
     }
   }
@@ -134,9 +134,16 @@ public final class StageOptions {
     } catch {
       let diagnostic = explained(error, key: entry.key, node: entry.value, as: T.self)
       guard collectsProblems else { throw diagnostic }
-      problems.append(diagnostic)
+      problems += everyProblem(diagnostic, in: entry.value, as: T.self)
       return nil
     }
+  }
+
+  /// `diagnostic` (the first bad item of a list), or the problems of every bad item.
+  private func everyProblem<T: OptionValue>(_ diagnostic: Diagnostic, in node: ConfigNode, as type: T.Type) -> [Diagnostic] {
+    guard let list = T.self as? any ListOptionValue.Type else { return [diagnostic] }
+    let all = list.itemProblems(in: node)
+    return all.count > 1 ? all : [diagnostic]
   }
 
   /// `diagnostic`, with a help naming the key when a list-valued key got something that is

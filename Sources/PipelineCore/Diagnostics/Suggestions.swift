@@ -5,7 +5,7 @@ public enum Suggestions {
   /// A word that another watcher (air, nodemon, watchexec, reflex, CompileDaemon) uses for
   /// one of `candidates` counts as nearest: `cmd` or `exec` for `run`, `delay` for `window`.
   public static func nearest(to word: String, in candidates: some Sequence<String>) -> String? {
-    if let ours = otherToolsWords[word.lowercased()], candidates.contains(ours) { return ours }
+    if let ours = otherToolsWords[word.lowercased()]?.first(where: { candidates.contains($0) }) { return ours }
     let limit = max(1, (word.count + 2) / 3)
     var best: (name: String, distance: Int)?
     for candidate in candidates {
@@ -17,19 +17,21 @@ public enum Suggestions {
 
   /// What other watchers call a key of ours, by the word they use. Users bring these from
   /// their `.air.toml`, `nodemon.json` or command lines: `kill_delay` is air's, `exec` and
-  /// `ext` nodemon's, `debounce` watchexec's, `build`/`command` CompileDaemon's.
-  static let otherToolsWords: [String: String] = [
-    "cmd": "run", "command": "run", "exec": "run", "script": "run", "bin": "run", "full_bin": "run",
-    "shell": "run",
-    "watch": "paths", "dirs": "paths", "include_dir": "paths", "watch_dir": "paths", "directories": "paths",
-    "delay": "window", "debounce": "window",
-    "ext": "extensions", "exts": "extensions", "include_ext": "extensions",
-    "exclude_dir": "exclude_dirs", "ignore_dirs": "exclude_dirs",
-    "ignore": "exclude", "exclude_file": "exclude", "exclude_regex": "exclude",
-    "kill_delay": "kill_after", "stop_timeout": "kill_after",
-    "stop_signal": "signal", "send_interrupt": "signal",
-    "environment": "env", "cwd": "workdir", "dir": "workdir", "working_dir": "workdir",
-    "polling": "poll", "legacy_watch": "poll", "force_poll": "poll",
+  /// `ext` nodemon's, `debounce` watchexec's, `build`/`command` CompileDaemon's. A word with
+  /// two meanings names both, the likelier first: `ignore` is `exclude` in a filter stage and
+  /// `exclude_dirs` in a watch stage.
+  static let otherToolsWords: [String: [String]] = [
+    "cmd": ["run"], "command": ["run"], "exec": ["run"], "script": ["run"], "bin": ["run"], "full_bin": ["run"],
+    "shell": ["run"],
+    "watch": ["paths"], "dirs": ["paths"], "include_dir": ["paths"], "watch_dir": ["paths"], "directories": ["paths"],
+    "delay": ["window"], "debounce": ["window"],
+    "ext": ["extensions"], "exts": ["extensions"], "include_ext": ["extensions"],
+    "exclude_dir": ["exclude_dirs"], "ignore_dirs": ["exclude_dirs"],
+    "ignore": ["exclude", "exclude_dirs"], "exclude_file": ["exclude"], "exclude_regex": ["exclude"],
+    "kill_delay": ["kill_after"], "stop_timeout": ["kill_after"],
+    "stop_signal": ["signal"], "send_interrupt": ["signal"],
+    "environment": ["env"], "cwd": ["workdir"], "dir": ["workdir"], "working_dir": ["workdir"],
+    "polling": ["poll"], "legacy_watch": ["poll"], "force_poll": ["poll"],
   ]
 
   /// Levenshtein distance with adjacent transpositions counted as one edit.

@@ -55,7 +55,7 @@ struct SyncPlan: Sendable {
     return result
   }
 
-  /// Copies of every file under `from` whose size or modification time differs in the
+  /// Copies of every file under `from` whose size, modification time or mode differs in the
   /// target (or that the target lacks), skipping excluded folders.
   func startupCopies() -> [SyncOperation] {
     var result: [SyncOperation] = []

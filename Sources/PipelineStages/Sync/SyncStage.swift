@@ -40,7 +40,7 @@ struct SyncStage: Stage {
         "delete", default: true, help: "Remove from the target what was removed (or renamed away) in the tree.")
       copiesAtStartup = try options.value(
         "initial", default: true,
-        help: "On the startup batch, copy every file of `from` whose size or modification time differs in the target (nothing is removed).")
+        help: "On the startup batch, copy every file of `from` whose size, modification time or mode differs in the target (nothing is removed).")
       excludedFolders = try ExcludedFolders.option(
         options, default: SyncStage.defaultExcludedFolders, example: "node_modules",
         help: "Folders never mirrored: a bare name at any depth, a name with a `/` relative to the pipeline's folder.")

@@ -26,13 +26,18 @@ enum WatchPolling: Sendable, Hashable, OptionValue {
       return
     }
     guard case .scalar(let text, _) = node.value, let interval = Duration(pipelineText: text) else {
+      var help = "poll: auto polls only mounts without events; poll: true scans everything every 500ms; poll: 1s every second"
+      if case .scalar(let text, true) = node.value, ["true", "false", "yes", "no", "on", "off"].contains(text.lowercased()) {
+        help = "write \(text.lowercased()) without quotes: a quoted value is text"
+      }
       throw Diagnostic(
         at: node.location,
-        "'poll' must be auto, true, false or an interval like 500ms, got \(node.kindDescription)",
-        help: "poll: auto polls only mounts without events; poll: true scans everything every 500ms; poll: 1s every second")
+        "'poll' must be auto, true, false or an interval like 500ms, got \(node.kindDescription)", help: help)
     }
     guard interval >= .milliseconds(10) else {
-      throw Diagnostic(at: node.location, "a polling interval under 10ms would keep a core busy", help: "use 100ms or more")
+      throw Diagnostic(
+        at: node.location, "a polling interval under 10ms would keep a core busy",
+        help: "use 10ms or more; 100ms or more keeps polling cheap on a big tree")
     }
     self = .every(interval)
   }

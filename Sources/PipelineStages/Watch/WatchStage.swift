@@ -108,13 +108,19 @@ struct WatchStage: Stage {
     self.configuration = configuration
     self.context = context
     roots = configuration.paths.map { context.absolutePath($0) }
-    for (path, root) in zip(configuration.paths, roots) {
+    // Every path that is not a folder, in one error: a fix of the first does not reveal the next.
+    let missing = zip(configuration.paths, roots).filter { _, root in
       var info = stat()
-      guard stat(root, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
-        throw Diagnostic(
-          at: configuration.pathsLocation, "watch path '\(path)' is not a folder (\(root))",
-          help: "create it, or fix 'paths' (paths are relative to the pipeline file's folder)")
-      }
+      return stat(root, &info) != 0 || (info.st_mode & S_IFMT) != S_IFDIR
+    }
+    if !missing.isEmpty {
+      let named = missing.map { path, root in "'\(path)' (\(root))" }
+      throw Diagnostic(
+        at: configuration.pathsLocation,
+        missing.count == 1
+          ? "watch path '\(missing[0].0)' is not a folder (\(missing[0].1))"
+          : "watch paths \(named.joined(separator: ", ")) are not folders",
+        help: "create \(missing.count == 1 ? "it" : "them"), or fix 'paths' (paths are relative to the pipeline file's folder)")
     }
     var names = Set<String>()
     var paths = Set<String>()
