@@ -272,6 +272,34 @@ struct SupervisorFaultTests {
     #expect(await ProcessProbe.waitUntilNoneLeft(inProject: project.root).isEmpty, report(run, project))
   }
 
+  @Test("a build that ignores its stop signal gets it once, then SIGKILL after kill_after, and a warning says so")
+  func aBuildIgnoringItsStopSignalIsKilledWithAWarning() async throws {
+    let project = try TemporaryProject("build-ignores-term")
+    try project.write("src/n.txt", "0")
+    try project.write(
+      "build.sh",
+      "trap 'echo \"build got TERM\"' TERM\necho \"build running\"\nwhile true; do sleep 0.05; done\n")
+    try project.write(
+      "pipeline.yaml",
+      """
+      stages:
+        - stage: watch
+          paths: [src]
+        - stage: build
+          run: sh build.sh
+          timeout: 300ms
+          kill_after: 400ms
+      """)
+    let run = try PipelineRun(["run"], in: project.root)
+    try #require(await run.waitForLine(containing: "timed out after 300ms"), "\(run.transcript)")
+    #expect(
+      run.output.contains { $0.contains("build: the command (pid ") && $0.contains("did not stop within kill_after (400ms) of SIGTERM and was killed with SIGKILL") },
+      "\(run.transcript)")
+    #expect(run.output.filter { $0.contains("build got TERM") }.count == 1, "the stop signal was sent more than once: \(run.transcript)")
+    #expect(await run.interrupt() == .exited(0), "\(run.transcript)")
+    #expect(await ProcessProbe.waitUntilNoneLeft(inProject: project.root).isEmpty, "\(run.transcript)")
+  }
+
   // MARK: - A second signal
 
   @Test func aSecondSIGINTKillsAnAppStillInItsGracePeriodAtOnce() async throws {

@@ -72,6 +72,18 @@ import Testing
       #expect(snapshot.markers == ["rebase-merge", "MERGE_HEAD"])
     }
   }
+
+  @Test func tellsARebaseThatRunsAnExecStep() async throws {
+    try await withTemporaryFolder { folder in
+      let git = GitDirectory(path: folder.path)
+      #expect(!git.lastRebaseStepIsExec())
+      try Disk.makeFolder(folder.path + "/rebase-merge")
+      try Disk.write(folder.path + "/rebase-merge/done", "pick 1a2b3c4 first\nexec go test ./...\n")
+      #expect(git.lastRebaseStepIsExec())
+      try Disk.write(folder.path + "/rebase-merge/done", "pick 1a2b3c4 first\nx make\npick 5d6e7f8 second\n")
+      #expect(!git.lastRebaseStepIsExec())
+    }
+  }
 }
 
 /// Runs the real `git` for tests, with no user or system configuration.

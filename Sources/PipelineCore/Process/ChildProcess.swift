@@ -41,6 +41,9 @@ public final class ChildProcess: Sendable {
     /// Seen empty after the leader was reaped: for good, since an empty group cannot be
     /// joined, and its number, free again, must not be looked at (it may be a stranger's).
     var isGroupGone = false
+    /// A stop has sent its first signal: a second stop (a cancellation, then the clean-up
+    /// of what the command left) does not send it again.
+    var stopSignalSent = false
   }
   private let state = Mutex(State())
   private let inputWriter: Mutex<Int32?>
@@ -171,7 +174,12 @@ public final class ChildProcess: Sendable {
     let clock = ContinuousClock()
     let deadline = clock.now.advanced(by: killAfter)
     let wasRunning = status == nil || isGroupAlive
-    if wasRunning { signalGroup(signal) }
+    let signalled = state.withLock { state -> Bool in
+      defer { state.stopSignalSent = true }
+      return state.stopSignalSent
+    }
+    // A stop under way has sent it: once is what a program that catches it expects.
+    if wasRunning && !(signalled && signal != .kill) { signalGroup(signal) }
     if signal != .kill, await waitForGroupExit(until: deadline) {
       return StopResult(status: await waitForExit(), wasKilledAfterGrace: false)
     }

@@ -94,23 +94,37 @@ extension StageContext {
     }
     let signal = launch.stopSignal, killAfter = launch.killAfter
     let timedOut = AtomicFlag()
+    let killReported = AtomicFlag()
+    let context = self
+    /// Stops the group, and says so once when `kill_after` ran out and SIGKILL cut it short.
+    @Sendable func stop() async {
+      let result = await process.stopReporting(signal: signal, killAfter: killAfter)
+      guard result.wasKilledAfterGrace, killReported.claim() else { return }
+      context.emit(
+        .warning,
+        "\(context.name): the command (pid \(process.commandPID)) did not stop within kill_after (\(killAfter.humanText)) of \(signal) and was killed with SIGKILL",
+        metadata: [
+          "pid": String(process.commandPID), "kill_after": String(killAfter.seconds),
+          "help": "if it needs longer to stop, raise kill_after on the stage; otherwise make it exit sooner on \(signal)",
+        ])
+    }
     let timer: Task<Void, Never>? = timeout.map { timeout in
       Task(executorPreference: EngineExecutor.here) {
         try? await EngineExecutor.sleep(for: timeout)
         guard !Task.isCancelled else { return }
         timedOut.set()
-        await process.stop(signal: signal, killAfter: killAfter)
+        await stop()
       }
     }
     let status = await withTaskCancellationHandler {
       await process.waitForExit()
     } onCancel: {
-      Task(executorPreference: EngineExecutor.here) { await process.stop(signal: signal, killAfter: killAfter) }
+      Task(executorPreference: EngineExecutor.here) { await stop() }
     }
     timer?.cancel()
     // The command is done; whatever it left running in its group goes with it.
     if process.isGroupAlive {
-      await process.stop(signal: signal, killAfter: killAfter)
+      await stop()
     }
     await process.waitForOutput()
     if timedOut.isSet, let timeout { return .timedOut(timeout) }

@@ -16,6 +16,8 @@ public final class AtomicFlag: Sendable {
   public func set() { flag.store(true, ordering: .relaxed) }
   /// Clears the flag and says whether it was set.
   public func take() -> Bool { flag.exchange(false, ordering: .relaxed) }
+  /// Sets the flag; `true` for the one call that found it clear (something done once).
+  public func claim() -> Bool { !flag.exchange(true, ordering: .relaxed) }
   /// Whether ``set()`` was called.
   public var isSet: Bool { flag.load(ordering: .relaxed) }
 }

@@ -1,4 +1,5 @@
 import Glibc
+import PipelineCore
 
 /// The git dir of the work tree a pipeline lives in, and what `stat` says about the git
 /// operation in progress there.
@@ -29,6 +30,18 @@ struct GitDirectory: Sendable, Hashable {
   }
 
   init(path: String) { self.path = path }
+
+  /// Whether the interactive rebase under way last ran an `exec` step (`git rebase --exec CMD`,
+  /// `x CMD` in the todo): then git is quiet because it runs that command, or because the
+  /// command failed and git stopped. Reads the last line of `rebase-merge/done`.
+  func lastRebaseStepIsExec() -> Bool {
+    guard case .success(let bytes) = FileBytes.read(contentsOf: DirectoryWalker.join(path, "rebase-merge/done")) else {
+      return false
+    }
+    let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true)
+    guard let last = lines.last?.drop(while: { $0 == " " }) else { return false }
+    return last.hasPrefix("exec ") || last.hasPrefix("x ")
+  }
 
   /// The git dir for the folder `folder` (absolute): that of the first `.git` found in it or one
   /// of its ancestors; `nil` outside a repository, or when that `.git` is unusable.

@@ -162,7 +162,13 @@ struct WatchBatcher {
         if release == .staleLock {
           context.emit(.warning, WatchMessage.staleLock(in: stage.displayed(git?.path ?? ".git"), count: count))
         } else {
-          context.emit(.changesReleased, WatchMessage.released(release, count: count), metadata: ["count": String(count)])
+          var runsExec = false
+          if case .waiting(let reason) = release, reason.evidence == "rebase-merge" {
+            runsExec = git?.lastRebaseStepIsExec() ?? false
+          }
+          context.emit(
+            .changesReleased, WatchMessage.released(release, count: count, runsExec: runsExec),
+            metadata: ["count": String(count)])
         }
         send(batch)
       case .checkAgain(let instant):

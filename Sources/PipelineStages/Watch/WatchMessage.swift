@@ -39,11 +39,17 @@ enum WatchMessage {
   }
 
   /// The held changes go on.
-  static func released(_ release: GitHoldStateMachine.Release, count: Int) -> String {
+  ///
+  /// - Parameter runsExec: A rebase's last step was an `exec`: git runs that command, or
+  ///   stopped because it failed; either way it may not be waiting for you.
+  static func released(_ release: GitHoldStateMachine.Release, count: Int, runsExec: Bool = false) -> String {
     let changes = count == 1 ? "1 held change" : "\(count) held changes"
     switch release {
     case .done, .staleLock:
       return "git is done: sending \(changes) as one batch"
+    case .waiting(let reason) where runsExec:
+      return "git \(reason.operation ?? "") runs an exec step, or stopped after one (\(reason.evidence) is left): sending \(changes); "
+        + "edits are not held while git is quiet"
     case .waiting(let reason):
       return "git \(reason.operation ?? "") is waiting for you (\(reason.evidence) is left): sending \(changes); "
         + "edits are not held while git is quiet"
