@@ -300,6 +300,40 @@ struct SupervisorFaultTests {
     #expect(await ProcessProbe.waitUntilNoneLeft(inProject: project.root).isEmpty, "\(run.transcript)")
   }
 
+  /// The leader exits on the stop signal, a child it started does not: the clean-up of the
+  /// group after the leader's end is the same stop going on, not a second SIGTERM.
+  @Test("a command whose child outlives the stop signal gets the signal once, then SIGKILL")
+  func aChildOutlivingTheStopSignalGetsItOnce() async throws {
+    let project = try TemporaryProject("child-ignores-term")
+    try project.write("src/n.txt", "0")
+    try project.write(
+      "build.sh",
+      """
+      sh -c 'trap "echo child got TERM" TERM; while true; do sleep 0.05; done' &
+      trap 'echo "leader got TERM"; exit 1' TERM
+      echo "build running"
+      while true; do sleep 0.05; done
+
+      """)
+    try project.write(
+      "pipeline.yaml",
+      """
+      stages:
+        - stage: watch
+          paths: [src]
+        - stage: build
+          run: sh build.sh
+          timeout: 300ms
+          kill_after: 500ms
+      """)
+    let run = try PipelineRun(["run"], in: project.root)
+    try #require(await run.waitForLine(containing: "timed out after 300ms"), "\(run.transcript)")
+    #expect(run.output.filter { $0.contains("leader got TERM") }.count == 1, "\(run.transcript)")
+    #expect(run.output.filter { $0.contains("child got TERM") }.count == 1, "the stop signal was sent twice: \(run.transcript)")
+    #expect(await run.interrupt() == .exited(0), "\(run.transcript)")
+    #expect(await ProcessProbe.waitUntilNoneLeft(inProject: project.root).isEmpty, "\(run.transcript)")
+  }
+
   // MARK: - A second signal
 
   @Test func aSecondSIGINTKillsAnAppStillInItsGracePeriodAtOnce() async throws {
