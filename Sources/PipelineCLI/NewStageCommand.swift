@@ -24,7 +24,7 @@ struct NewStageCommand: AsyncParsableCommand {
   var pipelineURL: String?
 
   @Option(help: "The version of the pipeline package to require from --pipeline-url.")
-  var pipelineVersion: String = "1.0.0"
+  var pipelineVersion: String = PipelineVersion.current
 
   @Option(help: "Depend on a local checkout of pipeline at this path instead of a URL.")
   var pipelinePath: String?

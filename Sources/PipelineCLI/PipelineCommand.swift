@@ -22,6 +22,7 @@ public struct PipelineCommand: AsyncParsableCommand {
     commandName: "pipeline",
     abstract: "Hot reload as a pipeline: watch → debounce → filter → build → test → restart.",
     discussion: "Runs the stages a pipeline.yaml declares. See Documentation/ in the repository.",
+    version: "pipeline \(PipelineVersion.current)",
     subcommands: [
       RunCommand.self, ValidateCommand.self, StagesCommand.self, InitCommand.self, NewStageCommand.self,
     ],

@@ -81,6 +81,42 @@ struct LoadingErrorTests {
     #expect(!after.output.contains { $0.contains("warning") }, "\(after.transcript)")
   }
 
+  /// A sync whose `from` lies outside the watched folders never sees a change there: a
+  /// warning at `validate` and `run`; one whose `from` does not exist yet is told at start.
+  @Test func aSyncFromOutsideTheWatchedFoldersOrMissingIsWarnedAbout() async throws {
+    let project = try TemporaryProject("unwatched-from")
+    try project.write("src/.keep", "")
+    try project.write("pipeline.yaml", """
+      stages:
+        - stage: watch
+          paths: [src]
+        - stage: sync
+          from: assets
+          target: out/assets
+        - stage: sync
+          name: later
+          from: src/generated
+          target: out/generated
+      """)
+    let validate = try PipelineRun(["validate"], in: project.root)
+    #expect(await validate.exitStatus() == .exited(0))
+    #expect(
+      validate.output.contains(
+        "pipeline.yaml:5:11: warning: stage 'sync': 'from' (assets, \(project.root)/assets) is outside the watched folders ('src'): no change there reaches the stage"),
+      "\(validate.transcript)")
+    #expect(validate.output.contains { $0.contains("help: watch that folder too (add it to `paths` of the watch stage)") })
+    #expect(!validate.output.contains { $0.contains("'later'") }, "src/generated lies in src: \(validate.transcript)")
+
+    let run = try PipelineRun(["run"], in: project.root)
+    #expect(
+      await run.waitForLine(
+        containing: "warning: [later] 'from' (src/generated, \(project.root)/src/generated) is not a folder: nothing is mirrored until it is created"),
+      "\(run.transcript)")
+    try project.write("src/generated/a.txt", "made by a generator\n")
+    #expect(await run.waitUntil { project.read("out/generated/a.txt") == "made by a generator\n" }, "\(run.transcript)")
+    #expect(await run.interrupt() == .exited(0))
+  }
+
   @Test func aMissingFileSaysWhatToDo() async throws {
     let project = try TemporaryProject("empty")
     let run = try PipelineRun(["run", "pipeline.yaml"], in: project.root)

@@ -293,7 +293,7 @@ struct SupervisorFaultTests {
     let run = try PipelineRun(["run"], in: project.root)
     try #require(await run.waitForLine(containing: "timed out after 300ms"), "\(run.transcript)")
     #expect(
-      run.output.contains { $0.contains("build: the command (pid ") && $0.contains("did not stop within kill_after (400ms) of SIGTERM and was killed with SIGKILL") },
+      run.output.contains { $0.contains("warning: [build] the command (pid ") && $0.contains("did not stop within kill_after (400ms) of SIGTERM and was killed with SIGKILL") },
       "\(run.transcript)")
     #expect(run.output.filter { $0.contains("build got TERM") }.count == 1, "the stop signal was sent more than once: \(run.transcript)")
     #expect(await run.interrupt() == .exited(0), "\(run.transcript)")

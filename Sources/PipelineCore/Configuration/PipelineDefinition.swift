@@ -14,7 +14,7 @@ public struct PipelineDefinition: Sendable {
 
   /// Warnings about a pipeline that loads but may not do what its author means (see
   /// `Documentation/Errors.md`); `pipeline validate` and `pipeline run` print them.
-  public func advice() -> [Diagnostic] { PipelineGraph.advice(stages) }
+  public func advice() -> [Diagnostic] { PipelineAdvice(stages: stages, root: root).warnings }
 
   /// The stages that take their input from `stage` (by name).
   public func consumers(of stage: String) -> [StageDefinition] {

@@ -76,38 +76,4 @@ enum PipelineGraph {
     }
     return nil
   }
-
-  /// Advice on a graph that loads: a stage that copies the watched files (`sync`) beside one
-  /// that rewrites them (`format`), neither after the other. The copy may be made before the
-  /// rewrite, and the rewrite is the pipeline's own write, which starts no cycle: the copy
-  /// would keep the unformatted text until the file's next edit.
-  static func advice(_ stages: [StageDefinition]) -> [Diagnostic] {
-    let rewriters = stages.filter { $0.descriptor.fileAccess == .rewrites }
-    guard !rewriters.isEmpty else { return [] }
-    var advice: [Diagnostic] = []
-    for copier in stages where copier.descriptor.fileAccess == .copies {
-      let upstream = Self.upstream(of: copier.name, in: stages)
-      for rewriter in rewriters where !upstream.contains(rewriter.name) {
-        guard !Self.upstream(of: rewriter.name, in: stages).contains(copier.name) else { continue }
-        advice.append(
-          Diagnostic(
-            at: copier.location,
-            "stage '\(copier.name)' copies files beside '\(rewriter.name)', which rewrites them: it may copy a file before it is rewritten, and the rewrite starts no cycle, so the copy would stay as it was",
-            help: "add `after: [\(rewriter.name)]` to '\(copier.name)', or put it after a stage that comes after '\(rewriter.name)'",
-            severity: .warning))
-      }
-    }
-    return advice
-  }
-
-  /// The names of every stage a batch passes before it reaches `name`.
-  static func upstream(of name: String, in stages: [StageDefinition]) -> Set<String> {
-    let inputs = Dictionary(stages.map { ($0.name, $0.inputs) }, uniquingKeysWith: { first, _ in first })
-    var found = Set<String>()
-    var pending = inputs[name] ?? []
-    while let next = pending.popLast() {
-      if found.insert(next).inserted { pending += inputs[next] ?? [] }
-    }
-    return found
-  }
 }

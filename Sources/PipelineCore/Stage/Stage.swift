@@ -98,6 +98,36 @@ extension Stage {
 public protocol StageConfiguration: Sendable {
   /// Reads every key the stage accepts. Keys never asked for are reported as unknown.
   init(options: StageOptions) throws
+
+  /// For a source that watches the tree: the folders it watches, relative to the pipeline's
+  /// folder (or absolute). `nil`, the default, when it cannot say: then nothing is checked
+  /// against it.
+  var watchedFolders: [String]? { get }
+  /// The folders whose changes the stage acts on, as configured: `sync`'s `from`. `pipeline
+  /// validate` and `pipeline run` warn when no source before the stage watches any part of one
+  /// of them (see `Documentation/Errors.md`). Default: none.
+  var folderInputs: [ConfiguredFolder] { get }
+}
+
+extension StageConfiguration {
+  public var watchedFolders: [String]? { nil }
+  public var folderInputs: [ConfiguredFolder] { [] }
+}
+
+/// A folder a stage's configuration names, and where the pipeline file names it.
+public struct ConfiguredFolder: Sendable, Hashable {
+  /// The key that names it, like `from`.
+  public var key: String
+  /// As written: relative to the pipeline's folder, or absolute.
+  public var path: String
+  /// Where it is written, for the messages about it.
+  public var location: SourceLocation?
+
+  public init(key: String, path: String, location: SourceLocation?) {
+    self.key = key
+    self.path = path
+    self.location = location
+  }
 }
 
 /// The configuration of a stage that takes no keys.

@@ -102,7 +102,7 @@ extension StageContext {
       guard result.wasKilledAfterGrace, killReported.claim() else { return }
       context.emit(
         .warning,
-        "\(context.name): the command (pid \(process.commandPID)) did not stop within kill_after (\(killAfter.humanText)) of \(signal) and was killed with SIGKILL",
+        "the command (pid \(process.commandPID)) did not stop within kill_after (\(killAfter.humanText)) of \(signal) and was killed with SIGKILL",
         metadata: [
           "pid": String(process.commandPID), "kill_after": String(killAfter.seconds),
           "help": "if it needs longer to stop, raise kill_after on the stage; otherwise make it exit sooner on \(signal)",

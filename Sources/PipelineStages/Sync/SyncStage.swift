@@ -28,9 +28,14 @@ struct SyncStage: Stage {
     var excludedFolders: ExcludedFolders
     /// Where `target` is written, for the error of a target inside `from`.
     var targetLocation: SourceLocation?
+    /// Where `from` is written, for the warning when it is not watched.
+    var fromLocation: SourceLocation?
+
+    var folderInputs: [ConfiguredFolder] { [ConfiguredFolder(key: "from", path: from, location: fromLocation)] }
 
     init(options: StageOptions) throws {
       targetLocation = options.location(of: "target") ?? options.location
+      fromLocation = options.location(of: "from") ?? options.location
       target = try options.required(
         "target", help: "The folder to mirror into, relative to the pipeline's folder or absolute; created when missing.")
       from = try options.value(
@@ -74,6 +79,7 @@ struct SyncStage: Stage {
   }
 
   func run(input: StageInput, output: StageOutput) async throws {
+    warnIfSourceFolderIsMissing()
     var failedBatch: Batch?
     for await incoming in input {
       let batch = failedBatch.map { $0.merging(incoming) } ?? incoming
@@ -97,6 +103,17 @@ struct SyncStage: Stage {
         failedBatch = batch
       }
     }
+  }
+
+  /// A `from` that is not a folder mirrors nothing until it becomes one: not an error, since
+  /// it may be a build's output folder made later, but a typo would otherwise go unnoticed.
+  private func warnIfSourceFolderIsMissing() {
+    var info = stat()
+    guard stat(plan.from, &info) != 0 || (info.st_mode & S_IFMT) != S_IFDIR else { return }
+    context.emit(
+      .warning,
+      "'from' (\(configuration.from), \(plan.from)) is not a folder: nothing is mirrored until it is created",
+      metadata: ["help": "fix 'from' if it is a typo (it is relative to the pipeline file's folder)"])
   }
 
   /// Carries out the batch's operations, announcing the target's paths as the pipeline's

@@ -32,6 +32,8 @@ struct WatchStage: Stage {
   struct Configuration: StageConfiguration {
     var paths: [String]
     var pathsLocation: SourceLocation?
+
+    var watchedFolders: [String]? { paths }
     var polling: WatchPolling
     var pollingCPU: PollingCPUBudget
     var excludedDirectories: [String]
