@@ -12,6 +12,14 @@ public protocol OptionValue: Sendable {
   init(option node: ConfigNode) throws(Diagnostic)
   /// How a default value is shown in the reference: `50ms`, `["."]`, `SIGTERM`.
   var optionDescription: String { get }
+  /// Warnings about a value that reads well but may not mean what its author meant (a glob
+  /// `**.go`, which matches in one folder only), located at `node`. `pipeline validate` and
+  /// `pipeline run` print them. Default: none.
+  static func optionWarnings(for node: ConfigNode) -> [Diagnostic]
+}
+
+extension OptionValue {
+  public static func optionWarnings(for node: ConfigNode) -> [Diagnostic] { [] }
 }
 
 extension OptionValue {
@@ -131,6 +139,11 @@ extension Array: OptionValue where Element: OptionValue {
   }
   public var optionDescription: String {
     "[" + map(\.optionDescription).joined(separator: ", ") + "]"
+  }
+  /// The warnings of each item.
+  public static func optionWarnings(for node: ConfigNode) -> [Diagnostic] {
+    guard case .sequence(let items) = node.value else { return Element.optionWarnings(for: node) }
+    return items.flatMap { Element.optionWarnings(for: $0) }
   }
 }
 

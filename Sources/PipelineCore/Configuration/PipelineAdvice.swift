@@ -14,8 +14,9 @@ struct PipelineAdvice {
     inputs = Dictionary(stages.map { ($0.name, $0.inputs) }, uniquingKeysWith: { first, _ in first })
   }
 
-  /// Every warning: the copies beside rewrites first, then the folders not watched.
-  var warnings: [Diagnostic] { copiesBesideRewrites + unwatchedFolderInputs }
+  /// Every warning: those about the stages' values, in the order of the stages; then the
+  /// copies beside rewrites, and the folders not watched.
+  var warnings: [Diagnostic] { stages.flatMap(\.warnings) + copiesBesideRewrites + unwatchedFolderInputs }
 
   /// A stage that copies the watched files (`sync`) beside one that rewrites them (`format`),
   /// neither after the other. The copy may be made before the rewrite, and the rewrite is the

@@ -37,6 +37,8 @@ public struct StageDefinition: Sendable {
   /// Where each name of `after:` is written, in the order of `inputs` (empty when the stage
   /// has no `after:`), so a wrong input is reported where it is written.
   public var inputLocations: [SourceLocation] = []
+  /// Warnings about its values (``StageOptions/warnings``), shown by ``PipelineDefinition/advice()``.
+  public var warnings: [Diagnostic] = []
 
   /// Where input `index` is written, or the stage's place when `after:` is not written.
   func location(ofInput index: Int) -> SourceLocation {

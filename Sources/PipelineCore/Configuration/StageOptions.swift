@@ -113,7 +113,9 @@ public final class StageOptions {
       return T.optionPlaceholder
     }
     do {
-      return try T(option: entry.value)
+      let value = try T(option: entry.value)
+      warnings += T.optionWarnings(for: entry.value)
+      return value
     } catch {
       let diagnostic = explained(error, key: key, node: entry.value, as: T.self)
       guard collectsProblems else { throw diagnostic }
@@ -127,10 +129,16 @@ public final class StageOptions {
   /// bad value of a stage; the loader reports these, and drops the configuration.
   public private(set) var problems: [Diagnostic] = []
 
+  /// Warnings about values read so far that read well but may not mean what was meant
+  /// (``OptionValue/optionWarnings(for:)``); the loader keeps them for `validate` and `run`.
+  public private(set) var warnings: [Diagnostic] = []
+
   /// The entry's value; when it does not fit, throws, or returns `nil` after recording why.
   private func read<T: OptionValue>(_ entry: ConfigNode.Entry) throws(Diagnostic) -> T? {
     do {
-      return try T(option: entry.value)
+      let value = try T(option: entry.value)
+      warnings += T.optionWarnings(for: entry.value)
+      return value
     } catch {
       let diagnostic = explained(error, key: entry.key, node: entry.value, as: T.self)
       guard collectsProblems else { throw diagnostic }
