@@ -97,10 +97,11 @@ public final class Engine: Sendable {
       for (stage, runner) in runners {
         let consumers = definition.consumers(of: stage.name)
         let reachesActions = consumers.contains { $0.descriptor.role == .action }
+        let isOutsideActions = stage.descriptor.role != .action
         let cycles = self.cycles
         let output = StageOutput(
           downstream: consumers.compactMap { allContinuations[$0.name] }, work: work,
-          onSend: { batch in if reachesActions { cycles.batchReachesActions(batch) } },
+          onSend: { batch in if reachesActions { cycles.batchReachesActions(batch, fromOutside: isOutsideActions) } },
           screeningWith: stage.descriptor.role == .source ? ownWrites : nil)
         let input = StageInput(stream: streams[stage.name]!, work: work)
         // Explicit either way: a child task would otherwise inherit the caller's preference.

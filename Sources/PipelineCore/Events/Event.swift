@@ -56,6 +56,9 @@ extension Event.Kind {
   public static let changesDetected: Self = "changes"
   /// A batch reached the actions: a cycle begins. `paths`: what changed.
   public static let cycleStarted: Self = "cycle-started"
+  /// New changes reached the actions while a cycle was open: they join it. `paths`: what
+  /// changed (only what was not shown yet).
+  public static let cycleJoined: Self = "cycle-joined"
   /// Nothing is in flight any more. Metadata: `stages` (name=duration;…), `result`.
   public static let cycleFinished: Self = "cycle-finished"
   /// An action started work on a batch. Metadata: `command`.

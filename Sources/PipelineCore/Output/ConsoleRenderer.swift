@@ -50,6 +50,8 @@ public struct ConsoleRenderer: EventSink {
       return ("\(prefix) \(message)", false)
     case .cycleStarted:
       return (t.styled("▶ ", .blue) + message, false)
+    case .cycleJoined:
+      return (t.styled("▶ + ", .blue) + message, false)
     case .stageStarted:
       // `$ COMMAND` only for a command that runs; the restart stage's app command line is
       // its `started … (pid N)` line.

@@ -20,6 +20,13 @@ public final class CycleReporter: EventSink {
     var failures: [String] = []
     /// Pids of the app instances started during the cycle.
     var appsStarted: Set<String> = []
+    /// The changes shown so far, each by its path and when its batch was seen: the same
+    /// batch reaching the actions by two ways (two filters) is shown once.
+    var announced: Set<AnnouncedChange> = []
+  }
+  private struct AnnouncedChange: Hashable {
+    var path: String
+    var detectedAt: ContinuousClock.Instant?
   }
   private struct State {
     var cycle: Cycle?
@@ -36,18 +43,44 @@ public final class CycleReporter: EventSink {
   public init(forward: any EventSink) { self.forward = forward }
 
   /// A batch is about to reach an action: opens a cycle unless one is open.
-  public func batchReachesActions(_ batch: Batch) {
-    let opened = state.withLock { state -> Bool in
-      guard state.cycle == nil else { return false }
-      state.cycle = Cycle(started: clock.now)
-      // Under the lock: the end of the last cycle is recorded before this start.
-      history.recordStart()
-      return true
+  ///
+  /// - Parameter fromOutside: It comes from a source or a transform, not from another
+  ///   action: new changes. Those that join an open cycle are announced
+  ///   (``Event/Kind/cycleJoined``), so every change that starts work is shown.
+  public func batchReachesActions(_ batch: Batch, fromOutside: Bool = true) {
+    enum Arrival { case opened, joined(Batch), known }
+    let arrival = state.withLock { state -> Arrival in
+      guard var cycle = state.cycle else {
+        var cycle = Cycle(started: clock.now)
+        if fromOutside { Self.announce(batch.changes, of: batch, in: &cycle) }
+        state.cycle = cycle
+        // Under the lock: the end of the last cycle is recorded before this start.
+        history.recordStart()
+        return .opened
+      }
+      guard fromOutside else { return .known }
+      // A rescan (everything may have changed) lists no paths: news whenever it comes.
+      if batch.changes.isEmpty { return batch.isRescan ? .joined(batch) : .known }
+      let news = batch.changes.filter {
+        !cycle.announced.contains(AnnouncedChange(path: $0.path, detectedAt: batch.detectedAt))
+      }
+      guard !news.isEmpty else { return .known }
+      Self.announce(news, of: batch, in: &cycle)
+      state.cycle = cycle
+      return .joined(Batch(news, isStartup: batch.isStartup, isRescan: batch.isRescan, detectedAt: batch.detectedAt))
     }
-    if opened {
+    switch arrival {
+    case .opened:
       forward.emit(
         Event(kind: .cycleStarted, stage: "pipeline", message: batch.description, paths: batch.paths))
+    case .joined(let news):
+      forward.emit(Event(kind: .cycleJoined, stage: "pipeline", message: news.description, paths: news.paths))
+    case .known: break
     }
+  }
+
+  private static func announce(_ changes: [Change], of batch: Batch, in cycle: inout Cycle) {
+    for change in changes { cycle.announced.insert(AnnouncedChange(path: change.path, detectedAt: batch.detectedAt)) }
   }
 
   /// Records stage outcomes, and which app instances run.
