@@ -27,7 +27,7 @@ struct RunCommand: AsyncParsableCommand {
   var verbose = false
 
   func run() async throws {
-    let terminal = TerminalWriter(defersOnEngineThread: true)
+    let terminal = TerminalWriter(defersOnEngineThread: true, writesOnOwnThread: true)
     defer { terminal.flush() }
     let definition: PipelineDefinition
     let isBuiltIn: Bool
@@ -110,6 +110,7 @@ final class SignalHandling {
         } else {
           terminal.line("\(name) again: killing everything now", error: true)
           LiveProcessGroups.shared.killAll()
+          terminal.flush(timeout: .milliseconds(300))
           exit(128 + number)
         }
       }

@@ -113,12 +113,24 @@ struct ChildProcessTests {
     }
   }
 
+  @Test("a piece ends between characters, never inside one's UTF-8 bytes")
+  func longLineCutBetweenCharacters() {
+    var splitter = LineSplitter()
+    var pieces: [String] = []
+    // One byte, then two-byte characters: 64 KiB falls inside one.
+    let bytes = Array("a".utf8) + Array(String(repeating: "é", count: 40_000).utf8)
+    bytes.withUnsafeBytes { splitter.split($0) { pieces.append($0) } }
+    splitter.finish { pieces.append($0) }
+    #expect(pieces.map(\.utf8.count) == [65_535, 14_466])
+    #expect(!pieces.joined().contains("\u{FFFD}") && pieces.joined() == "a" + String(repeating: "é", count: 40_000))
+  }
+
   @Test("a line longer than 64 KiB comes in pieces, none of them lost")
   func longLineInPieces() async throws {
     let process = try start(.shell("head -c 200000 /dev/zero | tr '\\0' x; echo; echo after"))
     #expect(await finish(process) == .exited(0))
     let pieces = lines.value.dropLast().map { $0.dropFirst("stdout: ".count) }
-    #expect(pieces.count >= 3 && pieces.allSatisfy { $0.count <= LineSplitter.maximumLineLength + 16 * 1024 })
+    #expect(pieces.map(\.count) == [65_536, 65_536, 65_536, 3_392], "pieces of 64 KiB, as documented")
     #expect(pieces.map(\.count).reduce(0, +) == 200_000 && pieces.allSatisfy { $0.allSatisfy { $0 == "x" } })
     #expect(lines.value.last == "stdout: after")
   }

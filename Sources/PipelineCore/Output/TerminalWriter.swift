@@ -12,6 +12,10 @@ import Synchronization
 /// on the way from the save to the restart, and wake whatever reads them (a terminal, a log
 /// pipe) once instead of once a line. A line written from any other thread first writes the
 /// gathered ones, so the order is kept.
+///
+/// Made with `writesOnOwnThread`, the writer never blocks on the console: the bytes go to a
+/// thread of its own (``ConsoleQueue``), and a console that stops reading costs lines, said
+/// in a note, instead of stopping the pipeline.
 public final class TerminalWriter: Sendable {
   /// Whether ANSI colours are used: a TTY, and `NO_COLOR` unset.
   public let usesColor: Bool
@@ -19,6 +23,7 @@ public final class TerminalWriter: Sendable {
   private let standardOutput: Int32
   private let standardError: Int32
   private let pending = Mutex(PendingLines())
+  private let queue: ConsoleQueue?
 
   /// Lines not yet written, all for one descriptor.
   private struct PendingLines {
@@ -27,10 +32,10 @@ public final class TerminalWriter: Sendable {
     /// Whether a write of them is asked of the engine's thread.
     var isScheduled = false
 
-    /// Writes the gathered bytes, if any.
-    mutating func write() {
+    /// Writes the gathered bytes, if any, through `send`.
+    mutating func write(_ send: (_ bytes: [UInt8], _ descriptor: Int32) -> Void) {
       guard !bytes.isEmpty else { return }
-      TerminalWriter.writeAll(bytes, to: descriptor)
+      send(bytes, descriptor)
       bytes.removeAll(keepingCapacity: true)
     }
   }
@@ -39,14 +44,18 @@ public final class TerminalWriter: Sendable {
   ///   - usesColor: `nil`: colours on a TTY unless `NO_COLOR` is set.
   ///   - defersOnEngineThread: gather the engine thread's lines until it is idle (`pipeline
   ///     run`); call ``flush()`` once the engine has stopped.
+  ///   - writesOnOwnThread: write on a thread of its own, never blocking the caller
+  ///     (`pipeline run`); call ``flush()`` before exiting.
   ///   - standardOutput, standardError: where lines go (tests give pipes).
   public init(
-    usesColor: Bool? = nil, defersOnEngineThread: Bool = false, standardOutput: Int32 = 1, standardError: Int32 = 2
+    usesColor: Bool? = nil, defersOnEngineThread: Bool = false, writesOnOwnThread: Bool = false,
+    standardOutput: Int32 = 1, standardError: Int32 = 2
   ) {
     self.usesColor = usesColor ?? (isatty(standardOutput) == 1 && getenv("NO_COLOR") == nil)
     self.defersOnEngineThread = defersOnEngineThread
     self.standardOutput = standardOutput
     self.standardError = standardError
+    queue = writesOnOwnThread ? ConsoleQueue(write: { bytes, descriptor in Self.writeAll(bytes, to: descriptor) }) : nil
   }
 
   /// Writes `line` and a newline to standard output (standard error when `error` is true).
@@ -55,13 +64,13 @@ public final class TerminalWriter: Sendable {
     let defers = defersOnEngineThread && EngineExecutor.isCurrentThread
     let mustSchedule = pending.withLock { pending -> Bool in
       if pending.descriptor != descriptor || !defers {
-        pending.write()
+        pending.write(send)
         pending.descriptor = descriptor
       }
       guard defers else {
         var bytes = Array(line.utf8)
         bytes.append(UInt8(ascii: "\n"))
-        Self.writeAll(bytes, to: descriptor)
+        send(bytes, to: descriptor)
         return false
       }
       pending.bytes.append(contentsOf: line.utf8)
@@ -72,16 +81,23 @@ public final class TerminalWriter: Sendable {
     if mustSchedule { EngineExecutor.shared.whenIdle { [self] in flushScheduled() } }
   }
 
-  /// Writes the lines gathered on the engine's thread, if any.
-  public func flush() {
-    pending.withLock { $0.write() }
+  /// Writes the lines gathered on the engine's thread, if any; with `writesOnOwnThread`,
+  /// waits until the console took everything, for at most `timeout`.
+  public func flush(timeout: Duration = .seconds(1)) {
+    pending.withLock { $0.write(send) }
+    queue?.drain(timeout: timeout)
   }
 
   private func flushScheduled() {
     pending.withLock { pending in
       pending.isScheduled = false
-      pending.write()
+      pending.write(send)
     }
+  }
+
+  /// Writes, or queues for the console's thread.
+  private func send(_ bytes: [UInt8], to descriptor: Int32) {
+    if let queue { queue.enqueue(bytes, to: descriptor) } else { Self.writeAll(bytes, to: descriptor) }
   }
 
   private static func writeAll(_ bytes: [UInt8], to descriptor: Int32) {

@@ -1,5 +1,6 @@
 /// Cuts one output stream into lines: without their `\n` (or `\r\n`), a last line without a
-/// newline handed over at the end, and lines longer than ``maximumLineLength`` in pieces, so
+/// newline handed over at the end, and lines longer than ``maximumLineLength`` in pieces of at
+/// most that many bytes (cut between characters), so
 /// a process that never writes a newline cannot make `pipeline` hold unbounded memory.
 struct LineSplitter {
   static let maximumLineLength = 64 * 1024
@@ -16,9 +17,12 @@ struct LineSplitter {
       start = position + 1
     }
     pending.append(contentsOf: bytes[start..<bytes.count])
-    if pending.count > Self.maximumLineLength {
-      body(Self.text(pending))
-      pending.removeAll(keepingCapacity: true)
+    while pending.count > Self.maximumLineLength {
+      // At most the maximum, cut between characters: never inside one's UTF-8 bytes.
+      var cut = Self.maximumLineLength
+      while cut > Self.maximumLineLength - 4, pending[cut] & 0xC0 == 0x80 { cut -= 1 }
+      body(Self.text(Array(pending[..<cut])))
+      pending.removeFirst(cut)
     }
   }
 
