@@ -45,6 +45,24 @@ struct HotReloadTests {
     #expect(await run.interrupt() == .exited(0))
   }
 
+  /// `pipeline`'s folder in TMPDIR (its changed-files lists) removed while it runs — by a
+  /// cleaner of /tmp, or `rm -rf /tmp/pipeline-*` after a crash — is made again: before, every
+  /// later build and restart failed, and the app stayed down.
+  @Test func itsTemporaryFolderRemovedWhileRunningIsMadeAgain() async throws {
+    let project = try AppFixture.make(message: "v1")
+    try FileManager.default.createDirectory(atPath: project.path("tmp/tmpdir"), withIntermediateDirectories: true)
+    let run = try PipelineRun(["run"], in: project.root, environment: ["TMPDIR": project.path("tmp/tmpdir")])
+    #expect(await run.waitForLine(containing: "app started: v1"), "\(run.transcript)")
+    let folder = project.path("tmp/tmpdir/pipeline-\(run.process.pid)")
+    #expect(FileManager.default.fileExists(atPath: folder))
+    try FileManager.default.removeItem(atPath: folder)
+
+    try project.write("src/message.txt", "v2")
+    #expect(await run.waitForLine(containing: "app started: v2"), "\(run.transcript)")
+    #expect(!run.output.contains { $0.contains("changed-files list") }, "\(run.transcript)")
+    #expect(await run.interrupt() == .exited(0))
+  }
+
   @Test func burstOfSavesGivesOneRestartFromTheFinalContent() async throws {
     let project = try AppFixture.make(message: "v1")
     let run = try PipelineRun(["run"], in: project.root)

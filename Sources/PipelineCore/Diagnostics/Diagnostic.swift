@@ -33,6 +33,15 @@ public struct Diagnostic: Error, Sendable, Hashable, CustomStringConvertible {
     guard let help else { return head }
     return head + "\n  help: " + help
   }
+
+  /// On one line, for a message that quotes it (`could not start: …`): the message, then the
+  /// help after `; `, without the `error:` and the place.
+  public var inlineText: String { help.map { "\(message); \($0)" } ?? message }
+
+  /// `error`'s ``inlineText`` when it is a diagnostic, else its description.
+  public static func inlineText(of error: any Error) -> String {
+    (error as? Diagnostic)?.inlineText ?? "\(error)"
+  }
 }
 
 /// One or more diagnostics found together (a loader reports every problem it can find,

@@ -51,8 +51,10 @@ struct CommandEnvironment {
 /// the stage's first two runs, no file is created or truncated to zero. Saving the same files
 /// again hands the same file over again, unless a command changed it.
 final class ChangedFilesList: Sendable {
+  /// `TMPDIR`, or `/tmp`.
+  static let base: String = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+
   static let folder: String = {
-    let base = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
     let path = "\(base)/pipeline-\(getpid())"
     mkdir(path, 0o700)
     atexit { ChangedFilesList.removeFolder() }
@@ -100,10 +102,17 @@ final class ChangedFilesList: Sendable {
       return (index, state.paths[index])
     }
     let bytes = Array((text.isEmpty ? "" : text + "\n").utf8)
-    guard let modified = Self.overwrite(path, with: bytes) else {
+    var modified = Self.overwrite(path, with: bytes)
+    if modified == nil, errno == ENOENT, mkdir(Self.folder, 0o700) == 0 {
+      // The folder was removed under `pipeline` (a cleaner of /tmp, `rm -rf /tmp/pipeline-*`):
+      // made again, rather than failing every command from now on.
+      modified = Self.overwrite(path, with: bytes)
+    }
+    guard let modified else {
+      let reason = String(cString: strerror(errno))
       throw Diagnostic(
-        at: nil, "cannot write the changed-files list \(path)",
-        help: "check that \(Self.folder) is writable, or set TMPDIR to a folder that is")
+        at: nil, "cannot write the changed-files list \(path): \(reason)",
+        help: "\(Self.folder) must be a folder pipeline can write: check TMPDIR (\(Self.base)), and that the folder is writable")
     }
     let kept = text.utf8.count <= Self.longestListKept ? text : nil
     state.withLock { $0.latest = Written(index: index, path: path, text: kept, size: bytes.count, modified: modified) }

@@ -40,7 +40,7 @@ struct CommandExecution: Sendable {
         context: context, stageEnvironment: configuration.process.environment, batch: batch,
         listFiles: listFiles)
     } catch {
-      return .couldNotStart("\(error)")
+      return .couldNotStart(Diagnostic.inlineText(of: error))
     }
     for command in commands {
       let outcome = await runOne(command, environment: environment.variables, commandLine: commandLine)

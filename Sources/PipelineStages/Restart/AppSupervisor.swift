@@ -178,7 +178,7 @@ final class AppSupervisor: Sendable {
       }
     } catch {
       context.emit(
-        .stageFailed, "stage '\(context.name)' could not start the app: \(error)",
+        .stageFailed, "stage '\(context.name)' could not start the app: \(Diagnostic.inlineText(of: error))",
         metadata: ["duration": String(began.duration(to: clock.now).seconds), "status": "not-started"])
       return nil
     }
