@@ -44,6 +44,15 @@ import Testing
     try await harness.finish()
   }
 
+  @Test("max_wait left out follows a window longer than its 2s default, instead of an error about a key not written",
+    arguments: [("window: 3s", Duration.seconds(3)), ("window: 50ms", .seconds(2)), ("window: 3s\nmax_wait: 5s", .seconds(5))])
+  func maxWaitDefault(yaml: String, expected: Duration) throws {
+    let node = try #require(try YAMLNodeConverter.parse(yaml, file: "test.yaml"))
+    guard case .mapping(let entries) = node.value else { Issue.record("not a mapping"); return }
+    let configuration = try DebounceStage.Configuration(options: StageOptions(stageName: "debounce", entries: entries, location: nil))
+    #expect(configuration.maxWait == expected)
+  }
+
   @Test func maxWaitShorterThanWindowIsRejected() {
     #expect(throws: Diagnostic.self) { try StageHarness(DebounceStage.self, yaml: "window: 1s\nmax_wait: 100ms") }
   }

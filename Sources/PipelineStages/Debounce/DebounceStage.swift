@@ -17,9 +17,11 @@ struct DebounceStage: Stage {
       window = try options.value(
         "window", default: .milliseconds(100),
         help: "How long the tree must be quiet before the gathered batch goes on.")
-      maxWait = try options.value(
-        "max_wait", default: .seconds(2),
+      let written = try options.optional(
+        "max_wait", as: Duration.self, defaultText: "2s, or window when that is longer",
         help: "The longest a batch is held back while changes keep coming.")
+      // A window longer than the default alone is not an error: the default follows it.
+      maxWait = written ?? max(.seconds(2), window)
       if maxWait < window {
         throw options.invalid(
           "max_wait", "'max_wait' (\(maxWait.pipelineText)) is shorter than 'window' (\(window.pipelineText))",
