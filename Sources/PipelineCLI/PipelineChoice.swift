@@ -21,7 +21,13 @@ struct PipelineChoice {
     -> PipelineChoice
   {
     let loader = PipelineLoader(registry: registry)
-    if let file { return PipelineChoice(definition: try loader.load(file: file), notice: nil) }
+    if let file {
+      do {
+        return PipelineChoice(definition: try loader.load(file: file), notice: nil)
+      } catch {
+        throw mistypedCommand(file, folder: folder).map { DiagnosticList([$0]) } ?? error
+      }
+    }
     if folder.exists(defaultFile) {
       let isCurrent = folder.path == FileManager.default.currentDirectoryPath
       return PipelineChoice(
@@ -36,6 +42,23 @@ struct PipelineChoice {
     if let problem = rendering.entryPoint?.problem { throw DiagnosticList([problem]) }
     let definition = try loader.load(text: rendering.text, file: builtInName(template), root: folder.path)
     return PipelineChoice(definition: definition, notice: notice(for: detection, entryPoint: rendering.entryPoint))
+  }
+
+  /// `pipeline valdiate`, `pipeline version`: a word that is no file, read as a pipeline file
+  /// because `run` is the default command. The error says which command was likely meant.
+  static func mistypedCommand(_ file: String, folder: ProjectFolder) -> Diagnostic? {
+    guard !file.contains("/"), !file.contains("."), !folder.exists(file) else { return nil }
+    let meant: String
+    switch file.lowercased() {
+    case "version", "-version", "-v": meant = "pipeline --version"
+    default:
+      let commands = PipelineCommand.configuration.subcommands.compactMap { $0.configuration.commandName } + ["help"]
+      guard let command = Suggestions.nearest(to: file, in: commands) else { return nil }
+      meant = "pipeline \(command)"
+    }
+    return Diagnostic(
+      at: nil, "'\(file)' is neither a command nor a pipeline file",
+      help: "did you mean `\(meant)`? (`pipeline --help` lists the commands)")
   }
 
   /// How the pipeline that ``load(file:registry:folder:)`` would load is named in messages.

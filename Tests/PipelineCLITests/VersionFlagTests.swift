@@ -15,3 +15,28 @@ import Testing
     }
   }
 }
+
+/// `run` is the default command, so `pipeline valdiate` reads `valdiate` as a pipeline file:
+/// the error says which command was likely meant.
+@Suite struct MistypedCommandTests {
+  @Test(arguments: [
+    ("valdiate", "pipeline validate"), ("inti", "pipeline init"), ("stage", "pipeline stages"),
+    ("version", "pipeline --version"), ("new-stag", "pipeline new-stage"),
+  ])
+  func aMistypedCommandIsNamed(word: String, meant: String) throws {
+    let project = try ScratchProject()
+    let diagnostic = try #require(PipelineChoice.mistypedCommand(word, folder: project.folder))
+    #expect(diagnostic.message == "'\(word)' is neither a command nor a pipeline file")
+    #expect(diagnostic.help == "did you mean `\(meant)`? (`pipeline --help` lists the commands)")
+  }
+
+  @Test(arguments: ["dev.yaml", "configs/dev", "xyzzy"])
+  func aPathOrAFarWordIsLeftToTheMissingFileError(word: String) throws {
+    #expect(PipelineChoice.mistypedCommand(word, folder: try ScratchProject().folder) == nil)
+  }
+
+  @Test func anExistingFileNamedLikeACommandIsLoadedNotQuestioned() throws {
+    let project = try ScratchProject(["stage": "not yaml: ["])
+    #expect(PipelineChoice.mistypedCommand("stage", folder: project.folder) == nil)
+  }
+}
