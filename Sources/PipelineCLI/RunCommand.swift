@@ -67,10 +67,13 @@ struct RunCommand: AsyncParsableCommand {
       bus.emit(Event(kind: .warning, stage: "pipeline", message: message, metadata: help.map { ["help": $0] } ?? [:]))
     }
     ProcessKeeper.sendWarnings(to: warn)
-    if !ProcessKeeper.isAvailable {
+    if let reason = ProcessKeeper.absenceReason {
+      let isChosen = reason.hasPrefix(ProcessKeeper.environmentVariable)
       warn(
-        "processes run without a keeper (\(ProcessKeeper.environmentVariable) is 'none', or \(ProcessKeeper.expectedLocation) is missing): if pipeline is killed with SIGKILL, what it started keeps running",
-        "unset \(ProcessKeeper.environmentVariable), or install pipeline-keeper next to pipeline (`swift build` builds both)")
+        "processes run without a keeper (\(reason)): if pipeline is killed with SIGKILL, what it started keeps running",
+        isChosen
+          ? "unset \(ProcessKeeper.environmentVariable) to have one"
+          : "install pipeline-keeper next to pipeline (`swift build` builds both)")
     }
     let signals = SignalHandling(engine: engine, terminal: terminal)
     signals.install()

@@ -22,11 +22,8 @@ struct ValidateCommand: AsyncParsableCommand {
       let problems = definition.stageProblems()
       if !problems.isEmpty { throw DiagnosticList(problems) }
       for warning in definition.advice() { terminal.line(warning.description, error: true) }
-      let flow = definition.stages.map { stage in
-        stage.inputs.count > 1 || (stage.inputs.count == 1 && stage.inputs[0] != previousName(of: stage, in: definition))
-          ? "\(stage.name) (after \(stage.inputs.joined(separator: ", ")))" : stage.name
-      }
-      terminal.line("\(file): ok — \(definition.stages.count) stages: \(flow.joined(separator: " → "))")
+      let count = definition.stages.count
+      terminal.line("\(file): ok — \(count) \(count == 1 ? "stage" : "stages"): \(definition.flowDescription)")
     } catch {
       terminal.line(error.description, error: true)
       terminal.line("\(file): \(error.diagnostics.count) error\(error.diagnostics.count == 1 ? "" : "s")", error: true)
@@ -34,8 +31,4 @@ struct ValidateCommand: AsyncParsableCommand {
     }
   }
 
-  private func previousName(of stage: StageDefinition, in definition: PipelineDefinition) -> String? {
-    guard let index = definition.stages.firstIndex(where: { $0.name == stage.name }), index > 0 else { return nil }
-    return definition.stages[index - 1].name
-  }
 }

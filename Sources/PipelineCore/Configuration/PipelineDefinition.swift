@@ -16,6 +16,16 @@ public struct PipelineDefinition: Sendable {
   /// `Documentation/Errors.md`); `pipeline validate` and `pipeline run` print them.
   public func advice() -> [Diagnostic] { PipelineAdvice(stages: stages, root: root).warnings }
 
+  /// The stages in order, `watch → debounce → build`, with the inputs of a stage that does not
+  /// simply follow the one listed before it: `gofmt (after filter)`.
+  public var flowDescription: String {
+    stages.enumerated().map { index, stage in
+      let previous = index > 0 ? stages[index - 1].name : nil
+      let follows = stage.inputs.isEmpty || (stage.inputs.count == 1 && stage.inputs[0] == previous)
+      return follows ? stage.name : "\(stage.name) (after \(stage.inputs.joined(separator: ", ")))"
+    }.joined(separator: " → ")
+  }
+
   /// The stages that take their input from `stage` (by name).
   public func consumers(of stage: String) -> [StageDefinition] {
     stages.filter { $0.inputs.contains(stage) }

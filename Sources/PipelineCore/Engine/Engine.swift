@@ -82,7 +82,7 @@ public final class Engine: Sendable {
       }
     }
 
-    let flow = stages.map { "\($0.name)" }.joined(separator: " → ")
+    let flow = definition.flowDescription
     events.emit(
       Event(
         kind: .pipelineStarted, stage: "pipeline",

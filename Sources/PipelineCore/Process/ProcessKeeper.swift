@@ -83,6 +83,14 @@ public enum ProcessKeeper {
   /// Whether commands run under a keeper.
   public static var isAvailable: Bool { program != nil }
 
+  /// Why commands run without a keeper, for the warning: `PIPELINE_KEEPER is 'none'`, or
+  /// `PATH is missing`. `nil` when there is a keeper.
+  public static var absenceReason: String? {
+    guard !isAvailable else { return nil }
+    if environmentProgram != nil { return "\(environmentVariable) is 'none'" }
+    return "\(expectedLocation) is missing"
+  }
+
   /// Where `pipeline-keeper` is expected: next to the running executable.
   public static var expectedLocation: String {
     (currentExecutable.map(folder(of:)) ?? ".") + "/pipeline-keeper"
