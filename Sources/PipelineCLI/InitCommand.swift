@@ -66,7 +66,8 @@ struct InitCommand: AsyncParsableCommand {
     let path = folder.path + "/" + file
     if let code = FileBytes.write(Array(rendering.text.utf8), toFile: path) {
       throw Diagnostic(
-        at: nil, "cannot write \(file): \(String(cString: strerror(code)))", help: "check the folder's permissions")
+        at: nil, "cannot write \(file): \(String(cString: strerror(code)))",
+        help: code == EISDIR ? "\(file) is a folder: rename or remove it first" : "check the folder's permissions")
     }
     var message = "wrote \(file): the \(chosen.name) pipeline (\(reason)): \(chosen.summary)\n"
     switch entryPoint {

@@ -540,6 +540,19 @@ struct PipelineLoaderTests {
           help: list a source before it (like `- stage: watch`) or name its input with `after: [watch]`
         """),
     GoldenCase(
+      name: "an empty after: on a stage listed after a source",
+      yaml: """
+        stages:
+          - stage: tick
+          - stage: shell
+            run: make
+            after: []
+        """,
+      expected: """
+        dev.yaml:3:5: error: stage 'shell' has no input, so it would never run
+          help: its `after:` is empty: remove it to take the stage listed before, or name the input, like `after: [watch]`
+        """),
+    GoldenCase(
       name: "a source given after",
       yaml: """
         stages:

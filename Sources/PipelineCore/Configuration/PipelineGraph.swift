@@ -36,10 +36,14 @@ enum PipelineGraph {
             help: "remove its `after:`"))
       }
       if stage.descriptor.role != .source, stage.inputs.isEmpty {
+        // Not listed first, it would take the stage before it: its `after:` is empty.
+        let isFirst = stages.first?.name == stage.name
         problems.append(
           Diagnostic(
             at: stage.location, "stage '\(stage.name)' has no input, so it would never run",
-            help: "list a source before it (like `- stage: watch`) or name its input with `after: [watch]`"))
+            help: isFirst
+              ? "list a source before it (like `- stage: watch`) or name its input with `after: [watch]`"
+              : "its `after:` is empty: remove it to take the stage listed before, or name the input, like `after: [watch]`"))
       }
     }
     guard problems.isEmpty else { return problems }
