@@ -108,8 +108,7 @@ struct SyncStage: Stage {
   /// A `from` that is not a folder mirrors nothing until it becomes one: not an error, since
   /// it may be a build's output folder made later, but a typo would otherwise go unnoticed.
   private func warnIfSourceFolderIsMissing() {
-    var info = stat()
-    guard stat(plan.from, &info) != 0 || (info.st_mode & S_IFMT) != S_IFDIR else { return }
+    guard !DirectoryWalker.isDirectory(plan.from) else { return }
     context.emit(
       .warning,
       "'from' (\(configuration.from), \(plan.from)) is not a folder: nothing is mirrored until it is created",

@@ -111,10 +111,7 @@ struct WatchStage: Stage {
     self.context = context
     roots = configuration.paths.map { context.absolutePath($0) }
     // Every path that is not a folder, in one error: a fix of the first does not reveal the next.
-    let missing = zip(configuration.paths, roots).filter { _, root in
-      var info = stat()
-      return stat(root, &info) != 0 || (info.st_mode & S_IFMT) != S_IFDIR
-    }
+    let missing = zip(configuration.paths, roots).filter { _, root in !DirectoryWalker.isDirectory(root) }
     if !missing.isEmpty {
       let named = missing.map { path, root in "'\(path)' (\(root))" }
       throw Diagnostic(
