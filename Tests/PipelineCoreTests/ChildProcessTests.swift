@@ -125,6 +125,18 @@ struct ChildProcessTests {
     #expect(!pieces.joined().contains("\u{FFFD}") && pieces.joined() == "a" + String(repeating: "é", count: 40_000))
   }
 
+  @Test("a line that grows past 64 KiB in the read that ends it still comes in pieces of 64 KiB")
+  func longLineEndedInALaterRead() {
+    var splitter = LineSplitter()
+    var pieces: [Int] = []
+    // Two reads, as a pipe delivers them: 60,000 bytes, then 20,000 more and the newline.
+    for read in [Array(repeating: UInt8(ascii: "x"), count: 60_000), Array(repeating: UInt8(ascii: "x"), count: 20_000) + [10]] {
+      read.withUnsafeBytes { splitter.split($0) { pieces.append($0.utf8.count) } }
+    }
+    splitter.finish { pieces.append($0.utf8.count) }
+    #expect(pieces == [65_536, 14_464])
+  }
+
   @Test("a line longer than 64 KiB comes in pieces, none of them lost")
   func longLineInPieces() async throws {
     let process = try start(.shell("head -c 200000 /dev/zero | tr '\\0' x; echo; echo after"))

@@ -12,11 +12,18 @@ struct LineSplitter {
     var start = 0
     for position in 0..<bytes.count where bytes[position] == UInt8(ascii: "\n") {
       pending.append(contentsOf: bytes[start..<position])
+      handOverLongPieces(body)
       body(Self.text(pending))
       pending.removeAll(keepingCapacity: true)
       start = position + 1
     }
     pending.append(contentsOf: bytes[start..<bytes.count])
+    handOverLongPieces(body)
+  }
+
+  /// Hands `body` pieces of the pending line until at most ``maximumLineLength`` bytes are left:
+  /// a line may end in a later read than the one that made it too long.
+  private mutating func handOverLongPieces(_ body: (String) -> Void) {
     while pending.count > Self.maximumLineLength {
       // At most the maximum, cut between characters: never inside one's UTF-8 bytes.
       var cut = Self.maximumLineLength
