@@ -38,6 +38,14 @@ struct NewStageCommand: AsyncParsableCommand {
       throw ValidationError(
         "say where the pipeline package comes from: --pipeline-url https://…/pipeline.git for a release, or --pipeline-path PATH for a local checkout (one of them)")
     }
+    if let pipelinePath, !FileManager.default.fileExists(atPath: pipelinePath + "/Package.swift") {
+      throw ValidationError(
+        "--pipeline-path \(pipelinePath) is not a checkout of pipeline: it holds no Package.swift (give the folder of pipeline's Package.swift)")
+    }
+    guard NewStageTemplate.isValidVersion(pipelineVersion) else {
+      throw ValidationError(
+        "--pipeline-version \(pipelineVersion) is not a version SwiftPM can require: write MAJOR.MINOR.PATCH, like \(PipelineVersion.current)")
+    }
   }
 
   func run() async throws {
@@ -61,11 +69,15 @@ struct NewStageCommand: AsyncParsableCommand {
         atPath: PathText.parent(full), withIntermediateDirectories: true)
       try content.write(toFile: full, atomically: true, encoding: .utf8)
     }
-    terminal.line("""
-      wrote \(folder)/ — the '\(name)' stage (\(template.typeName) in Sources/\(template.module)/)
-        cd \(folder) && swift test                    # its test
-        swift run \(template.runnerProduct) run          # pipeline.yaml, with '\(name)' compiled in
-        swift build --product \(template.serverProduct)  # the same stage for `stage: external`
-      """)
+    let steps = [
+      ("cd \(folder) && swift test", "its test"),
+      ("swift run \(template.runnerProduct) run", "pipeline.yaml, with '\(name)' compiled in"),
+      ("swift build --product \(template.serverProduct)", "the same stage for `stage: external`"),
+    ]
+    let width = steps.map(\.0.count).max() ?? 0
+    terminal.line(
+      "wrote \(folder)/ — the '\(name)' stage (\(template.typeName) in Sources/\(template.module)/)\n"
+        + steps.map { command, what in "  \(command)\(String(repeating: " ", count: width - command.count))  # \(what)" }
+        .joined(separator: "\n"))
   }
 }

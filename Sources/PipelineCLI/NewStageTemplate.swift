@@ -27,6 +27,17 @@ struct NewStageTemplate {
       && !name.hasSuffix("_") && !name.contains("__")
   }
 
+  /// Whether `version` is one SwiftPM's `from:` takes: MAJOR.MINOR.PATCH, digits only, with an
+  /// optional pre-release (`-beta.1`).
+  static func isValidVersion(_ version: String) -> Bool {
+    let core = version.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)[0]
+    let parts = core.split(separator: ".", omittingEmptySubsequences: false)
+    guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }) else {
+      return false
+    }
+    return !version.hasSuffix("-")
+  }
+
   var files: [(String, String)] {
     [
       ("Package.swift", packageManifest),
@@ -209,6 +220,7 @@ struct NewStageTemplate {
   private var pipelineFile: String {
     """
     # Runs the '\(name)' stage on every change: swift run \(runnerProduct) run
+    # Check it with: swift run \(runnerProduct) validate (plain `pipeline` does not know '\(name)')
     version: 1
     name: \(packageName)
     stages:

@@ -42,6 +42,7 @@ public struct PipelineCommand: AsyncParsableCommand {
     // first, so a keeper process starts no engine thread.
     ProcessKeeper.runIfRequested(CommandLine.arguments)
     ProcessKeeper.enableSelfHosting()
+    HelpTopicCheck.exitIfUnknown(CommandLine.arguments)
     RegistryHolder.current.withLock { $0 = registry }
     // Everything `pipeline` does between the stages runs on the engine's thread: the global
     // pool is then only started by stages that ask for it (and custom stages), so a waiting

@@ -376,6 +376,61 @@ struct SupervisorFaultTests {
     #expect(left.isEmpty, "left behind: \(left)")
   }
 
+  @Test func sigquitKillsEverythingAtOnceAndRemovesTheTemporaryFolder() async throws {
+    let project = try FaultFixture.make(
+      app: FaultFixture.stubbornApp,
+      pipeline: """
+        stages:
+          - stage: watch
+            paths: [src]
+          - stage: build
+            run: sh build.sh
+          - stage: restart
+            run: [sh, app.sh]
+            kill_after: 5s
+        """)
+    let temporary = project.path("tmp/tmpdir")
+    try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: true)
+    let run = try PipelineRun(["run"], in: project.root, environment: ["TMPDIR": temporary])
+    try #require(await run.waitForLine(containing: "app started: v1"), report(run, project))
+    let app = try #require(project.pid("tmp/app.pid"))
+    let child = try #require(project.pid("tmp/child.pid"))
+    let folder = temporary + "/pipeline-\(run.process.commandPID)"
+    try #require(FileManager.default.fileExists(atPath: folder), "the build's changed-files list is kept there")
+
+    let clock = ContinuousClock()
+    let sent = clock.now
+    let status = await run.interrupt(SIGQUIT)
+    #expect(status == .exited(131), report(run, project))
+    #expect(run.output.contains("SIGQUIT: killing everything now"), report(run, project))
+    #expect(sent.duration(to: clock.now) < .seconds(3), "SIGQUIT waited for kill_after (5s)")
+    #expect(await waitUntilGone(app), "the app (pid \(app)) outlived pipeline")
+    #expect(await waitUntilGone(child), "the app's child (pid \(child)) outlived pipeline")
+    #expect(!FileManager.default.fileExists(atPath: folder), "pipeline's temporary folder was left: \(folder)")
+  }
+
+  @Test func aSecondSignalOfAnotherKindIsNamedAsArrivingWhileStopping() async throws {
+    let project = try FaultFixture.make(
+      app: FaultFixture.stubbornApp,
+      pipeline: """
+        stages:
+          - stage: watch
+            paths: [src]
+          - stage: build
+            run: sh build.sh
+          - stage: restart
+            run: [sh, app.sh]
+            kill_after: 5s
+        """)
+    let run = try PipelineRun(["run"], in: project.root)
+    try #require(await run.waitForLine(containing: "app started: v1"), report(run, project))
+    kill(run.process.commandPID, SIGTERM)
+    try #require(await run.waitForLine(containing: "stopping (SIGTERM)…"), report(run, project))
+    let status = await run.interrupt(SIGINT)
+    #expect(status == .exited(130), report(run, project))
+    #expect(run.output.contains("SIGINT while stopping: killing everything now"), report(run, project))
+  }
+
   // MARK: - continue_on_error
 
   @Test func continueOnErrorLetsTheRestartHappenDespiteAFailingLint() async throws {

@@ -40,3 +40,53 @@ import Testing
     #expect(PipelineChoice.mistypedCommand("stage", folder: project.folder) == nil)
   }
 }
+
+/// `pipeline help WORD`: the argument parser shows the general help, with status 0, for any
+/// WORD; a word that is no command is an error instead.
+@Suite struct HelpTopicTests {
+  @Test func helpOnAMistypedCommandNamesTheOneMeant() throws {
+    let diagnostic = try #require(HelpTopicCheck.problem(["pipeline", "help", "valdiate"]))
+    #expect(diagnostic.message == "there is no command 'valdiate' to give help on")
+    #expect(diagnostic.help?.hasPrefix("did you mean `pipeline help validate`? the commands are run, validate,") == true)
+  }
+
+  @Test func helpOnAFarWordListsTheCommands() throws {
+    let diagnostic = try #require(HelpTopicCheck.problem(["pipeline", "help", "bogus"]))
+    #expect(diagnostic.help == "the commands are run, validate, stages, init, new-stage; `pipeline --help` describes them")
+  }
+
+  @Test(arguments: [["pipeline", "help"], ["pipeline", "help", "run"], ["pipeline", "help", "new-stage"], ["pipeline", "run", "help"]])
+  func helpOnACommandOrAloneIsLeftToTheParser(arguments: [String]) {
+    #expect(HelpTopicCheck.problem(arguments) == nil)
+  }
+}
+
+/// `pipeline new-stage`'s options, checked before anything is written.
+@Suite struct NewStageOptionTests {
+  @Test(arguments: ["1.0.0", "12.3.45", "2.0.0-beta.1"])
+  func aSemanticVersionIsTaken(version: String) {
+    #expect(NewStageTemplate.isValidVersion(version))
+  }
+
+  @Test(arguments: ["1.0", "v1.0.0", "latest", "1.0.0-", "1..0", ""])
+  func anythingElseIsRefused(version: String) {
+    #expect(!NewStageTemplate.isValidVersion(version))
+  }
+
+  @Test func aPipelinePathWithoutAPackageIsRefusedNamingIt() throws {
+    let empty = try ScratchProject()
+    #expect {
+      try NewStageCommand.parse(["lint", "--pipeline-path", empty.folder.path])
+    } throws: { error in
+      NewStageCommand.message(for: error).contains("is not a checkout of pipeline: it holds no Package.swift")
+    }
+  }
+
+  @Test func aBadVersionIsRefusedNamingTheForm() {
+    #expect {
+      try NewStageCommand.parse(["lint", "--pipeline-url", "https://example.com/pipeline.git", "--pipeline-version", "latest"])
+    } throws: { error in
+      NewStageCommand.message(for: error).contains("write MAJOR.MINOR.PATCH")
+    }
+  }
+}

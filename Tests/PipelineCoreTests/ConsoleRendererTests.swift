@@ -37,6 +37,17 @@ struct ConsoleRendererTests {
     #expect(renderer.render(continued)?.line.hasPrefix("✗ stage 'lint'") == true)
   }
 
+  @Test("a batch ignored while busy is shown without -v; other dropped batches only with it")
+  func ignoredWhileBusyIsShown() {
+    let quiet = ConsoleRenderer(terminal: TerminalWriter(usesColor: false), verbose: false)
+    let ignored = Event(
+      kind: .batchDropped, stage: "build", message: "busy: ignored 1 change: a.go (modified) (on_busy: ignore); save again once it is done to run it",
+      paths: ["a.go"], metadata: ["reason": "busy"])
+    #expect(quiet.render(ignored)?.line == "[build] busy: ignored 1 change: a.go (modified) (on_busy: ignore); save again once it is done to run it")
+    let skipped = Event(kind: .batchDropped, stage: "build", message: "skipped: no changed file to pass to {files}")
+    #expect(quiet.render(skipped) == nil)
+  }
+
   @Test("a command stage shows the command line as run; the restart stage shows no pseudo-command")
   func startedLines() {
     let format = Event(

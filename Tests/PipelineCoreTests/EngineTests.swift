@@ -280,14 +280,14 @@ struct EngineTests {
     #expect(events.of(.pipelineStopped).map(\.metadata) == [["status": "1"]])
   }
 
-  @Test("a stage that cannot be created makes run() return 1 with an error event")
+  @Test("a stage that cannot be created makes run() return 2, the status of an invalid file, with an error event")
   func instantiationFails() async {
     let engine = engine([
       emit("src", [Self.batch("a")]),
       stage("broken", BrokenStage.self, after: ["src"], NoConfiguration()),
     ])
     let status = await value(of: Task { await engine.run() })
-    #expect(status == 1)
+    #expect(status == 2)
     #expect(events.of(.error).map(\.stage) == ["broken"])
     #expect(events.of(.error).map(\.message) == ["dev.yaml:3:5: no such folder: /nowhere"])
     #expect(events.of(.error).map(\.metadata) == [["help": "create it"]])

@@ -50,7 +50,7 @@ struct PipelineLoaderTests {
         """,
       expected: """
         dev.yaml:2:12: error: unknown stage 'deploy'
-          help: Known: coalesce, shell, tick
+          help: Known: coalesce, shell, tick. A custom stage is known only to the runner built with it (`swift run NAME-pipeline validate`)
         """),
     GoldenCase(
       name: "unknown key in a stage, with a suggestion",

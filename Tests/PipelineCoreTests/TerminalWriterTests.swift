@@ -47,6 +47,18 @@ final class TerminalWriterTests: Sendable {
     await Task(executorPreference: EngineExecutor.shared) { body() }.value
   }
 
+  @Test("NO_COLOR turns colours off when it has a value; empty, as no-color.org says, it does not")
+  func noColorNeedsAValue() {
+    let saved = getenv("NO_COLOR").map { String(cString: $0) }
+    defer { if let saved { setenv("NO_COLOR", saved, 1) } else { unsetenv("NO_COLOR") } }
+    unsetenv("NO_COLOR")
+    #expect(!TerminalWriter.noColorIsSet)
+    setenv("NO_COLOR", "", 1)
+    #expect(!TerminalWriter.noColorIsSet)
+    setenv("NO_COLOR", "1", 1)
+    #expect(TerminalWriter.noColorIsSet)
+  }
+
   @Test func theEngineThreadsLinesGoOutTogetherOnceItIsIdle() async {
     let terminal = TerminalWriter(usesColor: false, defersOnEngineThread: true, standardOutput: writer, standardError: writer)
     let seenDuringTheTurn = await onEngine { [self] in

@@ -85,6 +85,8 @@ import Testing
     #expect(await harness.waitUntil { harness.output.count == 1 })
     try await Task.sleep(for: .milliseconds(100))
     #expect(harness.output.map(\.paths) == [["a"]])
+    #expect(harness.events(.batchDropped).map(\.paths) == [["b"]])
+    #expect(harness.events(.batchDropped).map { $0.metadata["reason"] } == ["busy"], "shown without -v")
     try await harness.finish()
   }
 

@@ -178,7 +178,10 @@ public struct PipelineLoader: Sendable {
         problems.append(
           Diagnostic(
             at: typeEntry.value.location, "unknown stage '\(typeName)'",
-            help: Suggestions.hint(for: typeName, known: registry.typeNames)))
+            help: Suggestions.nearest(to: typeName, in: registry.typeNames) == nil
+              ? Suggestions.hint(for: typeName, known: registry.typeNames)
+                + ". A custom stage is known only to the runner built with it (`swift run NAME-pipeline validate`)"
+              : Suggestions.hint(for: typeName, known: registry.typeNames)))
         continue
       }
 

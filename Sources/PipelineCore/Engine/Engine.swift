@@ -52,7 +52,8 @@ public final class Engine: Sendable {
 
   /// Runs until ``stop(reason:)`` is called or a stage breaks.
   ///
-  /// - Returns: `0` after a clean stop, `1` when a stage could not start or broke.
+  /// - Returns: `0` after a clean stop, `2` when a stage could not be created (a watch folder
+  ///   that does not exist: what `pipeline validate` reports), `1` when a stage broke.
   public func run() async -> Int32 {
     let stages = definition.stages
     var streams: [String: AsyncStream<Batch>] = [:]
@@ -77,8 +78,10 @@ public final class Engine: Sendable {
       do {
         runners.append((stage, try stage.descriptor.instantiate(stage.configuration, context)))
       } catch {
+        // What `pipeline validate` reports too (it makes the stages the same way): the status
+        // of an invalid pipeline file, not of a stage that broke while running.
         events.emit(Self.errorEvent(error, stage: stage.name))
-        return 1
+        return 2
       }
     }
 

@@ -75,6 +75,8 @@ public struct ConsoleRenderer: EventSink {
     case .appStarted, .appExited:
       let help = event.metadata["help"].map { "\n  help: \($0)" } ?? ""
       return ("\(prefix) \(message)" + help, event.kind == .appExited && event.metadata["status"] != "0")
+    case .batchDropped where event.metadata["reason"] == "busy":
+      return ("\(prefix) " + t.styled(message, .yellow), false)
     case .appStopping, .appStopped, .changesDetected, .batchDropped, .stageSucceeded:
       return verbose ? ("\(prefix) " + t.styled(message, .dim), false) : nil
     case .warning:

@@ -17,7 +17,7 @@ import Synchronization
 /// thread of its own (``ConsoleQueue``), and a console that stops reading costs lines, said
 /// in a note, instead of stopping the pipeline.
 public final class TerminalWriter: Sendable {
-  /// Whether ANSI colours are used: a TTY, and `NO_COLOR` unset.
+  /// Whether ANSI colours are used: a TTY, and `NO_COLOR` unset or empty.
   public let usesColor: Bool
   private let defersOnEngineThread: Bool
   private let standardOutput: Int32
@@ -41,7 +41,7 @@ public final class TerminalWriter: Sendable {
   }
 
   /// - Parameters:
-  ///   - usesColor: `nil`: colours on a TTY unless `NO_COLOR` is set.
+  ///   - usesColor: `nil`: colours on a TTY unless `NO_COLOR` is set to a value.
   ///   - defersOnEngineThread: gather the engine thread's lines until it is idle (`pipeline
   ///     run`); call ``flush()`` once the engine has stopped.
   ///   - writesOnOwnThread: write on a thread of its own, never blocking the caller
@@ -51,7 +51,7 @@ public final class TerminalWriter: Sendable {
     usesColor: Bool? = nil, defersOnEngineThread: Bool = false, writesOnOwnThread: Bool = false,
     standardOutput: Int32 = 1, standardError: Int32 = 2
   ) {
-    self.usesColor = usesColor ?? (isatty(standardOutput) == 1 && getenv("NO_COLOR") == nil)
+    self.usesColor = usesColor ?? (isatty(standardOutput) == 1 && !Self.noColorIsSet)
     self.defersOnEngineThread = defersOnEngineThread
     self.standardOutput = standardOutput
     self.standardError = standardError
@@ -118,5 +118,14 @@ public final class TerminalWriter: Sendable {
     case blue = "34"
     case magenta = "35"
     case cyan = "36"
+  }
+}
+
+extension TerminalWriter {
+  /// Whether `NO_COLOR` turns colours off: set and not empty, as https://no-color.org says
+  /// (`NO_COLOR=` alone leaves them on).
+  static var noColorIsSet: Bool {
+    guard let value = getenv("NO_COLOR") else { return false }
+    return value.pointee != 0
   }
 }

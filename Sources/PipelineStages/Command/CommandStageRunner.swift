@@ -134,7 +134,10 @@ struct CommandStageRunner: Sendable {
         }
         switch configuration.onBusy {
         case .ignore:
-          context.emit(.batchDropped, "busy: ignored \(batch)", paths: batch.paths)
+          // Shown without -v: the person who saved learns the save started nothing.
+          context.emit(
+            .batchDropped, "busy: ignored \(batch) (on_busy: ignore); save again once it is done to run it",
+            paths: batch.paths, metadata: ["reason": "busy"])
           work.end()
         case .queue:
           pending = pending.map { $0.merging(batch) } ?? batch
