@@ -188,7 +188,7 @@ import Testing
 }
 
 /// A temporary folder removed at deinit.
-final class ScratchFolder {
+final class ScratchFolder: Sendable {
   let path: String
   init() throws {
     path = FileManager.default.temporaryDirectory.path + "/pipeline-test-\(UUID().uuidString.prefix(8))"

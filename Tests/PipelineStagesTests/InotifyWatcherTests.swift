@@ -266,7 +266,8 @@ struct InotifyWatcherTests {
         watcher.setReadingPaused(true)
         // Names of 10 bytes make 32-byte events: 2,047 of them, then the rename's IN_MOVED_FROM
         // fills the 64 KiB read exactly, and its IN_MOVED_TO starts the next one.
-        for index in 0..<1023 { try Disk.touch(root.path + "/f" + String(100_000_000 + index).suffix(9)) }
+        let base = root.path
+        try await onOwnThread { for index in 0..<1023 { try Disk.touch(base + "/f" + String(100_000_000 + index).suffix(9)) } }
         try Disk.makeFolders(root.path + "/folder0001")
         try Disk.rename(root.path + "/pkg", root.path + "/pk2")
         watcher.setReadingPaused(false)

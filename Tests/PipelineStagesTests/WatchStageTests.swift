@@ -198,8 +198,13 @@ import Testing
 
   // MARK: hold_during_git
 
-  /// A repository whose branches `main` and `other` differ in 200 files.
-  private func repositoryWithTwoBranches() throws -> (ScratchFolder, [String]) {
+  /// A repository whose branches `main` and `other` differ in 200 files, made on a thread of
+  /// its own: its 400 writes and git's own files would hold a worker thread of the test pool.
+  private func repositoryWithTwoBranches() async throws -> (ScratchFolder, [String]) {
+    try await onOwnThread { try Self.makeRepositoryWithTwoBranches() }
+  }
+
+  private static func makeRepositoryWithTwoBranches() throws -> (ScratchFolder, [String]) {
     let repo = try ScratchFolder()
     try Git.run(["init", "-q"], in: repo.path)
     try Disk.makeFolders(repo.path + "/files/nested")
@@ -215,7 +220,7 @@ import Testing
 
   @Test(.timeLimit(.minutes(1)))
   func aCheckoutOf200FilesIsOneBatch() async throws {
-    let (repo, files) = try repositoryWithTwoBranches()
+    let (repo, files) = try await repositoryWithTwoBranches()
     let harness = try StageHarness(WatchStage.self, yaml: "initial: false", root: repo.path)
     #expect(await harness.waitUntil { !harness.events(.watchReady).isEmpty })
     #expect(harness.events(.watchReady).first?.metadata["git_dir"] == repo.path + "/.git")
@@ -334,7 +339,7 @@ import Testing
   /// A git dir deleted while changes are held: they go on, and later changes are not held.
   @Test(.timeLimit(.minutes(1)))
   func aRepositoryDeletedWhileHoldingStopsHolding() async throws {
-    let (repo, _) = try repositoryWithTwoBranches()
+    let (repo, _) = try await repositoryWithTwoBranches()
     let harness = try StageHarness(WatchStage.self, yaml: "initial: false", root: repo.path)
     #expect(await harness.waitUntil { !harness.events(.watchReady).isEmpty })
     try Disk.write(repo.path + "/.git/index.lock", "")
@@ -353,7 +358,7 @@ import Testing
   }
 
   @Test func holdDuringGitFalseSendsAtOnce() async throws {
-    let (repo, _) = try repositoryWithTwoBranches()
+    let (repo, _) = try await repositoryWithTwoBranches()
     let harness = try StageHarness(WatchStage.self, yaml: "initial: false\nhold_during_git: false", root: repo.path)
     #expect(await harness.waitUntil { !harness.events(.watchReady).isEmpty })
     #expect(harness.events(.watchReady).first?.metadata["git_dir"] == nil)
@@ -367,7 +372,7 @@ import Testing
   /// With polling, git's state is read with stat(): a lock held by hand holds the changes until
   /// it goes.
   @Test func pollingHoldsChangesWhileTheLockExists() async throws {
-    let (repo, _) = try repositoryWithTwoBranches()
+    let (repo, _) = try await repositoryWithTwoBranches()
     let harness = try StageHarness(WatchStage.self, yaml: "initial: false\npoll: 50ms", root: repo.path)
     #expect(await harness.waitUntil { !harness.events(.watchReady).isEmpty })
     try Disk.write(repo.path + "/.git/index.lock", "")
