@@ -336,8 +336,10 @@ struct SupervisorFaultTests {
 
   // MARK: - A second signal
 
-  @Test func aSecondSIGINTKillsAnAppStillInItsGracePeriodAtOnce() async throws {
-    let project = try FaultFixture.make(
+  /// An app that ignores SIGTERM and has a child, with 5 s to stop: a signal that kills at once
+  /// is told from a clean stop by the time it takes.
+  private static func stubbornAppProject() throws -> TemporaryProject {
+    try FaultFixture.make(
       app: FaultFixture.stubbornApp,
       pipeline: """
         stages:
@@ -349,6 +351,10 @@ struct SupervisorFaultTests {
             run: [sh, app.sh]
             kill_after: 5s
         """)
+  }
+
+  @Test func aSecondSIGINTKillsAnAppStillInItsGracePeriodAtOnce() async throws {
+    let project = try Self.stubbornAppProject()
     let run = try PipelineRun(["run"], in: project.root)
     try #require(await run.waitForLine(containing: "app started: v1"), report(run, project))
     let app = try #require(project.pid("tmp/app.pid"))
@@ -377,18 +383,7 @@ struct SupervisorFaultTests {
   }
 
   @Test func sigquitKillsEverythingAtOnceAndRemovesTheTemporaryFolder() async throws {
-    let project = try FaultFixture.make(
-      app: FaultFixture.stubbornApp,
-      pipeline: """
-        stages:
-          - stage: watch
-            paths: [src]
-          - stage: build
-            run: sh build.sh
-          - stage: restart
-            run: [sh, app.sh]
-            kill_after: 5s
-        """)
+    let project = try Self.stubbornAppProject()
     let temporary = project.path("tmp/tmpdir")
     try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: true)
     let run = try PipelineRun(["run"], in: project.root, environment: ["TMPDIR": temporary])
@@ -410,18 +405,7 @@ struct SupervisorFaultTests {
   }
 
   @Test func aSecondSignalOfAnotherKindIsNamedAsArrivingWhileStopping() async throws {
-    let project = try FaultFixture.make(
-      app: FaultFixture.stubbornApp,
-      pipeline: """
-        stages:
-          - stage: watch
-            paths: [src]
-          - stage: build
-            run: sh build.sh
-          - stage: restart
-            run: [sh, app.sh]
-            kill_after: 5s
-        """)
+    let project = try Self.stubbornAppProject()
     let run = try PipelineRun(["run"], in: project.root)
     try #require(await run.waitForLine(containing: "app started: v1"), report(run, project))
     kill(run.process.commandPID, SIGTERM)
