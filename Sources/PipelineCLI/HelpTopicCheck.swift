@@ -18,7 +18,7 @@ enum HelpTopicCheck {
   static func problem(_ arguments: [String]) -> Diagnostic? {
     guard arguments.count >= 3, arguments[1] == "help" else { return nil }
     let topic = arguments[2]
-    let commands = PipelineCommand.configuration.subcommands.compactMap { $0.configuration.commandName }
+    let commands = PipelineCommand.commandNames
     guard !topic.hasPrefix("-"), !commands.contains(topic), topic != "help" else { return nil }
     let nearest = Suggestions.nearest(to: topic, in: commands).map { "did you mean `pipeline help \($0)`? " } ?? ""
     return Diagnostic(

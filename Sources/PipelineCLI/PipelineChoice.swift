@@ -52,7 +52,7 @@ struct PipelineChoice {
     switch file.lowercased() {
     case "version", "-version", "-v": meant = "pipeline --version"
     default:
-      let commands = PipelineCommand.configuration.subcommands.compactMap { $0.configuration.commandName } + ["help"]
+      let commands = PipelineCommand.commandNames + ["help"]
       guard let command = Suggestions.nearest(to: file, in: commands) else { return nil }
       meant = "pipeline \(command)"
     }

@@ -30,6 +30,9 @@ public struct PipelineCommand: AsyncParsableCommand {
 
   public init() {}
 
+  /// The subcommands' names, in the order `pipeline --help` lists them.
+  static var commandNames: [String] { configuration.subcommands.compactMap { $0.configuration.commandName } }
+
   /// Parses the process's arguments and runs the chosen command with `registry`'s stages.
   ///
   /// On the main actor, as an `async` entry point is: so the runner's call does not hop to

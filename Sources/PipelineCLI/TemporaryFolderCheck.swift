@@ -8,8 +8,8 @@ enum TemporaryFolderCheck {
   /// The warning and its hint when `TMPDIR` (or `/tmp` without it) is not a folder the user can
   /// write to; `nil` when it is.
   static func problem(environment: [String: String]) -> (message: String, help: String)? {
-    let variable = environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 }
-    let folder = variable ?? "/tmp"
+    let variable = TemporaryFolder.variable(in: environment)
+    let folder = TemporaryFolder.base(in: environment)
     var info = stat()
     let reason: String
     if stat(folder, &info) != 0 {

@@ -178,10 +178,9 @@ public struct PipelineLoader: Sendable {
         problems.append(
           Diagnostic(
             at: typeEntry.value.location, "unknown stage '\(typeName)'",
-            help: Suggestions.nearest(to: typeName, in: registry.typeNames) == nil
-              ? Suggestions.hint(for: typeName, known: registry.typeNames)
-                + ". A custom stage is known only to the runner built with it (`swift run NAME-pipeline validate`)"
-              : Suggestions.hint(for: typeName, known: registry.typeNames)))
+            help: Suggestions.hint(for: typeName, known: registry.typeNames)
+              + (Suggestions.nearest(to: typeName, in: registry.typeNames) == nil
+                ? ". A custom stage is known only to the runner built with it (`swift run NAME-pipeline validate`)" : "")))
         continue
       }
 

@@ -52,7 +52,7 @@ struct CommandEnvironment {
 /// again hands the same file over again, unless a command changed it.
 final class ChangedFilesList: Sendable {
   /// `TMPDIR`, or `/tmp`.
-  static let base: String = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+  static let base = TemporaryFolder.base(in: ProcessInfo.processInfo.environment)
 
   static let folder: String = {
     let path = "\(base)/pipeline-\(getpid())"
