@@ -1,31 +1,37 @@
 import Foundation
 import Glibc
 import PipelineCore
+import Synchronization
 import Testing
 
 @testable import PipelineStages
 
 @Suite("InotifyWatcher", .timeLimit(.minutes(1)))
 struct InotifyWatcherTests {
+  /// The tests whose subject is the reading thread's work (its timers, wake-ups, pause and
+  /// stop) run with the queue read on the engine's thread and on a thread of its own.
+  static let readings: [InotifyReading] = [.onEngineThread, .onOwnThread]
+
   /// Starts a watcher on `root`, runs `body`, and stops the watcher.
   private func watching(
     _ root: TemporaryFolder, exclusion: WatchExclusion = WatchExclusion(), maxWatches: Int? = nil,
     polledSubtrees: [String] = [], shallowFolders: [String] = [], unclosedWriteDelay: Duration = .milliseconds(50),
-    emptyFilePatience: Duration = .seconds(2), _ body: (InotifyWatcher, NoticeRecorder) async throws -> Void
+    emptyFilePatience: Duration = .seconds(2), reading: InotifyReading = .onEngineThread,
+    _ body: (InotifyWatcher, NoticeRecorder) async throws -> Void
   ) async throws {
     let recorder = NoticeRecorder()
     let watcher = InotifyWatcher(
       roots: [root.path], exclusion: exclusion, maxWatches: maxWatches, fallbackInterval: .milliseconds(50),
       polledSubtrees: polledSubtrees, shallowFolders: shallowFolders, unclosedWriteDelay: unclosedWriteDelay,
-      emptyFilePatience: emptyFilePatience)
+      emptyFilePatience: emptyFilePatience, reading: reading)
     try watcher.start(recorder.sink)
     defer { watcher.stop() }
     try await body(watcher, recorder)
   }
 
-  @Test func reportsCreationModificationAndRemoval() async throws {
+  @Test(arguments: readings) func reportsCreationModificationAndRemoval(reading: InotifyReading) async throws {
     try await withTemporaryFolder { root in
-      try await watching(root) { _, recorder in
+      try await watching(root, reading: reading) { _, recorder in
         let file = root.path + "/a.txt"
         try Disk.write(file, "one")
         #expect(await recorder.waitUntil { $0.contains(.created, file, isDirectory: false) }, "\(recorder)")
@@ -136,11 +142,11 @@ struct InotifyWatcherTests {
   }
 
   /// A file written to and kept open (a log) is still reported, after a short delay.
-  @Test func reportsAFileKeptOpenForWriting() async throws {
+  @Test(arguments: readings) func reportsAFileKeptOpenForWriting(reading: InotifyReading) async throws {
     try await withTemporaryFolder { root in
       let file = root.path + "/app.log"
       try Disk.write(file, "")
-      try await watching(root) { _, recorder in
+      try await watching(root, reading: reading) { _, recorder in
         let descriptor = open(file, O_WRONLY | O_APPEND | O_CLOEXEC)
         try #require(descriptor >= 0)
         defer { close(descriptor) }
@@ -306,12 +312,12 @@ struct InotifyWatcherTests {
     }
   }
 
-  @Test func waitsForADeletedRootAndRescansWhenItIsBack() async throws {
+  @Test(arguments: readings) func waitsForADeletedRootAndRescansWhenItIsBack(reading: InotifyReading) async throws {
     try await withTemporaryFolder { parent in
       let root = TemporaryFolder(path: parent.path + "/project")
       try Disk.makeFolders(root.path + "/src")
       try Disk.write(root.path + "/src/main.swift", "x")
-      try await watching(root) { _, recorder in
+      try await watching(root, reading: reading) { _, recorder in
         try Disk.remove(root.path)
         #expect(await recorder.waitUntil { $0.warnings.contains(WatchMessage.rootGone(root.path)) }, "\(recorder)")
         #expect(recorder.contains(.removed, root.path, isDirectory: true), "\(recorder)")
@@ -372,11 +378,11 @@ struct InotifyWatcherTests {
     }
   }
 
-  @Test func rebuildsItsWatchesAfterTheQueueOverflowed() async throws {
+  @Test(arguments: readings) func rebuildsItsWatchesAfterTheQueueOverflowed(reading: InotifyReading) async throws {
     try await withTemporaryFolder { root in
       try Disk.makeFolders(root.path + "/flood")
       try Disk.makeFolders(root.path + "/src")
-      try await watching(root) { watcher, recorder in
+      try await watching(root, reading: reading) { watcher, recorder in
         watcher.setReadingPaused(true)
         // Each new file is an IN_CREATE and an IN_CLOSE_WRITE: 1.5 times what the queue holds.
         let queueSize = Int(try String(contentsOfFile: "/proc/sys/fs/inotify/max_queued_events", encoding: .utf8)
@@ -474,11 +480,11 @@ struct InotifyWatcherTests {
   }
 
   /// The git dir's entries, outside the tree: reported in the queue's order, nothing below them.
-  @Test func reportsTheEntriesOfAShallowFolderInOrder() async throws {
+  @Test(arguments: readings) func reportsTheEntriesOfAShallowFolderInOrder(reading: InotifyReading) async throws {
     try await withTemporaryFolder { root in
       try await withTemporaryFolder { git in
         try Disk.makeFolder(git.path + "/objects")
-        try await watching(root, shallowFolders: [git.path]) { watcher, recorder in
+        try await watching(root, shallowFolders: [git.path], reading: reading) { watcher, recorder in
           #expect(watcher.status.shallowFolders == [git.path])
           #expect(watcher.status.watchedFolderCount == 1, "the shallow folder is not counted")
           try Disk.write(root.path + "/before.txt", "x")
@@ -499,10 +505,10 @@ struct InotifyWatcherTests {
   }
 
   /// With room for 2 watches in a tree of 5 folders, the rest is polled after one warning.
-  @Test func pollsWhatItCannotWatchAfterOneWarning() async throws {
+  @Test(arguments: readings) func pollsWhatItCannotWatchAfterOneWarning(reading: InotifyReading) async throws {
     try await withTemporaryFolder { root in
       try Disk.makeFolders(root.path + "/a/b/c/d")
-      try await watching(root, maxWatches: 2) { watcher, recorder in
+      try await watching(root, maxWatches: 2, reading: reading) { watcher, recorder in
         #expect(await recorder.waitUntil { !$0.warnings.isEmpty }, "\(recorder)")
         #expect(recorder.warnings.first?.contains("sudo sysctl fs.inotify.max_user_watches=") == true, "\(recorder)")
         #expect(watcher.status.watchedFolderCount == 2)
@@ -523,10 +529,10 @@ struct InotifyWatcherTests {
     }
   }
 
-  @Test func pollsEverythingWhenNotEvenTheRootCanBeWatched() async throws {
+  @Test(arguments: readings) func pollsEverythingWhenNotEvenTheRootCanBeWatched(reading: InotifyReading) async throws {
     try await withTemporaryFolder { root in
       try Disk.makeFolders(root.path + "/src")
-      try await watching(root, maxWatches: 0) { _, recorder in
+      try await watching(root, maxWatches: 0, reading: reading) { _, recorder in
         try Disk.write(root.path + "/src/file.swift", "x")
         #expect(await recorder.waitUntil { $0.contains(.created, root.path + "/src/file.swift") }, "\(recorder)")
         #expect(recorder.warnings.count == 1, "\(recorder)")
@@ -548,10 +554,10 @@ struct InotifyWatcherTests {
     }
   }
 
-  @Test func reportsAMissingRootWhenItAppears() async throws {
+  @Test(arguments: readings) func reportsAMissingRootWhenItAppears(reading: InotifyReading) async throws {
     try await withTemporaryFolder { parent in
       let root = TemporaryFolder(path: parent.path + "/later")
-      try await watching(root) { _, recorder in
+      try await watching(root, reading: reading) { _, recorder in
         #expect(await recorder.waitUntil { $0.warnings.contains(WatchMessage.rootMissing(root.path)) }, "\(recorder)")
         try Disk.makeFolders(root.path + "/sub")
         try Disk.write(root.path + "/sub/file.txt", "x")
@@ -563,10 +569,10 @@ struct InotifyWatcherTests {
 
   /// The sink may stop the watcher (its thread then cannot join itself) without a deadlock,
   /// and nothing is sent after that.
-  @Test func canBeStoppedFromItsSink() async throws {
+  @Test(arguments: readings) func canBeStoppedFromItsSink(reading: InotifyReading) async throws {
     try await withTemporaryFolder { root in
       let recorder = NoticeRecorder()
-      let watcher = InotifyWatcher(roots: [root.path], exclusion: WatchExclusion())
+      let watcher = InotifyWatcher(roots: [root.path], exclusion: WatchExclusion(), reading: reading)
       try watcher.start { [sink = recorder.sink] notice in
         sink(notice)
         watcher.stop()
@@ -585,10 +591,10 @@ struct InotifyWatcherTests {
     }
   }
 
-  @Test func stopIsIdempotentAndTheWatcherCanStartAgain() async throws {
+  @Test(arguments: readings) func stopIsIdempotentAndTheWatcherCanStartAgain(reading: InotifyReading) async throws {
     try await withTemporaryFolder { root in
       let recorder = NoticeRecorder()
-      let watcher = InotifyWatcher(roots: [root.path], exclusion: WatchExclusion())
+      let watcher = InotifyWatcher(roots: [root.path], exclusion: WatchExclusion(), reading: reading)
       try watcher.start(recorder.sink)
       watcher.stop()
       watcher.stop()
@@ -596,6 +602,24 @@ struct InotifyWatcherTests {
       defer { watcher.stop() }
       try Disk.write(root.path + "/again.txt", "x")
       #expect(await recorder.waitUntil { $0.contains(.created, root.path + "/again.txt") }, "\(recorder)")
+    }
+  }
+
+  /// On the engine's thread, a change reaches the sink without a hand-off from another thread:
+  /// the watch stage, which runs there, gets it in the same turn.
+  @Test func callsItsSinkOnTheEnginesThread() async throws {
+    try await withTemporaryFolder { root in
+      let threads = Mutex<[Bool]>([])
+      let recorder = NoticeRecorder()
+      let watcher = InotifyWatcher(roots: [root.path], exclusion: WatchExclusion())
+      try watcher.start { [sink = recorder.sink] notice in
+        threads.withLock { $0.append(EngineExecutor.isCurrentThread) }
+        sink(notice)
+      }
+      defer { watcher.stop() }
+      try Disk.write(root.path + "/a.txt", "x")
+      #expect(await recorder.waitUntil { $0.contains(.created, root.path + "/a.txt") }, "\(recorder)")
+      #expect(!threads.withLock { $0 }.isEmpty && threads.withLock { $0 }.allSatisfy { $0 })
     }
   }
 }

@@ -119,6 +119,9 @@ public final class EngineExecutor: TaskExecutor, @unchecked Sendable {
     if wake { wakeThread() }
   }
 
+  /// Whether ``watch(_:onReadable:)`` can work: the executor made its epoll set.
+  public var canWatchDescriptors: Bool { poller >= 0 }
+
   /// Calls `onReadable` on this executor's thread whenever `descriptor` has input (or its end
   /// of file, or an error) to read, until ``unwatch(_:)``. Level-triggered: read what is
   /// there, or it is called again. It must not block; readiness may be spurious.

@@ -71,7 +71,8 @@ struct WatchExclusion: Sendable {
 /// (FSEvents or kqueue) backend would conform to this protocol too.
 ///
 /// - Important: `start` returns once the watches are in place (so a change made after it
-///   returns is seen); the backend then calls `sink` from its own thread until `stop()`.
+///   returns is seen); the backend then calls `sink` from one thread at a time (its own, or
+///   the engine's) until `stop()`.
 protocol FileWatcher: AnyObject, Sendable {
   func start(_ sink: @escaping @Sendable (WatchNotice) -> Void) throws
   func stop()

@@ -191,7 +191,7 @@ struct WatchBatcher {
     timer?.cancel()
     timerDue = instant
     let continuation = self.continuation
-    // Made on the inotify thread too: the engine's, explicitly.
+    // Made on the reading thread too, which need not be the engine's: the engine's, explicitly.
     timer = Task(executorPreference: EngineExecutor.shared) {
       try? await EngineExecutor.sleep(until: instant)
       if !Task.isCancelled { continuation.yield(.due) }

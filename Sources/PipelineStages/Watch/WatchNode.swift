@@ -1,4 +1,4 @@
-/// One watched folder in the inotify thread's table.
+/// One watched folder in the inotify reader's table.
 ///
 /// The table is a tree, so that renaming a folder re-homes all its descendants at once; a path is
 /// derived from the names when an event needs it.
