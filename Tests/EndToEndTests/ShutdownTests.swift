@@ -48,6 +48,23 @@ struct ShutdownTests {
     #expect(await run.interrupt() == .exited(0), "\(log())")
   }
 
+  @Test("output piped to tee, which writes a file in the watched folder, is not a change (no endless cycles)")
+  func outputTeedIntoTheTree() async throws {
+    let project = try TemporaryProject("teed")
+    try project.write("pipeline.yaml", "stages:\n  - stage: watch\n  - stage: build\n    run: echo built\n")
+    // bash's process substitution: `pipeline` keeps the run's pid, tee runs in its group.
+    let command = "exec '\(PipelineRun.binary)' run > >(exec tee run.log) 2>&1"
+    let run = try PipelineRun(["-c", command], in: project.root, executable: "/bin/bash")
+    let log = { project.read("run.log") ?? "" }
+    #expect(await run.waitUntil { log().contains("watching") }, "\(log())")
+    try project.write("saved.txt", "x")
+    #expect(await run.waitUntil { log().contains("saved.txt") }, "\(log())")
+    try await Task.sleep(for: .milliseconds(800))
+    #expect(!log().contains("run.log"), "its own output was taken for a change: \(log())")
+    #expect(log().components(separatedBy: "[build] built").count == 3, "one build at startup, one for the save: \(log())")
+    #expect(await run.interrupt() == .exited(0), "\(log())")
+  }
+
   @Test func anAppThatIgnoresTheSignalIsKilledAfterKillAfter() async throws {
     let stubborn = """
       trap '' TERM INT
