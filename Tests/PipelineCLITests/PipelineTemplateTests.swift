@@ -1,7 +1,7 @@
 import Foundation
 import PipelineCore
 @testable import PipelineCLI
-import PipelineStages
+@testable import PipelineStages
 import Testing
 
 /// The built-in pipelines: each is valid for the built-in stages, and the examples in
@@ -39,6 +39,23 @@ import Testing
     let template = try #require(PipelineTemplate.named(name))
     #expect(written == template.text(for: folder), "regenerate it: cd pipelines/\(example) && pipeline init --force")
     #expect(ProjectDetection.detect(in: folder)?.template.name == name)
+  }
+
+  /// A `go get` (go.mod, go.sum) changes the binary as much as a .go file does.
+  @Test func theGoTemplateRebuildsForModuleFilesAndSources() throws {
+    let project = try ScratchProject()
+    let text = try #require(PipelineTemplate.named("go")).text(for: project.folder)
+    let definition = try PipelineLoader(registry: .builtIn).load(text: text, file: "go.yaml", root: project.folder.path)
+    let filter = try #require(definition.stages.first { $0.name == "filter" }?.configuration as? FilterStage.Configuration)
+    var rules = FilterRules(
+      include: filter.include, extensions: filter.extensions, exclude: filter.exclude,
+      excludedFolders: filter.excludedFolders, ignoresEditorNoise: true, gitignore: nil)
+    for kept in ["go.mod", "go.sum", "tools/go.mod", "main.go", "web/page.tmpl"] {
+      #expect(rules.dropReason(for: kept, isDirectory: false) == nil, "\(kept) is dropped")
+    }
+    for dropped in ["README.md", "notes.txt"] {
+      #expect(rules.dropReason(for: dropped, isDirectory: false) != nil, "\(dropped) is kept")
+    }
   }
 
   @Test func namesAreUniqueAndMarkersAreNotShared() {

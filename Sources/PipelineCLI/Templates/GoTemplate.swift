@@ -33,9 +33,11 @@ extension PipelineTemplate {
         window: 100ms                 # default 100ms: quiet time before the batch goes on
 
       # Keeps the changes that can change the binary; .gitignore'd files are dropped
-      # (gitignore: true, the default), and so are editors' swap files.
+      # (gitignore: true, the default), and so are editors' swap files. Add the files
+      # your binary embeds (//go:embed) to include, e.g. "static/**".
       - stage: filter
         extensions: [go, tmpl, html]  # default []: every file
+        include: ["**/go.mod", "**/go.sum"]  # default []; kept when either list matches
         exclude_dirs: [testdata]      # default []: a bare name matches at any depth
 
       # gofmt rewrites the changed .go files only; its own rewrite starts no new cycle.
