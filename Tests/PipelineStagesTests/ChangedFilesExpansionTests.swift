@@ -13,6 +13,15 @@ import Testing
     #expect(commands == [.argv(["lint", "a", "b", "--strict"])])
   }
 
+  /// `rm {files}` with a file named `-rf`, `gofmt -w {files}` with `-l.go`: a name is never an option.
+  @Test func aPathThatStartsWithADashIsNotAnOption() {
+    let argv = ChangedFilesExpansion.commands(for: .argv(["gofmt", "-w", "{files}"]), paths: ["-l.go", "src/-x.go", "a.go"])
+    #expect(argv == [.argv(["gofmt", "-w", "./-l.go", "src/-x.go", "a.go"])])
+    let shell = ChangedFilesExpansion.commands(for: .shell("rm {files}"), paths: ["-rf"])
+    #expect(shell == [.shell("rm './-rf'")])
+    #expect(ChangedFilesExpansion.commandLine(for: .argv(["gofmt", "-w", "{files}"]), paths: ["-l.go"]) == "gofmt -w ./-l.go")
+  }
+
   @Test func aCommandWithoutThePlaceholderRunsOnceUnchanged() {
     #expect(ChangedFilesExpansion.commands(for: .shell("make"), paths: []) == [.shell("make")])
   }

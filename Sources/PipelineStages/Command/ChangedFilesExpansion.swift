@@ -12,7 +12,7 @@ enum ChangedFilesExpansion {
   /// formatted or linted); none when there are no such paths.
   static func commands(for command: CommandSpec, paths: [String], limit: Int = maximumBytesPerRun) -> [CommandSpec] {
     guard command.usesFilesPlaceholder else { return [command] }
-    return chunks(of: paths, limit: limit).map { chunk in
+    return chunks(of: paths.map(argument), limit: limit).map { chunk in
       switch command {
       case .shell(let line):
         return .shell(line.replacing(CommandSpec.filesPlaceholder, with: chunk.map(ShellQuoting.quote).joined(separator: " ")))
@@ -35,7 +35,7 @@ enum ChangedFilesExpansion {
   static func commandLine(for command: CommandSpec, paths: [String], namesShown: Int = namesShown) -> String {
     guard command.usesFilesPlaceholder else { return command.description }
     let more = paths.count > namesShown ? " … and \(paths.count - namesShown) more" : ""
-    let shown = paths.prefix(namesShown)
+    let shown = paths.prefix(namesShown).map(argument)
     switch command {
     case .shell(let line):
       return line.replacing(CommandSpec.filesPlaceholder, with: shown.map(ShellQuoting.quote).joined(separator: " ") + more)
@@ -45,6 +45,12 @@ enum ChangedFilesExpansion {
         return ShellQuoting.quoteIfNeeded(word.replacing(CommandSpec.filesPlaceholder, with: shown.joined(separator: " ") + more))
       }.joined(separator: " ")
     }
+  }
+
+  /// `path` as a command's argument: one that starts with `-` gets a leading `./`, so that
+  /// no command takes a file named `-rf` or `-l.go` for an option.
+  static func argument(_ path: String) -> String {
+    path.hasPrefix("-") ? "./" + path : path
   }
 
   static func chunks(of paths: [String], limit: Int) -> [[String]] {
