@@ -8,8 +8,8 @@ import Testing
   /// changes, from 400 to 450; a run of cycle 3 goes on since 500.
   private static func writer(_ time: Int) -> CycleHistory.Writer {
     switch time / 1_000_000 {
-    case 100...200: return .finishedRun(cycle: 1)
-    case 300...400: return .finishedRun(cycle: 2)
+    case 100...200: return .finishedRun(run: 1)
+    case 300...400: return .finishedRun(run: 2)
     case 401...450: return .otherwise
     case 500...: return .undecided
     default: return .idle
@@ -46,7 +46,7 @@ import Testing
     var suspicion = OwnOutputSuspicion()
     var finished = false
     let writer: (Int) -> CycleHistory.Writer = { time in
-      time / 1_000_000 >= 500 ? (finished ? .finishedRun(cycle: 3) : .undecided) : Self.writer(time)
+      time / 1_000_000 >= 500 ? (finished ? .finishedRun(run: 3) : .undecided) : Self.writer(time)
     }
     #expect(suspicion.observe([("out/app.js", Self.at(150))], writer: writer) == nil)
     #expect(suspicion.observe([("out/app.js", Self.at(550))], writer: writer) == nil)
@@ -65,7 +65,7 @@ import Testing
   @Test func theWarningNamesTheFilesAndWhatToExclude() {
     let inFolders = OwnOutputSuspicion.warning(
       for: .init(paths: ["bin/app", "dist/a.js", "dist/b.js", "dist/c.js"], sharesAFolderWithSources: false))
-    #expect(inFolders.hasPrefix("bin/app, dist/a.js, dist/b.js and 1 more changed during a command's run in two cycles"))
+    #expect(inFolders.hasPrefix("bin/app, dist/a.js, dist/b.js and 1 more changed during two runs of a command, never between runs"))
     #expect(inFolders.contains("add exclude_dirs: [bin, dist] to the filter stage, or list them in .gitignore"))
     let atTheRoot = OwnOutputSuspicion.warning(for: .init(paths: ["app"], sharesAFolderWithSources: false))
     #expect(atTheRoot.contains("if a command of the pipeline writes it, every save runs the pipeline twice"))

@@ -19,8 +19,10 @@ public final class CycleHistory: Sendable {
     /// No cycle was running: a person (or another program) wrote it.
     case idle
     /// A command stage's run that went to its end (it succeeded or failed, it was not stopped
-    /// for newer changes) was going on, in the cycle with this number: maybe it wrote it.
-    case finishedRun(cycle: Int)
+    /// for newer changes) was going on: maybe it wrote it. `run` tells the runs apart (they
+    /// are numbered as they end); one cycle may hold several, when changes made during a run
+    /// reach the cycle before it ends.
+    case finishedRun(run: Int)
     /// A run that is still going on may have written it: ask again later.
     case undecided
     /// A cycle ran, but no run that went to its end covers the time: a run stopped for newer
@@ -31,7 +33,7 @@ public final class CycleHistory: Sendable {
   private struct Run {
     var started: Int
     var ended: Int
-    var cycle: Int
+    var number: Int
   }
 
   private struct State {
@@ -48,6 +50,8 @@ public final class CycleHistory: Sendable {
     var openRuns: [String: Int] = [:]
     /// The last runs that went to their end, oldest first.
     var finishedRuns: [Run] = []
+    /// How many runs went to their end.
+    var finishedRunCount = 0
   }
 
   /// How many finished runs are remembered.
@@ -66,7 +70,7 @@ public final class CycleHistory: Sendable {
     state.withLock { state in
       if state.openRuns.values.contains(where: { $0 <= time }) { return .undecided }
       if let run = state.finishedRuns.last(where: { $0.started <= time && time <= $0.ended }) {
-        return .finishedRun(cycle: run.cycle)
+        return .finishedRun(run: run.number)
       }
       if let since = state.runningSince, time >= since { return .otherwise }
       if state.lastSpan?.contains(time) == true { return .otherwise }
@@ -107,7 +111,8 @@ public final class CycleHistory: Sendable {
     let now = Self.now()
     state.withLock { state in
       guard let started = state.openRuns.removeValue(forKey: stage), finished else { return }
-      state.finishedRuns.append(Run(started: started, ended: now, cycle: state.cycle))
+      state.finishedRunCount += 1
+      state.finishedRuns.append(Run(started: started, ended: now, number: state.finishedRunCount))
       if state.finishedRuns.count > Self.runMemory { state.finishedRuns.removeFirst() }
     }
   }

@@ -35,7 +35,7 @@ import PipelineCore
 /// The startup batch and a rescan batch always pass, holding only the paths the rules keep;
 /// they also reread every `.gitignore`, and a rescan batch starts the baseline over.
 ///
-/// A file that passes after being written during command runs in two cycles, and never while
+/// A file that passes after being written during two command runs, and never while
 /// the pipeline was idle, is most likely written by a command of the pipeline: the filter warns
 /// once (``OwnOutputSuspicion``) and drops nothing for it.
 ///

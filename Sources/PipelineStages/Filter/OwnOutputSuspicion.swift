@@ -5,8 +5,10 @@ import PipelineCore
 /// without end when its output differs every time).
 ///
 /// `pipeline` cannot tell a command's writes from a person's, so nothing is dropped; the filter
-/// warns once instead. A path is suspected when it was written while a command stage's run went
-/// to its end, in two different cycles, and was never seen written while the pipeline was idle:
+/// warns once instead. A path is suspected when it was written during two command runs that
+/// went to their end, and was never seen written while the pipeline was idle. Two runs, not two
+/// cycles: a file written near a run's end reaches the cycle before it closes, and then every
+/// run is in one cycle that never ends.
 /// - a person's save during a run stops that run (`on_busy: restart`, the default), so it does
 ///   not count; a build's output is written by a run that goes on to its end;
 /// - a source file someone edits is saved while the pipeline is idle at least once;
@@ -27,9 +29,9 @@ struct OwnOutputSuspicion {
   private var writtenWhileIdle: Set<FingerprintKey> = []
   /// The folders of ``writtenWhileIdle``'s paths.
   private var foldersWrittenWhileIdle: Set<FingerprintKey> = []
-  /// For each path written during finished runs of one cycle only: that cycle. Written in a
-  /// second cycle, a path is suspected.
-  private var cycleWritten: [FingerprintKey: Int] = [:]
+  /// For each path written during one finished run only: that run. Written during a second
+  /// one, a path is suspected.
+  private var runWritten: [FingerprintKey: Int] = [:]
   /// Files written while a run was still going on: decided at the next look.
   private var undecided: [File] = []
   /// Set once the warning was given: it is given once per run.
@@ -58,16 +60,16 @@ struct OwnOutputSuspicion {
       let key = FingerprintKey(file.path)
       switch writer(file.modified) {
       case .idle:
-        cycleWritten[key] = nil
+        runWritten[key] = nil
         if writtenWhileIdle.count < Self.memoryLimit, writtenWhileIdle.insert(key).inserted {
           foldersWrittenWhileIdle.insert(FingerprintKey(Self.folder(of: file.path)))
         }
-      case .finishedRun(let cycle):
+      case .finishedRun(let run):
         guard !writtenWhileIdle.contains(key) else { continue }
-        if let first = cycleWritten[key], first != cycle {
+        if let first = runWritten[key], first != run {
           if !suspects.contains(file.path) { suspects.append(file.path) }
-        } else if cycleWritten.count < Self.memoryLimit {
-          cycleWritten[key] = cycle
+        } else if runWritten.count < Self.memoryLimit {
+          runWritten[key] = run
         }
       case .undecided:
         if undecided.count < 256 { undecided.append(file) }
@@ -82,7 +84,7 @@ struct OwnOutputSuspicion {
     hasWarned = true
     writtenWhileIdle = []
     foldersWrittenWhileIdle = []
-    cycleWritten = [:]
+    runWritten = [:]
     undecided = []
     return finding
   }
@@ -102,7 +104,7 @@ struct OwnOutputSuspicion {
       ? "add exclude: [\(paths.prefix(3).map { "\"\($0)\"" }.joined(separator: ", "))] to the filter stage"
       : "add exclude_dirs: [\(folders.joined(separator: ", "))] to the filter stage"
     let it = paths.count == 1 ? "it" : "them"
-    return "\(shown) changed during a command's run in two cycles, never between them, and started the next cycle each time: "
+    return "\(shown) changed during two runs of a command, never between runs, and started a new run each time: "
       + "if a command of the pipeline writes \(it), every save runs the pipeline twice "
       + "(and without end if the output differs each time). To stop that, \(remedy), or list \(it) in .gitignore"
   }
