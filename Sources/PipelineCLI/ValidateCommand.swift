@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import PipelineCore
 
 /// `pipeline validate [FILE]`: checks a pipeline file without running anything (it also makes each stage, as `pipeline run` would, so a watch folder that does not exist is reported here too); without a
@@ -26,7 +27,10 @@ struct ValidateCommand: AsyncParsableCommand {
       terminal.line("\(file): ok — \(count) \(count == 1 ? "stage" : "stages"): \(definition.flowDescription)")
     } catch {
       terminal.line(error.description, error: true)
-      terminal.line("\(file): \(error.diagnostics.count) error\(error.diagnostics.count == 1 ? "" : "s")", error: true)
+      // A file that is not there has no errors to count: the error says what is missing.
+      if FileManager.default.fileExists(atPath: file) {
+        terminal.line("\(file): \(error.diagnostics.count) error\(error.diagnostics.count == 1 ? "" : "s")", error: true)
+      }
       throw ExitCode(2)
     }
   }

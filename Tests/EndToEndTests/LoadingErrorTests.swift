@@ -14,6 +14,19 @@ struct LoadingErrorTests {
     #expect(run.output.contains { $0.contains("help: did you mean 'debounce'?") }, "\(run.transcript)")
   }
 
+  /// No file and no project: the error says what was looked for, and no `pipeline.yaml: 1
+  /// error` line names a file that is not there.
+  @Test func validateWithNothingHereCountsNoErrorsOfAMissingFile() async throws {
+    let project = try TemporaryProject("nothing")
+    try project.write("notes.txt", "nothing to build\n")
+    for arguments in [["validate"], ["validate", "nosuch.yaml"]] {
+      let run = try PipelineRun(arguments, in: project.root)
+      #expect(await run.exitStatus() == .exited(2), "\(run.transcript)")
+      #expect(run.output.contains { $0.hasPrefix("error: ") }, "\(run.transcript)")
+      #expect(!run.output.contains { $0.hasSuffix(" error") || $0.hasSuffix(" errors") }, "\(run.transcript)")
+    }
+  }
+
   @Test func validateReportsEveryErrorAndExitsNonZero() async throws {
     let project = try TemporaryProject("bad")
     try project.write(
