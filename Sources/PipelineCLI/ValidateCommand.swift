@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import PipelineCore
 
 /// `pipeline validate [FILE]`: checks a pipeline file without running anything (it also makes each stage, as `pipeline run` would, so a watch folder that does not exist is reported here too); without a
