@@ -13,9 +13,11 @@ import Testing
     #expect(files.count > 50, "the sources were not found under \(Self.sources)")
     for file in files {
       let text = try String(contentsOfFile: Self.sources + "/" + file, encoding: .utf8)
+      // `import Foundation`, with or without an attribute before it.
       let imports = text.split(separator: "\n").filter { line in
-        line == "import Foundation" || line.hasPrefix("@preconcurrency import Foundation ") || line == "@preconcurrency import Foundation"
-          || line == "import FoundationInternationalization"
+        let words = line.split(separator: " ")
+        return words.count >= 2 && words[words.count - 2] == "import"
+          && ["Foundation", "FoundationInternationalization"].contains(words[words.count - 1])
       }
       #expect(imports.isEmpty, "Sources/\(file): \(imports.joined(separator: "; ")); use FoundationEssentials")
     }

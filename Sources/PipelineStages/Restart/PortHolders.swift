@@ -45,16 +45,11 @@ enum PortHolders {
   /// The processes holding one of `sockets`, limited to process group `group` when given.
   /// Processes whose descriptors cannot be read (another user's) are not found.
   static func holders(of sockets: Set<UInt64>, inGroup group: pid_t? = nil) -> [Holder] {
-    guard !sockets.isEmpty, let proc = opendir("/proc") else { return [] }
-    defer { closedir(proc) }
+    guard !sockets.isEmpty else { return [] }
     let targets = Set(sockets.map { "socket:[\($0)]" })
-    var found: [Holder] = []
-    while let entry = readdir(proc) {
-      guard let pid = pid_t(entryName(entry)), pid > 0 else { continue }
-      if let group, getpgid(pid) != group { continue }
-      if holdsAny(of: targets, pid: pid) { found.append(Holder(pid: pid, name: commandName(of: pid))) }
-    }
-    return found
+    return ProcessDescriptors.processes(inGroup: group)
+      .filter { pid in ProcessDescriptors.links(of: pid).contains { targets.contains($0.target) } }
+      .map { Holder(pid: $0, name: commandName(of: $0)) }
   }
 
   /// Whether a process of `group` listens on `port` now.
@@ -79,30 +74,6 @@ enum PortHolders {
       if ipv4.sin_addr.s_addr == wanted.s_addr { return true }
     }
     return false
-  }
-
-  private static func holdsAny(of targets: Set<String>, pid: pid_t) -> Bool {
-    guard let folder = opendir("/proc/\(pid)/fd") else { return false }
-    defer { closedir(folder) }
-    var link = [CChar](repeating: 0, count: 64)
-    while let entry = readdir(folder) {
-      let descriptor = entryName(entry)
-      guard descriptor.first?.isNumber == true else { continue }
-      let count = readlink("/proc/\(pid)/fd/\(descriptor)", &link, link.count - 1)
-      guard count > 0 else { continue }
-      let target = link[..<count].withUnsafeBufferPointer {
-        String(decoding: UnsafeRawBufferPointer($0), as: UTF8.self)
-      }
-      if targets.contains(target) { return true }
-    }
-    return false
-  }
-
-  /// The name of a folder entry `readdir` returned.
-  private static func entryName(_ entry: UnsafeMutablePointer<dirent>) -> String {
-    withUnsafePointer(to: entry.pointee.d_name) {
-      $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-    }
   }
 
   private static func commandName(of pid: pid_t) -> String {
