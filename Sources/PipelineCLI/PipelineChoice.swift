@@ -12,6 +12,14 @@ struct PipelineChoice {
   let definition: PipelineDefinition
   /// How it was chosen, for standard error, when it is a built-in one.
   let notice: String?
+  /// What the pipeline was read from: the file's bytes, or the built-in pipeline's text and
+  /// notice. Two loads with the same source give the same pipeline.
+  let source: [UInt8]
+  /// The absolute paths of the files the pipeline was derived from: its YAML file; for a
+  /// built-in pipeline, the project file (`package.json`) and a `pipeline.yaml` that
+  /// would take its place. When one changes, `pipeline run` loads the pipeline again.
+  let definitionFiles: [String]
+
   /// Whether the pipeline is a built-in one chosen for the project (always announced by a
   /// notice), not a file.
   var isBuiltIn: Bool { notice != nil }
@@ -23,15 +31,14 @@ struct PipelineChoice {
     let loader = PipelineLoader(registry: registry)
     if let file {
       do {
-        return PipelineChoice(definition: try loader.load(file: file), notice: nil)
+        return try loadFile(file, loader: loader)
       } catch {
         throw mistypedCommand(file, folder: folder).map { DiagnosticList([$0]) } ?? error
       }
     }
     if folder.exists(defaultFile) {
       let isCurrent = folder.path == FileManager.default.currentDirectoryPath
-      return PipelineChoice(
-        definition: try loader.load(file: isCurrent ? defaultFile : folder.path + "/" + defaultFile), notice: nil)
+      return try loadFile(isCurrent ? defaultFile : folder.path + "/" + defaultFile, loader: loader)
     }
     guard let detection = ProjectDetection.detect(in: folder) else {
       throw DiagnosticList([nothingDetected])
@@ -41,7 +48,20 @@ struct PipelineChoice {
     let rendering = template.rendering(for: folder)
     if let problem = rendering.entryPoint?.problem { throw DiagnosticList([problem]) }
     let definition = try loader.load(text: rendering.text, file: builtInName(template), root: folder.path)
-    return PipelineChoice(definition: definition, notice: notice(for: detection, entryPoint: rendering.entryPoint))
+    let notice = notice(for: detection, entryPoint: rendering.entryPoint)
+    return PipelineChoice(
+      definition: definition, notice: notice, source: Array((rendering.text + "\n" + notice).utf8),
+      definitionFiles: [detection.marker, defaultFile].map { folder.path + "/" + $0 })
+  }
+
+  /// Loads a pipeline file. Its bytes are read first: should the file change meanwhile, the
+  /// source is the older one, and the next comparison loads it again.
+  private static func loadFile(_ file: String, loader: PipelineLoader) throws(DiagnosticList) -> PipelineChoice {
+    let absolute = PathText.join(FileManager.default.currentDirectoryPath, file)
+    let bytes: [UInt8]
+    if case .success(let data) = FileBytes.read(contentsOf: absolute) { bytes = data } else { bytes = [] }
+    return PipelineChoice(
+      definition: try loader.load(file: file), notice: nil, source: bytes, definitionFiles: [absolute])
   }
 
   /// `pipeline valdiate`, `pipeline version`: a word that is no file, read as a pipeline file

@@ -30,18 +30,18 @@ struct RunCommand: AsyncParsableCommand {
   func run() async throws {
     let terminal = TerminalWriter(defersOnEngineThread: true, writesOnOwnThread: true)
     defer { terminal.flush() }
-    let definition: PipelineDefinition
-    let isBuiltIn: Bool
+    let file = self.file
+    let load: @Sendable () throws(DiagnosticList) -> PipelineChoice = { () throws(DiagnosticList) in
+      try PipelineChoice.load(file: file, registry: RegistryHolder.registry)
+    }
+    var choice: PipelineChoice
     do {
-      let choice = try PipelineChoice.load(file: file, registry: RegistryHolder.registry)
-      if let notice = choice.notice { terminal.line(notice, error: true) }
-      definition = choice.definition
-      isBuiltIn = choice.isBuiltIn
-      for warning in definition.advice() { terminal.line(warning.description, error: true) }
+      choice = try load()
     } catch {
       terminal.line(error.description, error: true)
       throw ExitCode(2)
     }
+    Self.announce(choice, on: terminal)
 
     var sinks: [any EventSink] = [ConsoleRenderer(terminal: terminal, verbose: verbose)]
     if let events {
@@ -52,20 +52,14 @@ struct RunCommand: AsyncParsableCommand {
         throw ExitCode(2)
       }
     }
-    var watchers: [any EventSink] = [StartupCodeRelease(reportingTo: EventBus(sinks))]
-    if !isBuiltIn {
-      let fileName = String(definition.file.split(separator: "/").last ?? Substring(definition.file))
-      watchers.append(
-        PipelineFileChangeNotice(fileName: fileName, displayName: definition.file, reportingTo: EventBus(sinks)))
-    }
-    let bus = EventBus(sinks + watchers)
+    let report = EventBus(sinks)
+    let startupCodeRelease = StartupCodeRelease(reportingTo: report)
     // The events log, and a file the output is redirected to, may lie inside the watched
     // tree: their lines are not changes.
     let ownFiles = (events.map { [$0.hasPrefix("/") ? $0 : FileManager.default.currentDirectoryPath + "/" + $0] } ?? [])
       + RedirectedOutputFiles.paths()
-    let engine = Engine(definition: definition, events: bus, pipelineFiles: ownFiles)
     let warn: ProcessKeeper.WarningHandler = { message, help in
-      bus.emit(Event(kind: .warning, stage: "pipeline", message: message, metadata: help.map { ["help": $0] } ?? [:]))
+      report.emit(Event(kind: .warning, stage: "pipeline", message: message, metadata: help.map { ["help": $0] } ?? [:]))
     }
     ProcessKeeper.sendWarnings(to: warn)
     if let reason = ProcessKeeper.absenceReason {
@@ -79,62 +73,42 @@ struct RunCommand: AsyncParsableCommand {
     if let (message, help) = TemporaryFolderCheck.problem(environment: ProcessInfo.processInfo.environment) {
       warn(message, help)
     }
-    let signals = SignalHandling(engine: engine, terminal: terminal)
+    let running = RunningEngine()
+    let signals = SignalHandling(engine: running, terminal: terminal)
     signals.install()
-    let status = await engine.run()
+    var status: Int32
+    var reloadChanges: [Change]?
+    while true {
+      let reloader = PipelineReloader(running: choice, load: load, reportingTo: report) { reason in
+        running.stopForReplacement(reason: reason)
+      }
+      // The pipeline's own file is no change of the app's: it reloads the pipeline instead.
+      // A built-in pipeline's project file (package.json) is one, and may reload it too.
+      let engine = Engine(
+        definition: choice.definition, events: EventBus(sinks + [startupCodeRelease, reloader]),
+        pipelineFiles: ownFiles + (choice.isBuiltIn ? [] : choice.definitionFiles),
+        definitionFiles: choice.definitionFiles, reloadChanges: reloadChanges)
+      running.attach(engine)
+      let fileWatch = DefinitionFileWatch(
+        files: choice.definitionFiles, root: choice.definition.root, reportingTo: reloader)
+      status = await engine.run()
+      fileWatch?.stop()
+      guard status == 0, !signals.hasStopSignal, let replacement = reloader.replacement else { break }
+      choice = replacement
+      reloadChanges = reloader.projectChanges
+      Self.announce(choice, on: terminal)
+    }
     terminal.flush()
     withExtendedLifetime(signals) {}
     LiveProcessGroups.shared.killAll()
     ProcessKeeper.shutDown()
     if status != 0 { throw ExitCode(status) }
   }
-}
 
-/// Turns SIGINT, SIGTERM and SIGHUP into a clean stop of the engine; a second one of them while
-/// stopping kills every process group at once and exits. SIGQUIT (Ctrl-\\) kills every group
-/// at once from the start: the way out when a clean stop is not wanted, which without a handler
-/// would end `pipeline` with no word and leave its temporary folder behind.
-///
-/// Keep the instance alive while the engine runs: the dispatch sources live in it.
-final class SignalHandling {
-  private static let stopping: [Int32] = [SIGINT, SIGTERM, SIGHUP]
-  private let engine: Engine
-  private let terminal: TerminalWriter
-  private let sources: [(number: Int32, source: any DispatchSourceSignal)]
-  /// The first stop signal received; 0 before.
-  private let first = Atomic<Int32>(0)
-
-  init(engine: Engine, terminal: TerminalWriter) {
-    self.engine = engine
-    self.terminal = terminal
-    sources = (Self.stopping + [SIGQUIT]).map { ($0, DispatchSource.makeSignalSource(signal: $0, queue: .global())) }
-  }
-
-  func install() {
-    signal(SIGPIPE, SIG_IGN)
-    for (number, source) in sources {
-      signal(number, SIG_IGN)
-      let name = ProcessSignal(number: number).name
-      source.setEventHandler { [weak self, engine, terminal] in
-        guard let self else { return }
-        if number == SIGQUIT {
-          Self.killEverything(terminal, "\(name): killing everything now", status: 128 + number)
-        }
-        let (isFirst, earlier) = self.first.compareExchange(expected: 0, desired: number, ordering: .relaxed)
-        if isFirst {
-          engine.stop(reason: name)
-        } else {
-          Self.killEverything(terminal, "\(name) \(earlier == number ? "again" : "while stopping"): killing everything now", status: 128 + number)
-        }
-      }
-      source.resume()
-    }
-  }
-
-  private static func killEverything(_ terminal: TerminalWriter, _ line: String, status: Int32) -> Never {
-    terminal.line(line, error: true)
-    LiveProcessGroups.shared.killAll()
-    terminal.flush(timeout: .milliseconds(300))
-    exit(status)
+  /// Says which built-in pipeline runs, and what the pipeline's advice is, at start and after
+  /// a reload.
+  private static func announce(_ choice: PipelineChoice, on terminal: TerminalWriter) {
+    if let notice = choice.notice { terminal.line(notice, error: true) }
+    for warning in choice.definition.advice() { terminal.line(warning.description, error: true) }
   }
 }

@@ -112,25 +112,4 @@ struct ConsoleOutputTests {
     #expect(run.output.filter { $0.contains("exited with status 2") }.count == 1, "reported once: \(run.transcript)")
     #expect(await run.interrupt() == .exited(0))
   }
-
-  @Test("editing the pipeline file while it runs says that the run goes on with the old one, and how to use the new one")
-  func pipelineFileChangeIsAnnounced() async throws {
-    let project = try TemporaryProject("pipeline-file-change")
-    let pipeline = """
-      stages:
-        - stage: watch
-        - stage: build
-          run: echo build-A
-      """
-    try project.write("pipeline.yaml", pipeline)
-    let run = try PipelineRun(["run"], in: project.root)
-    try #require(await run.waitForLine(containing: "watching"), "\(run.transcript)")
-    #expect(!run.output.contains { $0.contains("pipeline.yaml changed") }, "\(run.transcript)")
-    try project.write("pipeline.yaml", pipeline.replacingOccurrences(of: "build-A", with: "build-B"))
-    #expect(
-      await run.waitForLine(containing: "pipeline.yaml changed: this run goes on with the pipeline it read at start"),
-      "\(run.transcript)")
-    #expect(run.output.contains { $0.contains("help: pipeline validate pipeline.yaml") }, "\(run.transcript)")
-    #expect(await run.interrupt() == .exited(0))
-  }
 }

@@ -37,6 +37,24 @@ struct ZeroConfigurationTests {
     #expect(await run.interrupt() == .exited(0), "\(run.transcript)")
   }
 
+  @Test("a changed start script in package.json reloads the built-in node pipeline: the new entry point runs, and npm install runs for the change")
+  func runWithoutAFileReloadsWhenTheStartScriptChanges() async throws {
+    try ExampleProject.requireTool("node", install: "install Node.js 18 or newer")
+    let project = try ExampleProject.copy("node", leaving: ["pipeline.yaml"])
+    let server = try #require(project.read("server.js"))
+    try project.write("second.js", server.replacingOccurrences(of: "Hello from Node!", with: "Second entry"))
+    let port = try Loopback.freePort()
+    let run = try PipelineRun(["run"], in: project.root, environment: ["PORT": "\(port)"])
+    #expect(await run.waitForAnswer(port: port, containing: "Hello from Node!"), "\(run.transcript)")
+    let manifest = try #require(project.read("package.json"))
+    try project.replace("package.json", manifest.replacingOccurrences(of: "node server.js", with: "node second.js"))
+    #expect(await run.waitForLine(containing: "package.json changed: stopping the running pipeline to start the new one"), "\(run.transcript)")
+    #expect(await run.waitForLine(containing: "entry point: node second.js"), "\(run.transcript)")
+    #expect(await run.waitForAnswer(port: port, containing: "Second entry"), "\(run.transcript)")
+    #expect(run.output.contains { $0.contains("[install] $ npm install") }, "\(run.transcript)")
+    #expect(await run.interrupt() == .exited(0), "\(run.transcript)")
+  }
+
   @Test("the built-in python pipeline restarts the app on an edit, and keeps it on a syntax error")
   func runWithoutAFileServesAPythonProject() async throws {
     try ExampleProject.requireTool("python3", install: "install Python 3")

@@ -29,6 +29,17 @@ struct OwnWritesTests {
     writes.screen(batch) { _ in Issue.record("held unexpectedly") }
   }
 
+  @Test("the pipeline's own file is named for a reload and screened out; a project file is named and kept; files outside the root are neither")
+  func definitionFilesAreAnnouncedAndThePipelineFileScreened() throws {
+    let writes = OwnWrites(
+      root: root, pipelineFiles: [root + "/pipeline.yaml"],
+      definitionFiles: [root + "/pipeline.yaml", root + "/package.json", "/elsewhere/pipeline.yaml"])
+    let batch = batch(("src/a.js", .modified), ("pipeline.yaml", .modified), ("package.json", .modified))
+    #expect(writes.definitionFiles(in: batch) == ["pipeline.yaml", "package.json"])
+    #expect(writes.withoutPipelineFiles(batch).paths == ["src/a.js", "package.json"])
+    #expect(writes.definitionFiles(in: self.batch(("src/pipeline.yaml", .modified))).isEmpty)
+  }
+
   @Test func withNothingWrittenABatchPassesUntouched() throws {
     let batch = batch(("src/a.go", .modified))
     #expect(writes.isEmpty)

@@ -29,20 +29,28 @@ public final class Engine: Sendable {
   }
   private let state = Mutex(State())
   private let pipelineFiles: [String]
+  private let definitionFiles: [String]
+  private let reloadChanges: [Change]?
 
   /// - Parameters:
   ///   - definition: the loaded pipeline.
   ///   - events: where events go (the console, the events file).
   ///   - environment: the environment commands inherit, before the pipeline's `env:`.
   ///   - pipelineFiles: absolute paths of files `pipeline` writes itself while it runs (the
-  ///     `--events` log): their changes never start a cycle.
+  ///     `--events` log), or reads its pipeline from: their changes never start a cycle.
+  ///   - definitionFiles: absolute paths of the files the pipeline was read from: a source
+  ///     that sees one change emits a ``Event/Kind/pipelineFileChanged`` event.
+  ///   - reloadChanges: `nil` at a first start; after a reload, the changes its startup
+  ///     batch carries (see ``StageContext/reloadChanges``).
   public init(
     definition: PipelineDefinition, events: any EventSink,
     environment: [String: String] = ProcessInfo.processInfo.environment,
-    pipelineFiles: [String] = []
+    pipelineFiles: [String] = [], definitionFiles: [String] = [], reloadChanges: [Change]? = nil
   ) {
     self.definition = definition
     self.pipelineFiles = pipelineFiles
+    self.definitionFiles = definitionFiles
+    self.reloadChanges = reloadChanges
     let cycles = CycleReporter(forward: events)
     self.cycles = cycles
     self.events = EventBus([cycles, events])
@@ -70,11 +78,12 @@ public final class Engine: Sendable {
     if alreadyStopping { finishAll() }
 
     var runners: [(StageDefinition, StageRunner)] = []
-    let ownWrites = OwnWrites(root: definition.root, pipelineFiles: pipelineFiles)
+    let ownWrites = OwnWrites(root: definition.root, pipelineFiles: pipelineFiles, definitionFiles: definitionFiles)
     for stage in stages {
       let context = StageContext(
         name: stage.name, typeName: stage.descriptor.typeName, root: definition.root,
-        environment: environment, events: events, work: work, ownWrites: ownWrites, cycles: cycles.history)
+        environment: environment, events: events, work: work, ownWrites: ownWrites, cycles: cycles.history,
+        reloadChanges: reloadChanges)
       do {
         runners.append((stage, try stage.descriptor.instantiate(stage.configuration, context)))
       } catch {

@@ -50,6 +50,12 @@ extension Event.Kind {
   public static let pipelineStopping: Self = "pipeline-stopping"
   /// Every stage has returned. Metadata: `status`.
   public static let pipelineStopped: Self = "pipeline-stopped"
+  /// A source saw a change of a file the pipeline was read from (its YAML file; for a
+  /// built-in pipeline, the project file). `paths`: those files. The change goes no further.
+  public static let pipelineFileChanged: Self = "pipeline-file-changed"
+  /// The pipeline's file changed and the new one is valid: the running pipeline stops, and
+  /// the new one starts. Metadata: `file`.
+  public static let pipelineReloading: Self = "pipeline-reloading"
   /// A source is ready: its watches are in place. Metadata: `watched`, `backend`.
   public static let watchReady: Self = "watch-ready"
   /// A source emitted a batch. `paths`: what changed.

@@ -46,6 +46,8 @@ public struct ConsoleRenderer: EventSink {
       return ("\(prefix) \(message)", false)
     case .pipelineStarted:
       return (t.styled("pipeline", .bold) + " \(message)", false)
+    case .pipelineReloading:
+      return (t.styled(message, .bold), false)
     case .watchReady:
       return ("\(prefix) \(message)", false)
     case .cycleStarted:
@@ -77,7 +79,7 @@ public struct ConsoleRenderer: EventSink {
       return ("\(prefix) \(message)" + help, event.kind == .appExited && event.metadata["status"] != "0")
     case .batchDropped where event.metadata["reason"] == "busy":
       return ("\(prefix) " + t.styled(message, .yellow), false)
-    case .appStopping, .appStopped, .changesDetected, .batchDropped, .stageSucceeded:
+    case .appStopping, .appStopped, .changesDetected, .pipelineFileChanged, .batchDropped, .stageSucceeded:
       return verbose ? ("\(prefix) " + t.styled(message, .dim), false) : nil
     case .warning:
       let help = event.metadata["help"].map { "\n  help: \($0)" } ?? ""

@@ -19,11 +19,27 @@ public struct StageContext: Sendable {
   public var ownWrites: OwnWrites
   /// How the last finished cycle went (whether it failed, and when).
   public var cycles: CycleHistory
+  /// `nil` at a first start. When this pipeline replaces one that stopped because a file it
+  /// was read from changed: the changes of those files that are the project's (a built-in
+  /// pipeline's `package.json`; not a pipeline file), which the stopped pipeline never
+  /// handled. They ride in ``startupBatch``.
+  public var reloadChanges: [Change]?
+
+  /// Whether this pipeline replaces one that stopped because its file changed. A source
+  /// then emits its startup batch even when told not to (`initial: false`): the app was
+  /// stopped for the reload, and changes made meanwhile were seen by nobody.
+  public var isReload: Bool { reloadChanges != nil }
+
+  /// The batch a source emits when the pipeline starts: ``Batch/startup``, with the
+  /// ``reloadChanges`` after a reload (so that a `when: [package.json]` stage runs).
+  public var startupBatch: Batch { Batch(reloadChanges ?? [], isStartup: true) }
 
   public init(
     name: String, typeName: String, root: String, environment: [String: String],
-    events: EventSink, work: WorkTracker, ownWrites: OwnWrites? = nil, cycles: CycleHistory? = nil
+    events: EventSink, work: WorkTracker, ownWrites: OwnWrites? = nil, cycles: CycleHistory? = nil,
+    reloadChanges: [Change]? = nil
   ) {
+    self.reloadChanges = reloadChanges
     self.name = name
     self.typeName = typeName
     self.root = root

@@ -93,27 +93,48 @@ public final class OwnWrites: Sendable {
   /// watched tree would start a cycle with every line it gets, forever.
   private let pipelineFiles: Set<String>
 
+  /// The files the running pipeline was read from (its YAML file; for a built-in pipeline,
+  /// the project file it was derived from), relative to ``root``: a batch that holds one is
+  /// announced with a `pipeline-file-changed` event, which `pipeline run` reloads on.
+  private let definitionFiles: Set<String>
+
   /// - Parameters:
   ///   - root: the pipeline's folder.
   ///   - pipelineFiles: absolute paths of files `pipeline` writes itself; those inside
   ///     `root` are screened out of every batch.
-  public init(root: String, pipelineFiles: [String] = []) {
+  ///   - definitionFiles: absolute paths of the files the pipeline was read from; those
+  ///     inside `root` are announced by ``definitionFiles(in:)``. One that is also in
+  ///     `pipelineFiles` is announced, and screened out.
+  public init(root: String, pipelineFiles: [String] = [], definitionFiles: [String] = []) {
     self.root = root
+    self.pipelineFiles = Self.relative(pipelineFiles, to: root)
+    self.definitionFiles = Self.relative(definitionFiles, to: root)
+  }
+
+  /// The paths among `files` (absolute) that lie inside `root`, relative to it: through
+  /// symbolic links too, as the watch stage may report either.
+  private static func relative(_ files: [String], to root: String) -> Set<String> {
     var relative: Set<String> = []
-    for file in pipelineFiles {
+    for file in files {
       for folder in Set([root, Self.realPath(root) ?? root]) {
         for path in Set([file, Self.realPath(file) ?? file]) where path.hasPrefix(folder + "/") {
           relative.insert(String(path.dropFirst(folder.count + 1)))
         }
       }
     }
-    self.pipelineFiles = relative
+    return relative
   }
 
   private static func realPath(_ path: String) -> String? {
     guard let resolved = realpath(path, nil) else { return nil }
     defer { free(resolved) }
     return String(cString: resolved)
+  }
+
+  /// The paths of `batch` that are files the pipeline was read from.
+  package func definitionFiles(in batch: Batch) -> [String] {
+    guard !definitionFiles.isEmpty else { return [] }
+    return batch.paths.filter(definitionFiles.contains)
   }
 
   /// `batch` without the changes of the files `pipeline` writes itself.

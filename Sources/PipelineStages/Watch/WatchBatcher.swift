@@ -178,8 +178,13 @@ struct WatchBatcher {
   }
 
   private func send(_ batch: Batch) {
+    // `pipeline run` reloads when the pipeline's own file changes.
+    let definitionFiles = context.ownWrites.definitionFiles(in: batch)
+    if !definitionFiles.isEmpty {
+      context.emit(.pipelineFileChanged, definitionFiles.joined(separator: ", "), paths: definitionFiles)
+    }
     // The events log may lie in the tree: each line written to it would be a change, whose
-    // event is another line, forever.
+    // event is another line, forever. The pipeline's file is no change of the app's either.
     let batch = context.ownWrites.withoutPipelineFiles(batch)
     guard !batch.isEmpty else { return }
     context.emit(.changesDetected, batch.description, paths: batch.paths)

@@ -66,7 +66,8 @@ struct WatchStage: Stage {
         help: "Also exclude \(WatchStage.defaultExcludedDirectories.joined(separator: ", ")).")
       excludedDirectories = (useDefaults ? WatchStage.defaultExcludedDirectories : []) + extra
       emitsStartupBatch = try options.value(
-        "initial", default: true, help: "Emit a startup batch, so the app is built and started at once.")
+        "initial", default: true,
+        help: "Emit a startup batch, so the app is built and started at once. After a reload of the pipeline file it is emitted anyway.")
       holdsDuringGit = try options.value(
         "hold_during_git", default: true,
         help: "While git rewrites the work tree (index.lock exists, or a rebase, merge, cherry-pick, revert or bisect is under way and git is active), "
@@ -157,6 +158,9 @@ struct WatchStage: Stage {
     case due
   }
 
+  /// `initial`, or a reload: changes made while the pipeline reloaded were seen by no watch.
+  var emitsStartupBatch: Bool { configuration.emitsStartupBatch || context.isReload }
+
   func run(input: StageInput, output: StageOutput) async throws {
     let watcher: any FileWatcher
     let backend: String
@@ -166,7 +170,7 @@ struct WatchStage: Stage {
     var startsBeforeWalk = false
     switch configuration.polling {
     case .off, .auto:
-      startsBeforeWalk = configuration.emitsStartupBatch && polledMounts.isEmpty
+      startsBeforeWalk = emitsStartupBatch && polledMounts.isEmpty
       watcher = InotifyWatcher(
         roots: roots, exclusion: exclusion, fallbackInterval: WatchPolling.defaultInterval,
         fallbackCPUBudget: configuration.pollingCPU.watcherBudget,
@@ -182,7 +186,7 @@ struct WatchStage: Stage {
     }
 
     let (messages, continuation) = AsyncStream<Message>.makeStream()
-    if startsBeforeWalk { output.send(.startup) }
+    if startsBeforeWalk { output.send(context.startupBatch) }
     try await Self.startOffThePool(watcher) { notice in continuation.yield(.notice(notice)) }
     defer { watcher.stop() }
 
@@ -195,7 +199,7 @@ struct WatchStage: Stage {
     }
     if let gitDirectory { metadata["git_dir"] = gitDirectory.path }
     context.emit(.watchReady, shown + ")", metadata: metadata)
-    if configuration.emitsStartupBatch && !startsBeforeWalk { output.send(.startup) }
+    if emitsStartupBatch && !startsBeforeWalk { output.send(context.startupBatch) }
 
     // Whether the git dir's entries come as events, in order with the tree's (otherwise each
     // decision stats them).
