@@ -27,6 +27,13 @@ struct RunCommand: AsyncParsableCommand {
   @Flag(name: .shortAndLong, help: "Show every event, such as app stops and dropped batches.")
   var verbose = false
 
+  @Flag(name: .shortAndLong, help: "Show only the commands' and the app's output, warnings and errors (a failed cycle's ✗ line among them).")
+  var quiet = false
+
+  func validate() throws {
+    if verbose && quiet { throw ValidationError("--quiet and --verbose cannot be used together: choose one") }
+  }
+
   func run() async throws {
     let terminal = TerminalWriter(defersOnEngineThread: true, writesOnOwnThread: true)
     defer { terminal.flush() }
@@ -41,9 +48,9 @@ struct RunCommand: AsyncParsableCommand {
       terminal.line(error.description, error: true)
       throw ExitCode(2)
     }
-    Self.announce(choice, on: terminal)
+    Self.announce(choice, on: terminal, quiet: quiet)
 
-    var sinks: [any EventSink] = [ConsoleRenderer(terminal: terminal, verbose: verbose)]
+    var sinks: [any EventSink] = [ConsoleRenderer(terminal: terminal, detail: quiet ? .quiet : verbose ? .verbose : .normal)]
     if let events {
       do {
         sinks.append(try JSONLinesEventLog(path: events))
@@ -94,9 +101,10 @@ struct RunCommand: AsyncParsableCommand {
       status = await engine.run()
       fileWatch?.stop()
       guard status == 0, !signals.hasStopSignal, let replacement = reloader.replacement else { break }
-      choice = replacement
+      // Saved again while the old pipeline stopped: the newest valid one.
+      choice = (try? load()).flatMap { $0.definition.stageProblems().isEmpty ? $0 : nil } ?? replacement
       reloadChanges = reloader.projectChanges
-      Self.announce(choice, on: terminal)
+      Self.announce(choice, on: terminal, quiet: quiet)
     }
     terminal.flush()
     withExtendedLifetime(signals) {}
@@ -107,8 +115,8 @@ struct RunCommand: AsyncParsableCommand {
 
   /// Says which built-in pipeline runs, and what the pipeline's advice is, at start and after
   /// a reload.
-  private static func announce(_ choice: PipelineChoice, on terminal: TerminalWriter) {
-    if let notice = choice.notice { terminal.line(notice, error: true) }
+  private static func announce(_ choice: PipelineChoice, on terminal: TerminalWriter, quiet: Bool) {
+    if let notice = choice.notice, !quiet { terminal.line(notice, error: true) }
     for warning in choice.definition.advice() { terminal.line(warning.description, error: true) }
   }
 }

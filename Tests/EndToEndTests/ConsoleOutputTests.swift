@@ -112,4 +112,19 @@ struct ConsoleOutputTests {
     #expect(run.output.filter { $0.contains("exited with status 2") }.count == 1, "reported once: \(run.transcript)")
     #expect(await run.interrupt() == .exited(0))
   }
+
+  @Test("-q shows the app's output and a failed build, and none of the cycle lines")
+  func quietShowsOutputAndFailuresOnly() async throws {
+    let project = try AppFixture.make(message: "v1")
+    let run = try PipelineRun(["run", "-q"], in: project.root)
+    #expect(await run.waitForLine(containing: "[restart] app started: v1"), "\(run.transcript)")
+    try project.write("src/message.txt", "broken v2")
+    #expect(await run.waitForLine(containing: "✗ stage 'build' (sh build.sh) exited with status 1"), "\(run.transcript)")
+    #expect(run.output.contains { $0.contains("syntax error in src/message.txt") }, "\(run.transcript)")
+    try project.write("src/message.txt", "v3")
+    #expect(await run.waitForLine(containing: "[restart] app started: v3"), "\(run.transcript)")
+    #expect(await run.interrupt() == .exited(0), "\(run.transcript)")
+    let chatter = ["▶", "✓", "pipeline from", "watching", "$ sh build.sh", "[restart] started", "stopping", "stopped"]
+    #expect(!run.output.contains { line in chatter.contains { line.contains($0) } }, "\(run.transcript)")
+  }
 }

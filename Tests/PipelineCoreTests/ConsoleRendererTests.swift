@@ -60,4 +60,23 @@ struct ConsoleRendererTests {
     #expect(renderer.render(restart)?.line == "[restart] restarting")
     #expect(ConsoleRenderer(terminal: TerminalWriter(usesColor: false)).render(restart) == nil, "verbose only")
   }
+
+  @Test("-q shows the output, warnings, errors, the app exiting and a failed cycle's line, and nothing of the cycles that went well")
+  func quietShowsOutputAndProblemsOnly() throws {
+    let quiet = ConsoleRenderer(terminal: TerminalWriter(usesColor: false), detail: .quiet)
+    #expect(quiet.render(Event(kind: .pipelineStarted, stage: "pipeline", message: "from pipeline.yaml: watch → build")) == nil)
+    #expect(quiet.render(Self.cycleStarted) == nil)
+    #expect(quiet.render(Event(kind: .stageStarted, stage: "build", message: "running make", metadata: ["command": "make"])) == nil)
+    #expect(quiet.render(Event(kind: .appStarted, stage: "restart", message: "started ./app (pid 42)")) == nil)
+    #expect(quiet.render(Event(kind: .cycleFinished, stage: "pipeline", message: "build 1ms — 2ms", metadata: ["result": "ok"])) == nil)
+    #expect(quiet.render(Event(kind: .output, stage: "restart", message: "listening on :8080"))?.line == "[restart] listening on :8080")
+    #expect(quiet.render(Event(kind: .warning, stage: "pipeline", message: "careful"))?.line == "warning: careful")
+    #expect(quiet.render(Event(kind: .appExited, stage: "restart", message: "app exited with status 3", metadata: ["status": "3"])) != nil)
+    #expect(quiet.render(Self.cycleStarted) == nil)
+    #expect(quiet.render(Self.buildFailed) == nil, "in a cycle, its closing line reports it")
+    let failed = Event(
+      kind: .cycleFinished, stage: "pipeline", message: "stage 'build' (make) exited with status 2 — build 1ms (failed) — 2ms",
+      metadata: ["result": "failed"])
+    #expect(quiet.render(failed)?.line.hasPrefix("✗ stage 'build'") == true)
+  }
 }

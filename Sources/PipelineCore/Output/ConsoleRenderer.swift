@@ -17,14 +17,30 @@ import Synchronization
 /// `stage-failed` line as well. A `stage-failed` outside a cycle, or one that lets the batch
 /// go on (`continue_on_error`), is shown when it happens.
 public struct ConsoleRenderer: EventSink {
+  /// How much a person sees.
+  public enum Detail: Sendable {
+    /// The commands' and the app's output, warnings, errors, the app exiting on its own, and
+    /// the `✗` line of a failed cycle: `pipeline run -q`.
+    case quiet
+    /// Also what happens: the cycles, the commands run, the app's starts (the default).
+    case normal
+    /// Every event: `pipeline run -v`.
+    case verbose
+  }
+
   let terminal: TerminalWriter
-  let verbose: Bool
+  let detail: Detail
+  var verbose: Bool { detail == .verbose }
   /// Whether a cycle is open: its closing line will report the failures that stop a batch.
   private let cycleOpen = OpenFlag()
 
-  public init(terminal: TerminalWriter, verbose: Bool = false) {
+  public init(terminal: TerminalWriter, detail: Detail) {
     self.terminal = terminal
-    self.verbose = verbose
+    self.detail = detail
+  }
+
+  public init(terminal: TerminalWriter, verbose: Bool = false) {
+    self.init(terminal: terminal, detail: verbose ? .verbose : .normal)
   }
 
   public func emit(_ event: Event) {
@@ -33,6 +49,17 @@ public struct ConsoleRenderer: EventSink {
   }
 
   func render(_ event: Event) -> (line: String, isError: Bool)? {
+    let text = renderShown(event)
+    guard detail == .quiet else { return text }
+    switch event.kind {
+    case .output, .warning, .error, .appExited, .stageFailed: return text
+    case .cycleFinished where event.metadata["result"] == "failed": return text
+    default: return nil
+    }
+  }
+
+  /// The line at the normal or verbose detail.
+  private func renderShown(_ event: Event) -> (line: String, isError: Bool)? {
     switch event.kind {
     case .cycleStarted: cycleOpen.set(true)
     case .cycleFinished: cycleOpen.set(false)
