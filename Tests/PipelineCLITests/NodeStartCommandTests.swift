@@ -16,7 +16,19 @@ import Testing
   @Test func aStartScriptWithShellSyntaxGoesThroughNpm() throws {
     #expect(try start(["package.json": #"{"scripts": {"start": "NODE_ENV=dev node app.js"}}"#]) == ["npm", "start"])
     #expect(try start(["package.json": #"{"scripts": {"start": "node a.js && node b.js"}}"#]) == ["npm", "start"])
-    #expect(try start(["package.json": #"{"scripts": {"start": "nodemon app.js"}}"#]) == ["npm", "start"])
+  }
+
+  @Test("a start script made for nodemon or node --watch runs node alone, since pipeline restarts the app; with nodemon's options, npm start and a warning")
+  func aReloaderInTheStartScriptIsLeftOut() throws {
+    #expect(try start(["package.json": #"{"scripts": {"start": "nodemon app.js"}}"#]) == ["node", "app.js"])
+    #expect(try start(["package.json": #"{"scripts": {"start": "node --watch --enable-source-maps app.js"}}"#]) == ["node", "--enable-source-maps", "app.js"])
+    #expect(try start(["package.json": #"{"scripts": {"start": "node --watch-path=src src/app.js"}}"#]) == ["node", "src/app.js"])
+    let project = try ScratchProject(["package.json": #"{"scripts": {"start": "nodemon --exec 'node app.js'"}}"#])
+    let withOptions = NodeStartCommand.read(in: project.folder)
+    #expect(withOptions.arguments == ["npm", "start"])
+    #expect(withOptions.origin.contains("warning: it runs nodemon, which restarts the app on its own as well as pipeline"))
+    let nodeProject = try ScratchProject(["package.json": #"{"scripts": {"start": "nodemon app.js"}}"#])
+    #expect(NodeStartCommand.read(in: nodeProject.folder).origin.hasPrefix("package.json's start script without nodemon (`nodemon app.js`)"))
   }
 
   @Test func withoutAStartScriptServerJsThenMainThenIndexJs() throws {

@@ -41,11 +41,20 @@ struct NodeStartCommand: Equatable {
     case nil: manifest = nil
     }
     if case .object(let scripts)? = manifest?["scripts"], case .string(let start)? = scripts["start"] {
+      if let (words, reloader) = withoutReloader(start) {
+        return NodeStartCommand(
+          arguments: words,
+          origin: "package.json's start script without \(reloader) (`\(start)`): pipeline restarts the app itself, and two reloaders would restart it twice per save")
+      }
       if let words = plainNodeCommand(start) {
         return NodeStartCommand(arguments: words, origin: "package.json's start script, run without npm's shell")
       }
-      return NodeStartCommand(
-        arguments: ["npm", "start"], origin: "package.json's start script (`\(start)`), through npm")
+      var origin = "package.json's start script (`\(start)`), through npm"
+      if let reloader = reloaders.first(where: { start.contains($0) }) {
+        origin += "; warning: it runs \(reloader), which restarts the app on its own as well as pipeline: "
+          + "write a start script without it, or `pipeline init` and set the restart stage's run:"
+      }
+      return NodeStartCommand(arguments: ["npm", "start"], origin: origin)
     }
     if folder.exists("server.js") {
       return NodeStartCommand(arguments: ["node", "server.js"], origin: "server.js, what `npm start` runs by default")
@@ -80,6 +89,29 @@ struct NodeStartCommand: Equatable {
     }
     guard words.allSatisfy({ $0.unicodeScalars.allSatisfy(isPlain) }) else { return nil }
     return words
+  }
+
+  /// What restarts a Node app on changes by itself, as a start script names it.
+  static let reloaders = ["nodemon", "node --watch", "node-dev", "ts-node-dev", "supervisor"]
+
+  /// `nodemon app.js` as `node app.js`, and `node --watch app.js` (or `--watch-path=src`) as
+  /// `node app.js`, with the reloader's name: the start script of a project made for another
+  /// reloader. `nil` when `script` is not one of those with plain words (nodemon's options, such
+  /// as `--exec` or `-e`, are left to it: `npm start` runs them).
+  static func withoutReloader(_ script: String) -> (arguments: [String], reloader: String)? {
+    let words = script.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+    if words.first == "nodemon", words.count >= 2, !words[1...].contains(where: { $0.hasPrefix("-") }),
+      let node = plainNodeCommand((["node"] + words[1...]).joined(separator: " "))
+    {
+      return (node, "nodemon")
+    }
+    let watching = words.filter { $0 == "--watch" || $0.hasPrefix("--watch-path=") || $0 == "--watch-preserve-output" }
+    if words.first == "node", !watching.isEmpty, words.last.map({ !$0.hasPrefix("-") }) == true,
+      let node = plainNodeCommand(words.filter { !watching.contains($0) }.joined(separator: " "))
+    {
+      return (node, "node --watch")
+    }
+    return nil
   }
 
   /// The argv as a YAML flow list, each word quoted.
