@@ -77,6 +77,11 @@ struct InitCommand: AsyncParsableCommand {
       return message
     case nil: break
     }
+    if chosen.needsMarker, chosen.marker(in: folder) == nil {
+      let markers = chosen.markers.joined(separator: " or ")
+      message += "  warning: there is no \(markers) here, which the \(chosen.name) pipeline's commands expect\n"
+      message += "  help: run `pipeline init` in the project's folder, or create the project here first\n"
+    }
     return message + "  run it with: pipeline run"
   }
 }

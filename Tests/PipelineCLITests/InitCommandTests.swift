@@ -22,6 +22,19 @@ import Testing
     #expect(project.read("pipeline.yaml") == PipelineTemplate.make.text(for: project.folder))
   }
 
+  @Test("a template whose commands need its manifest warns when the folder has none; python's and node's do not need one")
+  func aTemplateWithoutItsManifestWarns() throws {
+    let empty = try ScratchProject()
+    let swift = try initCommand(["--template", "swift"]).write(in: empty.folder)
+    #expect(swift.contains("warning: there is no Package.swift here, which the swift pipeline's commands expect"))
+    let make = try initCommand(["--template", "make", "--force"]).write(in: empty.folder)
+    #expect(make.contains("warning: there is no Makefile or makefile or GNUmakefile here"))
+    let scripts = try ScratchProject(["main.py": "print(1)\n"])
+    #expect(!(try initCommand(["--template", "python"]).write(in: scripts.folder)).contains("warning"))
+    let rust = try ScratchProject(["Cargo.toml": "[package]\nname = \"x\"\n"])
+    #expect(!(try initCommand(["--template", "rust"]).write(in: rust.folder)).contains("warning"))
+  }
+
   @Test func refusesToOverwriteWithoutForce() throws {
     let project = try ScratchProject(["go.mod": "module x\n", "pipeline.yaml": "mine\n"])
     #expect(throws: Diagnostic(

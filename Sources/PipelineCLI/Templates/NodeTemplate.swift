@@ -3,7 +3,7 @@ extension PipelineTemplate {
   /// `package.json` changes, and never look into `node_modules`.
   static let node = PipelineTemplate(
     name: "node", markers: ["package.json"],
-    summary: "npm install when package.json changes, node --check the changed scripts, restart the start script",
+    summary: "npm install when package.json changes, node --check the changed scripts, restart the start script", needsMarker: false,
   ) { folder in
     let start = NodeStartCommand.read(in: folder)
     return Rendering(entryPoint: start.entryPoint, text: """

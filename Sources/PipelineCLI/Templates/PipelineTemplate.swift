@@ -12,6 +12,10 @@ public struct PipelineTemplate: Sendable {
   public let markers: [String]
   /// One line on what the pipeline does, for messages.
   public let summary: String
+  /// Whether the pipeline's commands fail without one of ``markers`` (`swift build` without
+  /// `Package.swift`), so that `init` warns when there is none; a Python or Node project
+  /// can do without its manifest.
+  public let needsMarker: Bool
   private let render: @Sendable (ProjectFolder) -> Rendering
 
   /// A template filled in for one folder: the pipeline's text and what it starts, from one
@@ -25,12 +29,13 @@ public struct PipelineTemplate: Sendable {
   }
 
   init(
-    name: String, markers: [String], summary: String,
+    name: String, markers: [String], summary: String, needsMarker: Bool = true,
     render: @escaping @Sendable (ProjectFolder) -> Rendering
   ) {
     self.name = name
     self.markers = markers
     self.summary = summary
+    self.needsMarker = needsMarker
     self.render = render
   }
 

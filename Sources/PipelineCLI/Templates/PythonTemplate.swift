@@ -2,7 +2,7 @@ extension PipelineTemplate {
   /// A Python project: restart the app (``PythonEntryPoint``) when a `.py` file changes.
   static let python = PipelineTemplate(
     name: "python", markers: ["pyproject.toml", "requirements.txt"],
-    summary: "py_compile the changed .py files, then restart python3",
+    summary: "py_compile the changed .py files, then restart python3", needsMarker: false,
   ) { folder in
     let entry = PythonEntryPoint.find(in: folder)
     // Output lines of the stage are indented by four spaces.
