@@ -85,6 +85,37 @@ struct InotifyWatcherTests {
     }
   }
 
+  /// `touch` opens the file, sets its times (ATTRIB) and closes it (CLOSE_WRITE): one notice,
+  /// however late the close comes. A `chmod` alone, with no close to wait for, is reported at
+  /// the delay, even for an empty file.
+  @Test func aTouchIsOneChangeAndAChmodAloneIsReported() async throws {
+    try await withTemporaryFolder { root in
+      let touched = root.path + "/touched.txt"
+      let script = root.path + "/empty.sh"
+      try Disk.write(touched, "content")
+      try Disk.write(script, "")
+      // A long delay, so that a loaded machine cannot turn the pause below into a timeout.
+      try await watching(root, unclosedWriteDelay: .seconds(10), emptyFilePatience: .seconds(30)) { _, recorder in
+        let descriptor = open(touched, O_WRONLY | O_CLOEXEC)
+        try #require(descriptor >= 0)
+        #expect(futimens(descriptor, nil) == 0)
+        try await Task.sleep(for: .milliseconds(100))
+        close(descriptor)
+        #expect(await recorder.waitUntil { $0.contains(.modified, touched) }, "\(recorder)")
+        try await Task.sleep(for: .milliseconds(200))
+        let notices = recorder.all.filter { notice in
+          if case .changed(let events) = notice { return events.contains { $0.path == touched } }
+          return false
+        }
+        #expect(notices.count == 1, "one notice for one touch: \(recorder)")
+      }
+      try await watching(root, unclosedWriteDelay: .milliseconds(50), emptyFilePatience: .seconds(30)) { _, recorder in
+        #expect(chmod(script, 0o755) == 0)
+        #expect(await recorder.waitUntil(timeout: .seconds(10)) { $0.contains(.modified, script) }, "\(recorder)")
+      }
+    }
+  }
+
   /// A slow writer (`(sleep 1; echo data) > file`): the file is truncated, stays empty and open
   /// past the unclosed-write delay, then is written and closed. One notice, at the close: a
   /// build on the emptied file would start the app on nothing.

@@ -76,6 +76,9 @@ final class InotifyReader {
   private struct UnclosedWrite {
     var deadline: ContinuousClock.Instant
     let firstWrite: ContinuousClock.Instant
+    /// Whether only its attributes changed (no write yet): an empty file is then reported at
+    /// the deadline, not kept waiting for content (`chmod +x` of an empty script).
+    var isAttributesOnly = false
   }
 
   /// Polls the folders that could not be watched; created at the first such folder.
@@ -352,12 +355,20 @@ final class InotifyReader {
       }
     }
     if mask & UInt32(IN_DELETE | IN_MOVED_FROM) != 0 { unclosedWrites[path] = nil }
-    if mask & UInt32(IN_CLOSE_WRITE | IN_ATTRIB) != 0 && !isDirectory {
+    // A change of attributes waits like a write: `touch` sets the times through a descriptor
+    // it then closes, and one change is reported at the close, not two.
+    if mask & UInt32(IN_CLOSE_WRITE) != 0 && !isDirectory {
       unclosedWrites[path] = nil
       report.append(path, .modified, isDirectory: false)
-    } else if mask & UInt32(IN_MODIFY) != 0 && !isDirectory && unclosedWrites[path] == nil {
-      let now = ContinuousClock.now
-      unclosedWrites[path] = UnclosedWrite(deadline: now + configuration.unclosedWriteDelay, firstWrite: now)
+    } else if mask & UInt32(IN_MODIFY | IN_ATTRIB) != 0 && !isDirectory {
+      let isWrite = mask & UInt32(IN_MODIFY) != 0
+      if unclosedWrites[path] == nil {
+        let now = ContinuousClock.now
+        unclosedWrites[path] = UnclosedWrite(
+          deadline: now + configuration.unclosedWriteDelay, firstWrite: now, isAttributesOnly: !isWrite)
+      } else if isWrite {
+        unclosedWrites[path]?.isAttributesOnly = false
+      }
     }
   }
 
@@ -366,7 +377,9 @@ final class InotifyReader {
     guard !unclosedWrites.isEmpty else { return }
     for (path, write) in unclosedWrites where write.deadline <= now {
       var info = stat()
-      if stat(path, &info) == 0, info.st_size == 0, now < write.firstWrite + configuration.emptyFilePatience {
+      if !write.isAttributesOnly, stat(path, &info) == 0, info.st_size == 0,
+        now < write.firstWrite + configuration.emptyFilePatience
+      {
         unclosedWrites[path]?.deadline = now + configuration.unclosedWriteDelay
         continue
       }
