@@ -140,6 +140,15 @@ struct BatchTests {
     #expect(Set([a, b]).count == 1)
     #expect(a != Batch([Change(path: "x", kind: .created)], isRescan: true))
   }
+
+  @Test("a control character in a file name is escaped in the batch's description, so a console line stays one line")
+  func controlCharactersAreEscapedInTheDescription() {
+    let batch = Batch([Change(path: "src/a\nb.txt", kind: .created), Change(path: "src/c\u{1B}[31m.txt", kind: .modified)])
+    #expect(batch.description == "2 changes: src/a\\nb.txt (created), src/c\\x1B[31m.txt (modified)")
+    #expect(batch.paths == ["src/a\nb.txt", "src/c\u{1B}[31m.txt"], "the paths themselves are kept")
+    #expect(PathText.displayed("plain/path.go") == "plain/path.go")
+    #expect(PathText.displayed("tab\there\u{7F}") == "tab\\there\\x7F")
+  }
 }
 
 extension Change {

@@ -105,7 +105,7 @@ extension Batch: CustomStringConvertible {
     text += changes.count == 1 ? " change: " : " changes: "
     for (index, change) in changes.prefix(3).enumerated() {
       if index > 0 { text += ", " }
-      text += change.path
+      text += PathText.displayed(change.path)
       text += " ("
       text += change.kind.rawValue
       text += ")"

@@ -127,6 +127,26 @@ public enum PathText {
     return found ?? nil
   }
 
+  /// `path` for a line of the console: a control character (a newline, a tab, an escape in
+  /// a file name) is written as `\n`, `\t` or `\x1B`, so that a name cannot split the
+  /// line or recolour the terminal. Most paths have none and are returned as they are.
+  public static func displayed(_ path: String) -> String {
+    guard path.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else { return path }
+    var text = ""
+    for scalar in path.unicodeScalars {
+      switch scalar {
+      case "\n": text += "\\n"
+      case "\t": text += "\\t"
+      case "\r": text += "\\r"
+      case _ where scalar.value < 0x20 || scalar.value == 0x7F:
+        let hex = String(scalar.value, radix: 16, uppercase: true)
+        text += "\\x" + (hex.count == 1 ? "0" + hex : hex)
+      default: text.unicodeScalars.append(scalar)
+      }
+    }
+    return text
+  }
+
   /// The folder part: `src` for `src/main.go`, `.` for `main.go`, `/` for `/main.go`.
   public static func parent(_ path: String) -> String {
     guard let slash = path.lastIndex(of: "/") else { return "." }

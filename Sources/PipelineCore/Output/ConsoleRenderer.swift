@@ -85,7 +85,8 @@ public struct ConsoleRenderer: EventSink {
       // `$ COMMAND` only for a command that runs; the restart stage's app command line is
       // its `started … (pid N)` line.
       if let command = event.metadata["command_line"] ?? event.metadata["command"] {
-        return ("\(prefix) " + t.styled("$ " + command, .dim), false)
+        // A file name with a newline in `{files}` must not split the line.
+        return ("\(prefix) " + t.styled("$ " + PathText.displayed(command), .dim), false)
       }
       return verbose && !message.isEmpty ? ("\(prefix) " + t.styled(message, .dim), false) : nil
     case .stageFailed:
