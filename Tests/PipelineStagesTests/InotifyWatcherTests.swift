@@ -86,8 +86,7 @@ struct InotifyWatcherTests {
   }
 
   /// `touch` opens the file, sets its times (ATTRIB) and closes it (CLOSE_WRITE): one notice,
-  /// however late the close comes. A `chmod` alone, with no close to wait for, is reported at
-  /// the delay, even for an empty file.
+  /// however late the close comes. A `chmod` alone is reported, an empty file's too.
   @Test func aTouchIsOneChangeAndAChmodAloneIsReported() async throws {
     try await withTemporaryFolder { root in
       let touched = root.path + "/touched.txt"

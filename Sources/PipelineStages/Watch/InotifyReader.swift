@@ -76,10 +76,11 @@ final class InotifyReader {
   private struct UnclosedWrite {
     var deadline: ContinuousClock.Instant
     let firstWrite: ContinuousClock.Instant
-    /// Whether only its attributes changed (no write yet): an empty file is then reported at
-    /// the deadline, not kept waiting for content (`chmod +x` of an empty script).
-    var isAttributesOnly = false
   }
+
+  /// Files whose change of attributes was reported with no write since: the close that
+  /// follows (`touch` sets the times through a descriptor, then closes it) is no news.
+  private var attributesReported: Set<String> = []
 
   /// Polls the folders that could not be watched; created at the first such folder.
   private var fallback: PollingWatcher?
@@ -354,21 +355,22 @@ final class InotifyReader {
         fallback?.removeSubtrees(atOrUnder: path)
       }
     }
-    if mask & UInt32(IN_DELETE | IN_MOVED_FROM) != 0 { unclosedWrites[path] = nil }
-    // A change of attributes waits like a write: `touch` sets the times through a descriptor
-    // it then closes, and one change is reported at the close, not two.
-    if mask & UInt32(IN_CLOSE_WRITE) != 0 && !isDirectory {
+    if mask & UInt32(IN_DELETE | IN_MOVED_FROM) != 0 {
+      unclosedWrites[path] = nil
+      attributesReported.remove(path)
+    }
+    if mask & UInt32(IN_MODIFY | IN_CREATE | IN_MOVED_TO) != 0 { attributesReported.remove(path) }
+    if mask & UInt32(IN_CLOSE_WRITE) != 0 && !isDirectory && attributesReported.remove(path) != nil {
+      // The close of a `touch`: its change of times was reported, and nothing was written.
+    } else if mask & UInt32(IN_CLOSE_WRITE | IN_ATTRIB) != 0 && !isDirectory {
+      if mask & UInt32(IN_ATTRIB) != 0 && unclosedWrites[path] == nil && mask & UInt32(IN_CLOSE_WRITE) == 0 {
+        attributesReported.insert(path)
+      }
       unclosedWrites[path] = nil
       report.append(path, .modified, isDirectory: false)
-    } else if mask & UInt32(IN_MODIFY | IN_ATTRIB) != 0 && !isDirectory {
-      let isWrite = mask & UInt32(IN_MODIFY) != 0
-      if unclosedWrites[path] == nil {
-        let now = ContinuousClock.now
-        unclosedWrites[path] = UnclosedWrite(
-          deadline: now + configuration.unclosedWriteDelay, firstWrite: now, isAttributesOnly: !isWrite)
-      } else if isWrite {
-        unclosedWrites[path]?.isAttributesOnly = false
-      }
+    } else if mask & UInt32(IN_MODIFY) != 0 && !isDirectory && unclosedWrites[path] == nil {
+      let now = ContinuousClock.now
+      unclosedWrites[path] = UnclosedWrite(deadline: now + configuration.unclosedWriteDelay, firstWrite: now)
     }
   }
 
@@ -377,9 +379,7 @@ final class InotifyReader {
     guard !unclosedWrites.isEmpty else { return }
     for (path, write) in unclosedWrites where write.deadline <= now {
       var info = stat()
-      if !write.isAttributesOnly, stat(path, &info) == 0, info.st_size == 0,
-        now < write.firstWrite + configuration.emptyFilePatience
-      {
+      if stat(path, &info) == 0, info.st_size == 0, now < write.firstWrite + configuration.emptyFilePatience {
         unclosedWrites[path]?.deadline = now + configuration.unclosedWriteDelay
         continue
       }
