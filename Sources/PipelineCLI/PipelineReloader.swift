@@ -18,6 +18,7 @@ final class PipelineReloader: EventSink {
   private let running: PipelineChoice
   private let report: any EventSink
   private let stop: @Sendable (String) -> Void
+  private let isStopping: @Sendable () -> Bool
 
   private struct State {
     var timer: UInt64?
@@ -34,11 +35,14 @@ final class PipelineReloader: EventSink {
   ///   - running: The pipeline that runs.
   ///   - load: Loads the pipeline as `pipeline run` did at start.
   ///   - report: Where the reload's own events go: the bus's other sinks.
+  ///   - isStopping: Whether the run is ending (a stop signal came): nothing is reloaded then.
   ///   - stop: Stops the running engine, with the reason.
   init(
     running: PipelineChoice, load: @escaping @Sendable () throws(DiagnosticList) -> PipelineChoice,
-    reportingTo report: any EventSink, stop: @escaping @Sendable (String) -> Void
+    reportingTo report: any EventSink, isStopping: @escaping @Sendable () -> Bool,
+    stop: @escaping @Sendable (String) -> Void
   ) {
+    self.isStopping = isStopping
     self.running = running
     self.load = load
     self.report = report
@@ -66,6 +70,7 @@ final class PipelineReloader: EventSink {
   /// Reads the pipeline again and decides: nothing (the same source), a report (it does not
   /// load), or a reload.
   func check() {
+    guard !isStopping() else { return }
     let name = running.definition.file
     let (changed, changedPaths) = state.withLock { state in
       defer { state.changed = [] }
@@ -108,7 +113,7 @@ final class PipelineReloader: EventSink {
       }
       return true
     }
-    guard isFirst else { return }
+    guard isFirst, !isStopping() else { return }
     let newName = next.definition.file
     let from = newName == name ? "" : " (\(newName))"
     report.emit(

@@ -86,18 +86,21 @@ struct RunCommand: AsyncParsableCommand {
     var status: Int32
     var reloadChanges: [Change]?
     while true {
-      let reloader = PipelineReloader(running: choice, load: load, reportingTo: report) { reason in
+      let reloader = PipelineReloader(
+        running: choice, load: load, reportingTo: report, isStopping: { running.isStopping }
+      ) { reason in
         running.stopForReplacement(reason: reason)
       }
+      let bus = EventBus(sinks + [startupCodeRelease, reloader])
       // The pipeline's own file is no change of the app's: it reloads the pipeline instead.
       // A built-in pipeline's project file (package.json) is one, and may reload it too.
       let engine = Engine(
-        definition: choice.definition, events: EventBus(sinks + [startupCodeRelease, reloader]),
+        definition: choice.definition, events: bus,
         pipelineFiles: ownFiles + (choice.isBuiltIn ? [] : choice.definitionFiles),
         definitionFiles: choice.definitionFiles, reloadChanges: reloadChanges)
       running.attach(engine)
       let fileWatch = DefinitionFileWatch(
-        files: choice.definitionFiles, root: choice.definition.root, reportingTo: reloader)
+        files: choice.definitionFiles, root: choice.definition.root, reportingTo: bus)
       status = await engine.run()
       fileWatch?.stop()
       guard status == 0, !signals.hasStopSignal, let replacement = reloader.replacement else { break }

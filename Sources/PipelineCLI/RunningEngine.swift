@@ -19,6 +19,9 @@ final class RunningEngine: Sendable {
     if let reason { engine.stop(reason: reason) }
   }
 
+  /// Whether the run is ending: a stop signal came.
+  var isStopping: Bool { state.withLock { $0.stopReason != nil } }
+
   /// Stops the running engine and every engine attached later: the run ends.
   func stop(reason: String) {
     let engine = state.withLock { state in

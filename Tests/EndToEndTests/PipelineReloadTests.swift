@@ -41,6 +41,8 @@ struct PipelineReloadTests {
     }
     #expect(log == ["start v1", "stop v1", "start v1", "stop v1", "start v2", "stop v2"], "\(log)")
     #expect(run.events("pipeline-reloading").count == 1, "\(run.transcript)")
+    // Seen by pipeline run's own watch of the file's folder, not by the watch stage (src only).
+    #expect(run.events("pipeline-file-changed").contains { $0["stage"] as? String == "pipeline" }, "\(run.events)")
   }
 
   @Test("a pipeline file saved with an error is reported with its place, the app runs on, and saving it unchanged again says so")

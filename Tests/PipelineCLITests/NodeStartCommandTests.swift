@@ -23,6 +23,7 @@ import Testing
     #expect(try start(["package.json": #"{"scripts": {"start": "nodemon app.js"}}"#]) == ["node", "app.js"])
     #expect(try start(["package.json": #"{"scripts": {"start": "node --watch --enable-source-maps app.js"}}"#]) == ["node", "--enable-source-maps", "app.js"])
     #expect(try start(["package.json": #"{"scripts": {"start": "node --watch-path=src src/app.js"}}"#]) == ["node", "src/app.js"])
+    #expect(try start(["package.json": #"{"scripts": {"start": "node --watch app.js --flag"}}"#]) == ["node", "app.js", "--flag"])
     let project = try ScratchProject(["package.json": #"{"scripts": {"start": "nodemon --exec 'node app.js'"}}"#])
     let withOptions = NodeStartCommand.read(in: project.folder)
     #expect(withOptions.arguments == ["npm", "start"])

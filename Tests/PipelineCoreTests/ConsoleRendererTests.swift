@@ -79,4 +79,14 @@ struct ConsoleRendererTests {
       metadata: ["result": "failed"])
     #expect(quiet.render(failed)?.line.hasPrefix("✗ stage 'build'") == true)
   }
+
+  @Test("a file name's newline or escape is escaped in the pipeline's own lines; an error keeps its lines; a command's output is left as written")
+  func controlCharactersAreEscapedOutsideTheOutput() {
+    let dropped = Event(kind: .batchDropped, stage: "filter", message: "matched exclude: x\ny.log, a\u{1B}[1mb.log")
+    #expect(renderer.render(dropped)?.line == "[filter] matched exclude: x\\ny.log, a\\x1B[1mb.log")
+    let error = Event(kind: .error, stage: "pipeline", message: "p.yaml changed:\np.yaml:1:1: error: bad \u{1B}[31m")
+    #expect(renderer.render(error)?.line == "error: p.yaml changed:\np.yaml:1:1: error: bad \\x1B[31m")
+    let output = Event(kind: .output, stage: "restart", message: "\u{1B}[32mgreen\u{1B}[0m")
+    #expect(renderer.render(output)?.line == "[restart] \u{1B}[32mgreen\u{1B}[0m")
+  }
 }

@@ -106,7 +106,7 @@ struct NodeStartCommand: Equatable {
       return (node, "nodemon")
     }
     let watching = words.filter { $0 == "--watch" || $0.hasPrefix("--watch-path=") || $0 == "--watch-preserve-output" }
-    if words.first == "node", !watching.isEmpty, words.last.map({ !$0.hasPrefix("-") }) == true,
+    if words.first == "node", !watching.isEmpty,
       let node = plainNodeCommand(words.filter { !watching.contains($0) }.joined(separator: " "))
     {
       return (node, "node --watch")

@@ -130,11 +130,18 @@ public enum PathText {
   /// `path` for a line of the console: a control character (a newline, a tab, an escape in
   /// a file name) is written as `\n`, `\t` or `\x1B`, so that a name cannot split the
   /// line or recolour the terminal. Most paths have none and are returned as they are.
-  public static func displayed(_ path: String) -> String {
-    guard path.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else { return path }
+  ///
+  /// - Parameter keepingNewlines: Whether a newline stays one: for a message whose lines are
+  ///   meant (an error and its `help:`), where only the other control characters are escaped.
+  public static func displayed(_ path: String, keepingNewlines: Bool = false) -> String {
+    let newline = UInt8(ascii: "\n")
+    guard path.utf8.contains(where: { ($0 < 0x20 || $0 == 0x7F) && !(keepingNewlines && $0 == newline) }) else {
+      return path
+    }
     var text = ""
     for scalar in path.unicodeScalars {
       switch scalar {
+      case "\n" where keepingNewlines: text += "\n"
       case "\n": text += "\\n"
       case "\t": text += "\\t"
       case "\r": text += "\\r"

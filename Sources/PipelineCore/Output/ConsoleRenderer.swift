@@ -49,13 +49,25 @@ public struct ConsoleRenderer: EventSink {
   }
 
   func render(_ event: Event) -> (line: String, isError: Bool)? {
-    let text = renderShown(event)
+    let text = renderShown(Self.escaped(event))
     guard detail == .quiet else { return text }
     switch event.kind {
-    case .output, .warning, .error, .appExited, .stageFailed: return text
+    case .output, .warning, .error, .appExited, .stageFailed, .pipelineReloading: return text
     case .cycleFinished where event.metadata["result"] == "failed": return text
     default: return nil
     }
+  }
+
+  /// `event` with the control characters of its message escaped, so that a file name with a
+  /// newline or an escape sequence cannot split a line or recolour the terminal. A command's
+  /// output is left as written (an app's colours), and so are the lines of a warning or an
+  /// error (its `help:`) and of a reload notice.
+  private static func escaped(_ event: Event) -> Event {
+    guard event.kind != .output, let message = event.message else { return event }
+    var event = event
+    let keepsLines = event.kind == .warning || event.kind == .error || event.kind == .pipelineReloading
+    event.message = PathText.displayed(message, keepingNewlines: keepsLines)
+    return event
   }
 
   /// The line at the normal or verbose detail.
