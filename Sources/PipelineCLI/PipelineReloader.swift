@@ -67,6 +67,15 @@ final class PipelineReloader: EventSink {
     }
   }
 
+  /// The pipeline `load` gives, once its stages are made as `pipeline validate` makes them (a
+  /// watch folder that does not exist is an error too).
+  static func loadChecked(_ load: () throws(DiagnosticList) -> PipelineChoice) throws(DiagnosticList) -> PipelineChoice {
+    let choice = try load()
+    let problems = choice.definition.stageProblems()
+    if !problems.isEmpty { throw DiagnosticList(problems) }
+    return choice
+  }
+
   /// Reads the pipeline again and decides: nothing (the same source), a report (it does not
   /// load), or a reload.
   func check() {
@@ -78,9 +87,7 @@ final class PipelineReloader: EventSink {
     }
     let next: PipelineChoice
     do throws(DiagnosticList) {
-      next = try load()
-      let problems = next.definition.stageProblems()
-      if !problems.isEmpty { throw DiagnosticList(problems) }
+      next = try Self.loadChecked(load)
     } catch {
       state.withLock { $0.reportedProblem = true }
       report.emit(

@@ -105,7 +105,7 @@ struct RunCommand: AsyncParsableCommand {
       fileWatch?.stop()
       guard status == 0, !signals.hasStopSignal, let replacement = reloader.replacement else { break }
       // Saved again while the old pipeline stopped: the newest valid one.
-      choice = (try? load()).flatMap { $0.definition.stageProblems().isEmpty ? $0 : nil } ?? replacement
+      choice = (try? PipelineReloader.loadChecked(load)) ?? replacement
       reloadChanges = reloader.projectChanges
       Self.announce(choice, on: terminal, quiet: quiet)
     }
