@@ -8,7 +8,8 @@ import Synchronization
 /// and the running pipeline goes on: a typo in `pipeline.yaml` never stops the app.
 ///
 /// A sink of the running engine's event bus: it acts on `pipeline-file-changed` events, which
-/// the watch stage emits for the files the engine was told the pipeline comes from.
+/// the watch stage and ``DefinitionFileWatch`` emit for the files the pipeline comes from;
+/// reports of one save by both are folded into one check.
 final class PipelineReloader: EventSink {
   /// How long after the last change the file is read: an editor that truncates the file and
   /// then writes it has finished by then.

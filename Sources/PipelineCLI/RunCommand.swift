@@ -103,7 +103,8 @@ struct RunCommand: AsyncParsableCommand {
         files: choice.definitionFiles, root: choice.definition.root, reportingTo: bus)
       status = await engine.run()
       fileWatch?.stop()
-      guard status == 0, !signals.hasStopSignal, let replacement = reloader.replacement else { break }
+      // A stop signal ends the run whatever else was asked.
+      guard status == 0, !running.isStopping, let replacement = reloader.replacement else { break }
       // Saved again while the old pipeline stopped: the newest valid one.
       choice = (try? PipelineReloader.loadChecked(load)) ?? replacement
       reloadChanges = reloader.projectChanges

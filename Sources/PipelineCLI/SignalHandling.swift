@@ -17,9 +17,6 @@ final class SignalHandling {
   /// The first stop signal received; 0 before.
   private let first = Atomic<Int32>(0)
 
-  /// Whether a stop signal came: the run ends when its engine returns, whatever else was asked.
-  var hasStopSignal: Bool { first.load(ordering: .relaxed) != 0 }
-
   /// - Parameter engine: The engine a stop signal stops: the one that runs at the time.
   init(engine: RunningEngine, terminal: TerminalWriter) {
     self.engine = engine

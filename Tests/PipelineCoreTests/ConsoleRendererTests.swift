@@ -74,6 +74,8 @@ struct ConsoleRendererTests {
     #expect(quiet.render(Event(kind: .appExited, stage: "restart", message: "app exited with status 3", metadata: ["status": "3"])) != nil)
     #expect(quiet.render(Self.cycleStarted) == nil)
     #expect(quiet.render(Self.buildFailed) == nil, "in a cycle, its closing line reports it")
+    let reloading = Event(kind: .pipelineReloading, stage: "pipeline", message: "pipeline.yaml changed: stopping the running pipeline to start the new one")
+    #expect(quiet.render(reloading)?.line == "pipeline.yaml changed: stopping the running pipeline to start the new one")
     let failed = Event(
       kind: .cycleFinished, stage: "pipeline", message: "stage 'build' (make) exited with status 2 — build 1ms (failed) — 2ms",
       metadata: ["result": "failed"])

@@ -363,7 +363,8 @@ final class InotifyReader {
     if mask & UInt32(IN_CLOSE_WRITE) != 0 && !isDirectory && attributesReported.remove(path) != nil {
       // The close of a `touch`: its change of times was reported, and nothing was written.
     } else if mask & UInt32(IN_CLOSE_WRITE | IN_ATTRIB) != 0 && !isDirectory {
-      if mask & UInt32(IN_ATTRIB) != 0 && unclosedWrites[path] == nil && mask & UInt32(IN_CLOSE_WRITE) == 0 {
+      // Not for an attribute change during a write: that write's close is news.
+      if mask & UInt32(IN_ATTRIB) != 0 && unclosedWrites[path] == nil {
         attributesReported.insert(path)
       }
       unclosedWrites[path] = nil
