@@ -36,13 +36,61 @@ struct OwnOutputWarningTests {
     try project.write("src/main.txt", "v3\n")
     #expect(await run.waitUntil { project.lines("tmp/builds.log").count == 6 }, "\(run.transcript)")
     #expect(await run.waitUntil { run.events("batch-dropped").count == 3 }, "\(run.transcript)")
-    #expect(run.events("warning").count == 1, "the warning is given once: \(run.transcript)")
+    // The third run that wrote it, as long before its end as the others: the file is
+    // recognised as the build's, and from then on a save builds once.
+    #expect(await run.waitForLine(containing: "of each of 3 runs of a command"), "\(run.transcript)")
+    #expect(run.transcript.contains("warning: [filter] out/main.txt changed"), "\(run.transcript)")
+    #expect(run.events("warning").count == 2, "the suspicion is given once: \(run.transcript)")
+
+    try await Task.sleep(for: .milliseconds(200))
+    try project.write("src/main.txt", "v4\n")
+    #expect(
+      await run.waitUntil {
+        run.events("batch-dropped").contains { ($0["message"] as? String) == "written by a command while it ran: out/main.txt" }
+      }, "\(run.transcript)")
+    try await Task.sleep(for: .milliseconds(500))
+    #expect(project.lines("tmp/builds.log").count == 7, "the save built once: \(run.transcript)")
+    #expect(project.read("out/main.txt") == "v4\n")
+    #expect(await run.interrupt() == .exited(0))
+  }
+
+  /// A build that writes a file into the tree as soon as it starts is stopped by its own write
+  /// (`on_busy: restart`), again and again: no run ever finished, and the app never started.
+  /// After three runs the file is recognised as the build's, and the next run goes to its end.
+  /// A change of that file made while nothing runs still starts the pipeline.
+  @Test func aBuildStoppedByItsOwnWriteEachTimeIsLetFinish() async throws {
+    let project = try TemporaryProject("own-output-restart-loop")
+    try project.write("src/main.txt", "v1\n")
+    try project.write("tmp/.keep", "")
+    try project.write(
+      "pipeline.yaml",
+      "stages:\n  - stage: watch\n  - stage: debounce\n    window: 50ms\n  - stage: filter\n    exclude_dirs: [tmp]\n"
+        + "  - stage: build\n    run: sh -c 'date +%s%N > stamp.txt; sleep 0.5; echo built >> tmp/builds.log'\n")
+    let run = try PipelineRun(["run"], in: project.root)
+    #expect(await run.waitForLine(containing: "stamp.txt changed"), "\(run.transcript)")
+    #expect(run.transcript.contains("after the start of each of 3 runs of a command"), "\(run.transcript)")
+    #expect(run.transcript.contains(#"add exclude: ["stamp.txt"] to the filter stage"#), "\(run.transcript)")
+    #expect(await run.waitUntil { run.events("cycle-finished").count == 1 }, "\(run.transcript)")
+    try await Task.sleep(for: .milliseconds(300))
+    #expect(project.lines("tmp/builds.log").count == 1, "\(run.transcript)")
+    let stopped = run.events("stage-cancelled").count
+    #expect(stopped >= 3, "\(run.transcript)")
+
+    try project.write("src/main.txt", "v2\n")
+    #expect(await run.waitUntil { project.lines("tmp/builds.log").count == 2 }, "\(run.transcript)")
+    #expect(await run.waitUntil { run.events("cycle-finished").count == 2 }, "\(run.transcript)")
+    try await Task.sleep(for: .milliseconds(300))
+    #expect(run.events("stage-cancelled").count == stopped, "the save ran once, to its end: \(run.transcript)")
+
+    try project.write("stamp.txt", "written by hand\n")
+    #expect(await run.waitUntil { project.lines("tmp/builds.log").count == 3 }, "\(run.transcript)")
     #expect(await run.interrupt() == .exited(0))
   }
 
   /// Output that differs each time, written just before the run ends: it reaches the cycle
-  /// before the cycle closes, so every run is in one cycle that never ends. Two runs are enough.
-  @Test func aBuildThatWritesNewOutputEachRunIsNamedThoughItsCycleNeverEnds() async throws {
+  /// before the cycle closes, so every run is in one cycle. Two runs are enough to name it;
+  /// after the third, written at the same moment, it is recognised and the cycle ends.
+  @Test func aBuildThatWritesNewOutputEachRunIsNamedAndItsEndlessCycleEnds() async throws {
     let project = try TemporaryProject("own-output-endless")
     try project.write(
       "pipeline.yaml",
@@ -50,6 +98,9 @@ struct OwnOutputWarningTests {
         + "  - stage: build\n    run: sleep 0.2; date +%s%N > generated.txt; echo built\n")
     let run = try PipelineRun(["run"], in: project.root)
     #expect(await run.waitForLine(containing: "generated.txt changed during two runs of a command"), "\(run.transcript)")
+    #expect(await run.waitForLine(containing: "generated.txt changed", count: 2), "recognised: \(run.transcript)")
+    #expect(run.transcript.contains("of each of 3 runs of a command"), "\(run.transcript)")
+    #expect(await run.waitUntil { run.events("cycle-finished").count == 1 }, "\(run.transcript)")
     #expect(await run.interrupt() == .exited(0))
   }
 

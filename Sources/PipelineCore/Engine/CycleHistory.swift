@@ -19,21 +19,44 @@ public final class CycleHistory: Sendable {
     /// No cycle was running: a person (or another program) wrote it.
     case idle
     /// A command stage's run that went to its end (it succeeded or failed, it was not stopped
-    /// for newer changes) was going on: maybe it wrote it. `run` tells the runs apart (they
-    /// are numbered as they end); one cycle may hold several, when changes made during a run
-    /// reach the cycle before it ends.
-    case finishedRun(run: Int)
+    /// for newer changes) was going on: maybe it wrote it. The runs are numbered as they end;
+    /// one cycle may hold several, when changes made during a run reach the cycle before it
+    /// ends.
+    case finishedRun(RunSpan)
+    /// A command stage's run that was stopped before its end was going on: with `on_busy:
+    /// restart`, the change that stopped it may be the one written then.
+    case stoppedRun(RunSpan)
     /// A run that is still going on may have written it: ask again later.
     case undecided
-    /// A cycle ran, but no run that went to its end covers the time: a run stopped for newer
-    /// changes (with `on_busy: restart`, the change that stopped it), or a moment between runs.
+    /// A cycle ran, but no run of a command covers the time: a moment between runs.
     case otherwise
+
+    /// Whether a run of a command, ended or still going on, covers the time.
+    public var isDuringARun: Bool {
+      switch self {
+      case .finishedRun, .stoppedRun, .undecided: true
+      case .idle, .otherwise: false
+      }
+    }
+  }
+
+  /// When a run of a command stage took place.
+  public struct RunSpan: Equatable, Sendable {
+    /// The runs, finished or stopped, are numbered as they end, from 1.
+    public var number: Int
+    /// When it started and ended, in nanoseconds since 1970.
+    public var time: ClosedRange<Int>
+
+    public init(number: Int, time: ClosedRange<Int>) {
+      self.number = number
+      self.time = time
+    }
   }
 
   private struct Run {
-    var started: Int
-    var ended: Int
-    var number: Int
+    var span: RunSpan
+    /// Whether it went to its end (it was not stopped for newer changes).
+    var finished: Bool
   }
 
   private struct State {
@@ -48,13 +71,13 @@ public final class CycleHistory: Sendable {
     var lastSpan: ClosedRange<Int>?
     /// When each stage's run that goes on now started.
     var openRuns: [String: Int] = [:]
-    /// The last runs that went to their end, oldest first.
-    var finishedRuns: [Run] = []
-    /// How many runs went to their end.
-    var finishedRunCount = 0
+    /// The last runs that ended, finished or stopped, oldest first.
+    var endedRuns: [Run] = []
+    /// How many runs ended.
+    var endedRunCount = 0
   }
 
-  /// How many finished runs are remembered.
+  /// How many ended runs are remembered.
   static let runMemory = 64
 
   /// Times are in nanoseconds since 1970: the clock file modification times use.
@@ -69,9 +92,9 @@ public final class CycleHistory: Sendable {
   public func writer(of time: Int) -> Writer {
     state.withLock { state in
       if state.openRuns.values.contains(where: { $0 <= time }) { return .undecided }
-      if let run = state.finishedRuns.last(where: { $0.started <= time && time <= $0.ended }) {
-        return .finishedRun(run: run.number)
-      }
+      let covering = state.endedRuns.filter { $0.span.time.contains(time) }
+      if let run = covering.last(where: \.finished) { return .finishedRun(run.span) }
+      if let run = covering.last { return .stoppedRun(run.span) }
       if let since = state.runningSince, time >= since { return .otherwise }
       if state.lastSpan?.contains(time) == true { return .otherwise }
       return .idle
@@ -106,14 +129,15 @@ public final class CycleHistory: Sendable {
   }
 
   /// Records the end of `stage`'s run, now: `finished` when it went to its end, `false` when
-  /// it was stopped for newer changes.
+  /// it was stopped before (for newer changes, or by the pipeline's stop).
   func recordRunEnd(stage: String, finished: Bool) {
     let now = Self.now()
     state.withLock { state in
-      guard let started = state.openRuns.removeValue(forKey: stage), finished else { return }
-      state.finishedRunCount += 1
-      state.finishedRuns.append(Run(started: started, ended: now, number: state.finishedRunCount))
-      if state.finishedRuns.count > Self.runMemory { state.finishedRuns.removeFirst() }
+      guard let started = state.openRuns.removeValue(forKey: stage) else { return }
+      state.endedRunCount += 1
+      let span = RunSpan(number: state.endedRunCount, time: started...max(started, now))
+      state.endedRuns.append(Run(span: span, finished: finished))
+      if state.endedRuns.count > Self.runMemory { state.endedRuns.removeFirst() }
     }
   }
 

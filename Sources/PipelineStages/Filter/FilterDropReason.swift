@@ -18,6 +18,9 @@ enum FilterDropReason: Sendable, Hashable, CustomStringConvertible {
   /// Made and removed again within the batch (``Change/isTransient``): it existed neither
   /// before nor after.
   case transient
+  /// A file recognised as a command's output, changed while a command ran
+  /// (``OwnOutputSuspicion``).
+  case writtenByCommand
 
   var description: String {
     switch self {
@@ -29,6 +32,7 @@ enum FilterDropReason: Sendable, Hashable, CustomStringConvertible {
     case .unchanged: "unchanged content"
     case .notAFile: "not a file or folder (a FIFO, a socket or a device)"
     case .transient: "made and removed again"
+    case .writtenByCommand: "written by a command while it ran"
     }
   }
 

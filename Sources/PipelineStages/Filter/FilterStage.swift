@@ -37,7 +37,9 @@ import PipelineCore
 ///
 /// A file that passes after being written during two command runs, and never while
 /// the pipeline was idle, is most likely written by a command of the pipeline: the filter warns
-/// once (``OwnOutputSuspicion``) and drops nothing for it.
+/// once (``OwnOutputSuspicion``) and drops nothing for it. Written at the same moment of three
+/// runs, it is recognised as a command's: the filter warns again and from then on drops its
+/// changes made while a command runs, which ends the loops such a file causes.
 ///
 /// - Important: git never ignores a tracked file, but the filter does not read git's
 ///   index: a tracked file that a `.gitignore` pattern matches is dropped too. See
@@ -152,9 +154,10 @@ struct FilterStage: Stage {
         baseline?.cancel()
         baseline = startBaseline(rules: rules, store: store)
       }
+      if !isMarked { dropCommandOutput(from: &kept, times: &keptTimes, drops: &drops, recognisedBy: ownOutput) }
       // The time the change was seen goes on: the restart stage reports change → ready.
       let result = Batch(kept, isStartup: batch.isStartup, isRescan: batch.isRescan, detectedAt: batch.detectedAt)
-      if !isMarked && !ownOutput.hasWarned { noteOwnOutput(kept, modified: keptTimes, in: &ownOutput) }
+      if !isMarked { noteOwnOutput(kept, modified: keptTimes, in: &ownOutput) }
       if result.isEmpty {
         context.emit(.batchDropped, FilterDropReason.message(for: drops), paths: batch.paths)
       } else {
@@ -198,7 +201,28 @@ struct FilterStage: Stage {
     }
   }
 
-  /// Warns, once, about files that look written by the pipeline's own commands (see
+  /// Drops the changes of files recognised as a command's output (``OwnOutputSuspicion``)
+  /// that were made while a command ran: they are the command's own.
+  private func dropCommandOutput(
+    from kept: inout [Change], times: inout [Int: Int], drops: inout [(reason: FilterDropReason, path: String)],
+    recognisedBy suspicion: OwnOutputSuspicion
+  ) {
+    guard suspicion.hasRecognised else { return }
+    var remaining: [Change] = []
+    var remainingTimes: [Int: Int] = [:]
+    for (index, change) in kept.enumerated() {
+      if suspicion.isRecognised(change.path), let time = times[index], context.cycles.writer(of: time).isDuringARun {
+        drops.append((.writtenByCommand, change.path))
+        continue
+      }
+      if let time = times[index] { remainingTimes[remaining.count] = time }
+      remaining.append(change)
+    }
+    kept = remaining
+    times = remainingTimes
+  }
+
+  /// Warns about files that look written by the pipeline's own commands (see
   /// ``OwnOutputSuspicion``). A batch of more than 256 files is not looked at: a `stat` each,
   /// but for the files whose content the filter just read (`modified`, by index in `kept`).
   private func noteOwnOutput(_ kept: [Change], modified: [Int: Int], in suspicion: inout OwnOutputSuspicion) {
@@ -214,7 +238,7 @@ struct FilterStage: Stage {
       files.append((change.path, info.st_mtim.tv_sec * 1_000_000_000 + info.st_mtim.tv_nsec))
     }
     let cycles = context.cycles
-    if let finding = suspicion.observe(files, writer: cycles.writer(of:)) {
+    for finding in suspicion.observe(files, writer: cycles.writer(of:)) {
       context.emit(.warning, OwnOutputSuspicion.warning(for: finding), paths: finding.paths)
     }
   }
