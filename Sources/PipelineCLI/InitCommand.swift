@@ -70,15 +70,19 @@ struct InitCommand: AsyncParsableCommand {
         help: code == EISDIR ? "\(file) is a folder: rename or remove it first" : "check the folder's permissions")
     }
     var message = "wrote \(file): the \(chosen.name) pipeline (\(reason)): \(chosen.summary)\n"
+    // Without the manifest there was nothing to read the entry point from: the warning says so.
+    let lacksManifest = chosen.needsMarker && chosen.marker(in: folder) == nil
     switch entryPoint {
-    case .found(let what): message += "  entry point: \(what)\n"
+    case .found(let what): if !lacksManifest { message += "  entry point: \(what)\n" }
     case .missing(let problem), .unreadable(let problem):
       message += "  warning: \(problem.message)\n  help: edit \(file) to name it (the comment above the line to change says which), then: pipeline run"
       return message
     case nil: break
     }
-    if chosen.needsMarker, chosen.marker(in: folder) == nil {
-      let markers = chosen.markers.joined(separator: " or ")
+    if lacksManifest {
+      let markers = chosen.markers.count > 1
+        ? chosen.markers.dropLast().joined(separator: ", ") + " or " + chosen.markers[chosen.markers.count - 1]
+        : chosen.markers.joined()
       message += "  warning: there is no \(markers) here, which the \(chosen.name) pipeline's commands expect\n"
       message += "  help: run `pipeline init` in the project's folder, or create the project here first\n"
     }

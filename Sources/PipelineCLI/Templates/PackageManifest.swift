@@ -8,7 +8,8 @@ enum PackageManifest {
   static func read(in folder: ProjectFolder) -> Result<[String: JSONValue], Diagnostic>? {
     let file = "package.json"
     guard let text = folder.text(of: file) else { return nil }
-    let help = "fix \(file) (npm cannot read it either), then run pipeline again"
+    // No "then run pipeline again": while `pipeline run` runs, it reads the file again when saved.
+    let help = "fix \(file): npm cannot read it either"
     do throws(JSONText.SyntaxError) {
       guard case .object(let object) = try JSONText.parse(text) else {
         return .failure(Diagnostic(
