@@ -83,6 +83,9 @@ struct RunCommand: AsyncParsableCommand {
     let running = RunningEngine()
     let signals = SignalHandling(engine: running, terminal: terminal)
     signals.install()
+    // The line `rs` runs the pipeline again, as in nodemon (unless the app takes the input).
+    TerminalInput.shared.onRunAgain { running.runAgain() }
+    TerminalInput.shared.start()
     var status: Int32
     var reloadChanges: [Change]?
     while true {

@@ -31,6 +31,11 @@ final class RunningEngine: Sendable {
     engine?.stop(reason: reason)
   }
 
+  /// Runs the running engine's pipeline again, as at its start (the line `rs`).
+  func runAgain() {
+    state.withLock { $0.stopReason == nil ? $0.engine : nil }?.runAgain()
+  }
+
   /// Stops the running engine alone, so that another can take its place.
   func stopForReplacement(reason: String) {
     state.withLock { $0.engine }?.stop(reason: reason)

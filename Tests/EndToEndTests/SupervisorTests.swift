@@ -294,6 +294,58 @@ struct SupervisorTests {
     #expect(await run.interrupt() == .exited(0))
   }
 
+  /// CommandLine.md: the line `rs`, typed into `pipeline`, runs the pipeline again as at its
+  /// start (nodemon's habit): the build runs and the app restarts, though nothing changed.
+  @Test func typingRsRunsThePipelineAgain() async throws {
+    let project = try AppFixture.make()
+    let run = try PipelineRun(["run"], in: project.root, typing: true)
+    #expect(await run.waitForLine(containing: "app started: v1"), "\(run.transcript)")
+    let firstPID = project.read("tmp/app.pid")
+    run.type("rs\n")
+    #expect(await run.waitForLine(containing: "[pipeline] rs: the pipeline runs again, as at its start"), "\(run.transcript)")
+    #expect(await run.waitForLine(containing: "app started: v1", count: 2), "\(run.transcript)")
+    #expect(project.read("tmp/app.pid") != firstPID, "a new instance: \(run.transcript)")
+    #expect(project.lines("tmp/lifecycle.log") == ["start v1", "stop v1", "start v1"], "\(run.transcript)")
+    // Blanks around it do not matter; any other line does nothing.
+    run.type("  rs \r\nrestart\nrsx\n")
+    #expect(await run.waitForLine(containing: "app started: v1", count: 3), "\(run.transcript)")
+    try await Task.sleep(for: .milliseconds(500))
+    #expect(run.events("run-requested").count == 2, "\(run.transcript)")
+    #expect(run.output.filter { $0.contains("app started: v1") }.count == 3, "\(run.transcript)")
+    #expect(await run.interrupt() == .exited(0))
+  }
+
+  /// With `stdin: true` the app takes what is typed, `rs` too. After a reload of the pipeline,
+  /// the new pipeline's app gets the input (the old one's reader is gone); after a reload to a
+  /// pipeline without `stdin: true`, `rs` runs the pipeline again.
+  @Test func withStdinTheAppGetsRsAndAReloadHandsTheInputOver() async throws {
+    let echo = """
+      message=$(cat tmp/message.txt)
+      echo "app started: $message"
+      while read line; do echo "$message got $line"; done
+      sleep 1000
+      """
+    let project = try AppFixture.make(app: echo)
+    try project.write("pipeline.yaml", AppFixture.pipeline() + "    stdin: true\n")
+    let run = try PipelineRun(["run"], in: project.root, typing: true)
+    #expect(await run.waitForLine(containing: "app started: v1"), "\(run.transcript)")
+    run.type("rs\n")
+    #expect(await run.waitForLine(containing: "v1 got rs"), "\(run.transcript)")
+
+    try project.write("pipeline.yaml", AppFixture.pipeline() + "    stdin: true\nenv:\n  RELOADED: \"1\"\n")
+    #expect(await run.waitForLine(containing: "app started: v1", count: 2), "\(run.transcript)")
+    for line in 1...4 { run.type("line \(line)\n") }
+    #expect(await run.waitForLine(containing: "v1 got line 4"), "\(run.transcript)")
+    #expect(run.output.filter { $0.contains("v1 got line") }.count == 4, "every line reached the new app: \(run.transcript)")
+
+    try project.write("pipeline.yaml", AppFixture.pipeline())
+    #expect(await run.waitForLine(containing: "app started: v1", count: 3), "\(run.transcript)")
+    run.type("rs\n")
+    #expect(await run.waitForLine(containing: "app started: v1", count: 4), "\(run.transcript)")
+    #expect(run.events("run-requested").count == 1, "\(run.transcript)")
+    #expect(await run.interrupt() == .exited(0))
+  }
+
   /// A string `run:` goes through the shell, which says only "Permission denied" when the
   /// program is not executable: the exit line says what status 126 means and what to do.
   @Test func anAppTheShellCannotExecuteGetsAHelpLine() async throws {

@@ -26,6 +26,8 @@ public final class Engine: Sendable {
     var failed = false
     /// Per stage, how many of its inputs have not returned yet.
     var upstreamLeft: [String: Int] = [:]
+    /// The outputs of the source stages, once they run: ``runAgain()`` sends through them.
+    var sourceOutputs: [StageOutput] = []
   }
   private let state = Mutex(State())
   private let pipelineFiles: [String]
@@ -115,6 +117,7 @@ public final class Engine: Sendable {
           downstream: consumers.compactMap { allContinuations[$0.name] }, work: work,
           onSend: { batch in if reachesActions { cycles.batchReachesActions(batch, fromOutside: isOutsideActions) } },
           screeningWith: stage.descriptor.role == .source ? ownWrites : nil)
+        if stage.descriptor.role == .source { state.withLock { $0.sourceOutputs.append(output) } }
         let input = StageInput(stream: streams[stage.name]!, work: work)
         // Explicit either way: a child task would otherwise inherit the caller's preference.
         let executor: any TaskExecutor = stage.descriptor.prefersEngineThread ? EngineExecutor.shared : globalConcurrentExecutor
@@ -154,6 +157,20 @@ public final class Engine: Sendable {
     events.emit(
       Event(kind: .pipelineStopping, stage: "pipeline", message: "stopping (\(reason))…", metadata: ["reason": reason]))
     finishAll()
+  }
+
+  /// Runs the pipeline again as at its start, for the line `rs` typed into `pipeline`: each
+  /// source stage's output sends a startup batch, so the filter lets it through, the builds
+  /// run and the app restarts (even with an unchanged `artifact:`). Nothing happens before
+  /// the stages run or once the pipeline is stopping.
+  public func runAgain() {
+    let outputs = state.withLock { $0.stopReason == nil ? $0.sourceOutputs : [] }
+    guard !outputs.isEmpty else { return }
+    events.emit(
+      Event(
+        kind: .runRequested, stage: "pipeline",
+        message: "\(TerminalInput.runAgainLine): the pipeline runs again, as at its start"))
+    for output in outputs { output.send(.startup) }
   }
 
   /// An error event for a stage that could not start or broke; a ``Diagnostic`` keeps its

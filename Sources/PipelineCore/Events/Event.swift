@@ -56,6 +56,9 @@ extension Event.Kind {
   /// The pipeline's file changed and the new one is valid: the running pipeline stops, and
   /// the new one starts. Metadata: `file`.
   public static let pipelineReloading: Self = "pipeline-reloading"
+  /// The line `rs` was typed into `pipeline`: every source sends a startup batch, and the
+  /// pipeline runs again as at its start.
+  public static let runRequested: Self = "run-requested"
   /// A source is ready: its watches are in place. Metadata: `watched`, `backend`.
   public static let watchReady: Self = "watch-ready"
   /// A source emitted a batch. `paths`: what changed.

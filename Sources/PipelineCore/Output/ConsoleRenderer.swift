@@ -52,7 +52,7 @@ public struct ConsoleRenderer: EventSink {
     let text = renderShown(Self.escaped(event))
     guard detail == .quiet else { return text }
     switch event.kind {
-    case .output, .warning, .error, .appExited, .stageFailed, .pipelineReloading: return text
+    case .output, .warning, .error, .appExited, .stageFailed, .pipelineReloading, .runRequested: return text
     case .cycleFinished where event.metadata["result"] == "failed": return text
     default: return nil
     }

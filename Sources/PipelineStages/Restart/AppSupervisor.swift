@@ -130,8 +130,12 @@ final class AppSupervisor: Sendable {
     return .restarted
   }
 
-  /// Stops the running instance, if any, and waits until its whole group is gone.
-  func stop() async { await stop(cancelling: true) }
+  /// Stops the running instance, if any, and waits until its whole group is gone; gives
+  /// `pipeline`'s standard input back.
+  func stop() async {
+    await stop(cancelling: true)
+    input?.stop()
+  }
 
   /// The restart under way ends without a ready instance because the pipeline is stopping:
   /// a `stage-cancelled` event, so the cycle reads `restart stopped before finishing`.

@@ -12,22 +12,24 @@ final class InputForwarder: Sendable {
   private struct State {
     var target: ChildProcess?
     var pending: [UInt8] = []
+    /// What ``TerminalInput`` gave for this forwarding, while it lasts.
+    var forwarding: Int?
   }
   private static let pendingLimit = 64 * 1024
   private let state = Mutex(State())
 
-  /// Starts reading `pipeline`'s standard input on a thread of its own, until end of file.
+  /// Takes `pipeline`'s standard input over (``TerminalInput``): from now on, what is typed
+  /// goes to the app, and the line `rs` no longer runs the pipeline again.
   func start() {
-    startDetachedThread(named: "pipeline-stdin") { [self] in
-      var buffer = [UInt8](repeating: 0, count: 4096)
-      while true {
-        let count = buffer.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
-        if count < 0 && errno == EINTR { continue }
-        // End of file (Ctrl-D, or `< /dev/null`): nothing more to forward.
-        if count <= 0 { return }
-        deliver(Array(buffer[..<count]))
-      }
-    }
+    let id = TerminalInput.shared.forward { [self] bytes in deliver(bytes) }
+    state.withLock { $0.forwarding = id }
+  }
+
+  /// Gives the input back, when the stage ends (a reload may start a pipeline that does not
+  /// forward it).
+  func stop() {
+    guard let id = state.withLock({ $0.forwarding.take() }) else { return }
+    TerminalInput.shared.stopForwarding(id)
   }
 
   /// Makes `process` the receiver; whatever was typed meanwhile goes to it first.
