@@ -58,13 +58,17 @@ struct OwnOutputWarningTests {
   /// (`on_busy: restart`), again and again: no run ever finished, and the app never started.
   /// After three runs the file is recognised as the build's, and the next run goes to its end.
   /// A change of that file made while nothing runs still starts the pipeline.
-  @Test func aBuildStoppedByItsOwnWriteEachTimeIsLetFinish() async throws {
+  /// With `unchanged: keep` too, where the filter reads no content (the times come from a
+  /// `stat`).
+  @Test(arguments: ["", "    unchanged: keep\n"])
+  func aBuildStoppedByItsOwnWriteEachTimeIsLetFinish(filterKeys: String) async throws {
     let project = try TemporaryProject("own-output-restart-loop")
     try project.write("src/main.txt", "v1\n")
     try project.write("tmp/.keep", "")
     try project.write(
       "pipeline.yaml",
       "stages:\n  - stage: watch\n  - stage: debounce\n    window: 50ms\n  - stage: filter\n    exclude_dirs: [tmp]\n"
+        + filterKeys
         + "  - stage: build\n    run: sh -c 'date +%s%N > stamp.txt; sleep 0.5; echo built >> tmp/builds.log'\n")
     let run = try PipelineRun(["run"], in: project.root)
     #expect(await run.waitForLine(containing: "stamp.txt changed"), "\(run.transcript)")

@@ -211,11 +211,14 @@ struct FilterStage: Stage {
     var remaining: [Change] = []
     var remainingTimes: [Int: Int] = [:]
     for (index, change) in kept.enumerated() {
-      if suspicion.isRecognised(change.path), let time = times[index], context.cycles.writer(of: time).isDuringARun {
+      let time = times[index]
+      if suspicion.isRecognised(change.path), let written = time ?? modificationTime(of: change),
+        context.cycles.writer(of: written).isDuringARun
+      {
         drops.append((.writtenByCommand, change.path))
         continue
       }
-      if let time = times[index] { remainingTimes[remaining.count] = time }
+      if let time { remainingTimes[remaining.count] = time }
       remaining.append(change)
     }
     kept = remaining
@@ -228,19 +231,22 @@ struct FilterStage: Stage {
   private func noteOwnOutput(_ kept: [Change], modified: [Int: Int], in suspicion: inout OwnOutputSuspicion) {
     guard kept.count <= 256 else { return }
     var files: [(path: String, modified: Int)] = []
-    var info = stat()
-    for (index, change) in kept.enumerated() where change.kind == .created || change.kind == .modified {
-      if let time = modified[index] {
-        files.append((change.path, time))
-        continue
-      }
-      guard stat(context.absolutePath(change.path), &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
-      files.append((change.path, info.st_mtim.tv_sec * 1_000_000_000 + info.st_mtim.tv_nsec))
+    for (index, change) in kept.enumerated() {
+      if let time = modified[index] ?? modificationTime(of: change) { files.append((change.path, time)) }
     }
     let cycles = context.cycles
     for finding in suspicion.observe(files, writer: cycles.writer(of:)) {
       context.emit(.warning, OwnOutputSuspicion.warning(for: finding), paths: finding.paths)
     }
+  }
+
+  /// When a created or modified regular file was last written (nanoseconds since 1970), read
+  /// with a `stat`: for the files whose content the filter did not read (`unchanged: keep`).
+  private func modificationTime(of change: Change) -> Int? {
+    guard change.kind == .created || change.kind == .modified else { return nil }
+    var info = stat()
+    guard stat(context.absolutePath(change.path), &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
+    return info.st_mtim.tv_sec * 1_000_000_000 + info.st_mtim.tv_nsec
   }
 
   /// Forgets the fingerprint of a removed path, or of the old path of a rename. A path not
