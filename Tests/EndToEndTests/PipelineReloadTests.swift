@@ -89,4 +89,23 @@ struct PipelineReloadTests {
     #expect(await run.interrupt() == .exited(0), "\(run.transcript)")
     #expect(!processExists(pid) && !processExists(child), "no process outlives pipeline")
   }
+
+  @Test("a pipeline file saved while a stop signal is being handled starts no new pipeline: the run ends")
+  func noReloadOnceAStopSignalCame() async throws {
+    // An app that takes a second to shut down, so the save falls in the stop.
+    let slowToStop = Self.taggedApp.replacingOccurrences(
+      of: "exit 0' TERM INT", with: "sleep 1; exit 0' TERM INT")
+    let project = try AppFixture.make(message: "v1", app: slowToStop)
+    try project.write("pipeline.yaml", Self.pipeline(tag: "first"))
+    let run = try PipelineRun(["run"], in: project.root)
+    #expect(await run.waitForLine(containing: "app started: v1 (first)"), "\(run.transcript)")
+
+    kill(run.process.commandPID, SIGINT)
+    #expect(await run.waitForLine(containing: "stopping (SIGINT)"), "\(run.transcript)")
+    try project.write("pipeline.yaml", Self.pipeline(tag: "second"))
+    #expect(await run.exitStatus() == .exited(0), "\(run.transcript)")
+    #expect(!run.transcript.contains("stopping the running pipeline to start the new one"), "\(run.transcript)")
+    #expect(!run.transcript.contains("(second)"), "\(run.transcript)")
+    #expect(project.lines("tmp/lifecycle.log") == ["start v1", "stop v1"], "\(run.transcript)")
+  }
 }
