@@ -33,4 +33,26 @@ struct SwiftServerExampleTests {
     #expect(await run.interrupt() == .exited(0), "\(run.transcript)")
     #expect(await ProcessProbe.waitUntilNoneLeft(inProject: project.root).isEmpty)
   }
+
+  /// `swift build` starts each compiler in a process group of its own: stopped with SIGTERM it
+  /// left them running for good. The example's build stage stops it with SIGINT, on which it
+  /// stops them itself.
+  @Test func ctrlCDuringTheBuildLeavesNoCompilerRunning() async throws {
+    let project = try ExampleProject.copy("swift-server")
+    // Enough files for the driver to run several compilers (what got stuck: 200 small files).
+    for index in 0..<200 {
+      try project.write("Sources/HelloServer/Generated\(index).swift", "func generated\(index)() -> Int { \(index) }\n")
+    }
+    let run = try PipelineRun(["run"], in: project.root, environment: ["PORT": "\(try Loopback.freePort())"])
+    let compiling = await run.waitUntil(timeout: .seconds(300)) {
+      ProcessProbe.processes(inProject: project.root).contains {
+        $0.commandLine.contains("swift-frontend") && $0.commandLine.contains("Sources/HelloServer/")
+      }
+    }
+    try #require(compiling, "no compiler was seen: \(run.transcript)")
+    #expect(await run.interrupt() == .exited(0), "\(run.transcript)")
+    let left = await ProcessProbe.waitUntilNoneLeft(inProject: project.root, timeout: .seconds(10))
+    #expect(left.isEmpty, "\(left)")
+    for process in left { kill(process.pid, SIGKILL) }
+  }
 }

@@ -45,11 +45,15 @@ extension PipelineTemplate {
           name: resolve
           when: [Package.swift, Package.resolved]
           run: [swift, package, --scratch-path, .build-pipeline, resolve]
+          signal: SIGINT                # default SIGTERM; see the build's
 
         # A failed build stops the batch: the running app keeps answering.
         - stage: build
           run: \(build)
           on_busy: restart              # default restart: a newer save stops this build
+          # default SIGTERM. swift build starts its compilers in process groups of their own
+          # and stops them on SIGINT (Ctrl-C); on SIGTERM it exits and leaves them running.
+          signal: SIGINT
 
         \(appComment)
         - stage: restart
