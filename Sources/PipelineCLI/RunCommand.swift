@@ -88,13 +88,16 @@ struct RunCommand: AsyncParsableCommand {
     TerminalInput.shared.start()
     var status: Int32
     var reloadChanges: [Change]?
+    // The pipeline that ran before a reload, while the new one has not finished a cycle.
+    var previous: PipelineChoice?
     while true {
       let reloader = PipelineReloader(
         running: choice, load: load, reportingTo: report, isStopping: { running.isStopping }
       ) { reason in
         running.stopForReplacement(reason: reason)
       }
-      let bus = EventBus(sinks + [startupCodeRelease, reloader])
+      let firstCycle = FirstCycleWatch()
+      let bus = EventBus(sinks + [startupCodeRelease, reloader, firstCycle])
       // The pipeline's own file is no change of the app's: it reloads the pipeline instead.
       // A built-in pipeline's project file (package.json) is one, and may reload it too.
       let engine = Engine(
@@ -106,8 +109,25 @@ struct RunCommand: AsyncParsableCommand {
         files: choice.definitionFiles, root: choice.definition.root, reportingTo: bus)
       status = await engine.run()
       fileWatch?.stop()
+      // A reloaded pipeline that broke before it finished a cycle could not start: the one
+      // before it runs again, until the file is saved again.
+      if status != 0, !running.isStopping, let fallback = previous, !firstCycle.hasFinishedACycle {
+        report.emit(
+          Event(
+            kind: .pipelineReloading, stage: "pipeline",
+            message: "the new pipeline broke before its first cycle ended: the previous one starts again "
+              + "(fix \(choice.definition.file) and save it)",
+            metadata: ["file": fallback.definition.file]))
+        choice = fallback
+        previous = nil
+        // A reload's startup batch: it goes even with `initial: false`, so the app starts.
+        reloadChanges = []
+        Self.announce(choice, on: terminal, quiet: quiet)
+        continue
+      }
       // A stop signal ends the run whatever else was asked.
       guard status == 0, !running.isStopping, let replacement = reloader.replacement else { break }
+      previous = choice
       // Saved again while the old pipeline stopped: the newest valid one.
       choice = (try? PipelineReloader.loadChecked(load)) ?? replacement
       reloadChanges = reloader.projectChanges

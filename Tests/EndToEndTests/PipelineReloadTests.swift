@@ -108,4 +108,26 @@ struct PipelineReloadTests {
     #expect(!run.transcript.contains("(second)"), "\(run.transcript)")
     #expect(project.lines("tmp/lifecycle.log") == ["start v1", "stop v1"], "\(run.transcript)")
   }
+
+  @Test("a reloaded pipeline that breaks at its start (its socket taken) gives way to the previous one, and the next save reloads")
+  func aReloadedPipelineThatCannotStartGivesWayToThePreviousOne() async throws {
+    let project = try AppFixture.make(message: "v1", app: Self.taggedApp)
+    try project.write("pipeline.yaml", Self.pipeline(tag: "first"))
+    let run = try PipelineRun(["run"], in: project.root)
+    #expect(await run.waitForLine(containing: "app started: v1 (first)"), "\(run.transcript)")
+
+    let taken = try Loopback.listen()
+    defer { close(taken.fd) }
+    try project.write("pipeline.yaml", Self.pipeline(tag: "second") + "    socket: \(taken.port)\n")
+    #expect(await run.waitForLine(containing: "cannot listen on \(taken.port)"), "\(run.transcript)")
+    #expect(
+      await run.waitForLine(containing: "the new pipeline broke before its first cycle ended: the previous one starts again"),
+      "\(run.transcript)")
+    #expect(await run.waitForLine(containing: "app started: v1 (first)", count: 2), "\(run.transcript)")
+    #expect(run.process.status == nil, "pipeline run goes on: \(run.transcript)")
+
+    try project.write("pipeline.yaml", Self.pipeline(tag: "third"))
+    #expect(await run.waitForLine(containing: "app started: v1 (third)"), "\(run.transcript)")
+    #expect(await run.interrupt() == .exited(0), "\(run.transcript)")
+  }
 }
