@@ -34,6 +34,11 @@ struct NewStageCommand: AsyncParsableCommand {
       throw ValidationError(
         "'\(name)' is not a stage name: use lowercase letters, digits and underscores, starting with a letter (like lint or http_check)")
     }
+    // A runner with both stages of one name fails at start; say it before anything is written.
+    if RegistryHolder.registry.descriptor(named: name) != nil {
+      throw ValidationError(
+        "'\(name)' is already a stage of pipeline (`pipeline stages` lists them): a custom stage needs a name of its own, like my_\(name)")
+    }
     guard (pipelineURL == nil) != (pipelinePath == nil) else {
       throw ValidationError(
         "say where the pipeline package comes from: --pipeline-url https://…/pipeline.git for a release, or --pipeline-path PATH for a local checkout (one of them)")
