@@ -214,6 +214,46 @@ extension CommandSpec: OptionValue {
     }
   }
   public var optionDescription: String { description }
+
+  /// A `{word}` that looks meant for `{files}` (`{file}`, `{FILES}`, `{changed_files}`) is
+  /// passed to the command as it is written: only `{files}` is replaced.
+  public static func optionWarnings(for node: ConfigNode) -> [Diagnostic] {
+    let texts: [(text: String, location: SourceLocation)]
+    switch node.value {
+    case .scalar(let text, _): texts = [(text, node.location)]
+    case .sequence(let items):
+      texts = items.compactMap { item in
+        guard case .scalar(let text, _) = item.value else { return nil }
+        return (text, item.location)
+      }
+    default: return []
+    }
+    return texts.flatMap { text, location in
+      lookalikePlaceholders(in: text).map { word in
+        Diagnostic(
+          at: location,
+          "'{\(word)}' is no placeholder: only \(filesPlaceholder) is replaced (by the changed files), so the command gets '{\(word)}' as it is",
+          help: "write \(filesPlaceholder)", severity: .warning)
+      }
+    }
+  }
+
+  /// The words in braces in `text`, other than `files`, that hold `file` in any case.
+  private static func lookalikePlaceholders(in text: String) -> [String] {
+    var found: [String] = []
+    let characters = Array(text)
+    var index = 0
+    while index < characters.count {
+      defer { index += 1 }
+      guard characters[index] == "{" else { continue }
+      var close = index + 1
+      while close < characters.count, characters[close].isLetter || characters[close] == "_" { close += 1 }
+      guard close > index + 1, close < characters.count, characters[close] == "}" else { continue }
+      let word = String(characters[(index + 1)..<close])
+      if word != "files", word.lowercased().contains("file"), !found.contains(word) { found.append(word) }
+    }
+    return found
+  }
 }
 
 extension String {
