@@ -22,7 +22,13 @@ struct LineSplitter {
       pending.append(contentsOf: bytes[start..<position])
       handOverLongPieces(body)
       body(Self.text(pending))
-      pending.removeAll(keepingCapacity: true)
+      // A line far longer than usual (allowed by a raised limit) does not keep its memory
+      // for as long as the process runs.
+      if pending.capacity > 2 * Self.defaultMaximumLineLength {
+        pending = []
+      } else {
+        pending.removeAll(keepingCapacity: true)
+      }
       start = position + 1
     }
     pending.append(contentsOf: bytes[start..<bytes.count])
