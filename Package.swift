@@ -51,6 +51,10 @@ let package = Package(
     // Times one command start through ChildProcess (Benchmarks/spawn/SpawnBenchmark.swift).
     .executableTarget(
       name: "spawn-benchmark", dependencies: ["PipelineCore", "PipelineKeeper"], path: "Benchmarks/spawn"),
+    // A stage served with ExternalStageServer, for the end-to-end tests of `stage: external`
+    // (swift test builds it next to `pipeline`).
+    .executableTarget(
+      name: "served-stage-fixture", dependencies: ["PipelineCore"], path: "Tests/Fixtures/ServedStage"),
     .plugin(
       name: "PipelinePlugin",
       capability: .command(

@@ -2,7 +2,8 @@
 ///
 /// The stage it holds is small but real: an action that runs a command with the changed
 /// files, through the same ``StageContext/run(_:environment:workingDirectory:timeout:stopSignal:killAfter:onLine:)``
-/// the built-in stages use, and passes the batch on when it succeeds.
+/// the built-in stages use, and passes the batch on when it succeeds; like the built-in
+/// command stages, it keeps the files of a failed run for its next one.
 struct NewStageTemplate {
   enum Dependency {
     case url(String, from: String)
@@ -99,7 +100,9 @@ struct NewStageTemplate {
     import PipelineCore
 
     /// The '\(name)' stage: runs a command with the changed files appended, and passes the
-    /// batch on when it succeeds. Make it yours: the keys are read in `Configuration`, the work
+    /// batch on when it succeeds. When it fails, the batch is kept and merged into the next
+    /// one, so the files still broken are checked again and a later save of another file does
+    /// not go on without them. Make it yours: the keys are read in `Configuration`, the work
     /// is done in `run`.
     ///
     /// ```yaml
@@ -134,13 +137,18 @@ struct NewStageTemplate {
       }
 
       public func run(input: StageInput, output: StageOutput) async throws {
-        for await batch in input {
+        // The changes of the runs that failed since the last one that succeeded.
+        var failed: Batch?
+        for await arrived in input {
+          let batch = failed.map { $0.merging(arrived) } ?? arrived
           let files = batch.changes.filter { $0.kind != .removed }.map(\\.path)
           let result = await context.run(.argv(configuration.command + files), timeout: configuration.timeout)
           if result.isSuccess {
+            failed = nil
             context.emit(.stageSucceeded, "\\(context.name) succeeded")
             output.send(batch)
           } else {
+            failed = batch
             context.emit(.stageFailed, "stage '\\(context.name)' \\(result)", paths: batch.paths)
           }
         }
@@ -205,6 +213,18 @@ struct NewStageTemplate {
         #expect(await driver.handle(Batch([Change(path: "a.txt", kind: .created)])) == nil)
         try await driver.finish()
         #expect(events.events(.stageFailed).first?.message == "stage '\(name)' exited with status 1")
+      }
+
+      @Test func theFilesOfAFailedRunAreCheckedAgainWithTheNextBatch() async throws {
+        let events = EventRecorder()
+        // Fails while bad.txt is among the files it is given.
+        let command: [JSONValue] = [.string("sh"), .string("-c"), .string("case \\"$*\\" in *bad.txt*) exit 1;; esac"), .string("sh")]
+        let driver = try StageDriver(\(typeName).self, config: ["command": .array(command)], events: events)
+        #expect(await driver.handle(Batch([Change(path: "bad.txt", kind: .modified)])) == nil)
+        // Another file's batch does not go on without bad.txt, still broken.
+        #expect(await driver.handle(Batch([Change(path: "other.txt", kind: .modified)])) == nil)
+        #expect(events.events(.stageFailed).last?.paths == ["bad.txt", "other.txt"])
+        try await driver.finish()
       }
 
       @Test func theCommandIsRequired() {

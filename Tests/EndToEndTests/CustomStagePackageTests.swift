@@ -65,7 +65,7 @@ import Testing
     #expect(await generate.exitStatus() == .exited(0), "\(generate.transcript)")
     let test = await SwiftCommand.run(["test"], in: folder.path("word-count"))
     #expect(test.status == .exited(0), "swift test in the generated package failed:\n\(test.output)")
-    #expect(test.output.contains("Test run with 3 tests"), "\(test.output)")
+    #expect(test.output.contains("Test run with 4 tests"), "\(test.output)")
   }
 
   // MARK: - Fixtures

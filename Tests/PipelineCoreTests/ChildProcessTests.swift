@@ -125,6 +125,17 @@ struct ChildProcessTests {
     #expect(!pieces.joined().contains("\u{FFFD}") && pieces.joined() == "a" + String(repeating: "é", count: 40_000))
   }
 
+  @Test("a longer limit (an external stage's standard output) hands a 150 KB line over whole")
+  func longerLimitKeepsTheLineWhole() {
+    var splitter = LineSplitter(maximumLineLength: 16 * 1024 * 1024)
+    var pieces: [Int] = []
+    for _ in 0..<10 {
+      Array(repeating: UInt8(ascii: "x"), count: 15_000).withUnsafeBytes { splitter.split($0) { pieces.append($0.utf8.count) } }
+    }
+    [UInt8(10)].withUnsafeBytes { splitter.split($0) { pieces.append($0.utf8.count) } }
+    #expect(pieces == [150_000])
+  }
+
   @Test("a line that grows past 64 KiB in the read that ends it still comes in pieces of 64 KiB")
   func longLineEndedInALaterRead() {
     var splitter = LineSplitter()

@@ -36,6 +36,20 @@ import Testing
     ("this is not json", "not a JSON object with a \"type\""),
     (#"{"type":"result","pass":true}"#, "a \"result\" message needs \"id\""),
     (#"{"type":"hi"}"#, "unknown message type \"hi\" (expected ready, result, event or error)"),
+    (#"[1, 2]"#, "not a JSON object with a \"type\""),
+    (#"{"id":1}"#, "not a JSON object with a \"type\""),
+    (#"{"type":7}"#, "\"type\" must be a string, got 7"),
+    (#"{"type":"result","id":1,"pass":"true"}"#, "\"pass\" must be true or false (without quotes), got \"true\""),
+    (#"{"type":"result","id":"1","pass":true}"#, "\"id\" must be a whole number, got \"1\""),
+    (#"{"type":"ready","protocol":1.5}"#, "\"protocol\" must be a whole number, got 1.5"),
+    (
+      #"{"type":"result","id":1,"pass":true,"changes":[{"path":"a","kind":"modified"},{"path":"b","kind":"exploded"}]}"#,
+      "\"changes[1].kind\" must be one of created, modified, removed, renamed, got \"exploded\""
+    ),
+    (#"{"type":"result","id":1,"pass":true,"changes":[{"kind":"created"}]}"#, "\"changes[0]\" needs \"path\""),
+    (#"{"type":"result","id":1,"pass":true,"changes":"a.txt"}"#, "\"changes\" must be a list of changes like {\"path\": \"a.txt\", \"kind\": \"modified\"}, got \"a.txt\""),
+    (#"{"type":"event","event":"output","paths":["a",2]}"#, "\"paths[1]\" must be a string, got 2"),
+    (#"{"type":"event","event":"output","metadata":{"n":3}}"#, "\"metadata.n\" must be a string, got 3"),
   ])
   func garbageIsRefusedWithAReason(line: String, reason: String) {
     #expect {
@@ -43,5 +57,12 @@ import Testing
     } throws: { error in
       (error as? ExternalProtocolError)?.reason == reason
     }
+  }
+
+  @Test func aResultWithThousandsOfChangesIsRead() throws {
+    let changes = (0..<2_000).map { Change(path: "gen/\($0).txt", kind: .created) }
+    let line = ExternalMessage.result(id: 4, pass: true, changes: changes, message: nil).line
+    #expect(line.utf8.count > 64 * 1024)
+    #expect(try ExternalMessage(line: line) == .result(id: 4, pass: true, changes: changes, message: nil))
   }
 }

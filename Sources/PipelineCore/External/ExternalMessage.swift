@@ -17,6 +17,11 @@ import FoundationEssentials
 public enum ExternalProtocol {
   /// The protocol version: `hello` carries it, and `ready` must answer with the same.
   public static let version = 1
+
+  /// The longest line `pipeline` reads from a program, in bytes: 16 MiB, room for a `result`
+  /// with some 200,000 changes. A longer line is a fault of the program's (it is most likely
+  /// not a message at all), and `pipeline` holds no more than this of it.
+  public static let maximumLineLength = 16 * 1024 * 1024
 }
 
 /// One line of the external-stage protocol, either way.
@@ -54,7 +59,8 @@ public enum ExternalMessage: Sendable, Hashable {
     do {
       wire = try JSONDecoder().decode(WireMessage.self, from: Data(line.utf8))
     } catch {
-      throw ExternalProtocolError(line: line, reason: "not a JSON object with a \"type\"")
+      let reason = ExternalMessageCheck.problem(in: line) ?? ExternalMessageCheck.notAMessage
+      throw ExternalProtocolError(line: line, reason: reason)
     }
     self = try wire.message(line: line)
   }

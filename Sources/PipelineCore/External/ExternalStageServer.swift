@@ -28,12 +28,17 @@ import Synchronization
 /// answer is a `result` that passes the batch it sent, or none. Its events (``StageContext/emit(_:_:paths:metadata:)``,
 /// ``StageContext/output(_:channel:)``) become `event` lines.
 ///
+/// When the stage's `run` throws (or returns while batches still come), the answer to the
+/// batch is an `error` naming what it threw, and the server returns: `pipeline` reports the
+/// stage's failure at once and starts the program again for the next batch.
+///
 /// - Important: standard output carries the protocol, so the server moves it aside and points
 ///   descriptor 1 at standard error: a `print` in the stage shows up as output, not as a
 ///   broken message. Sources (``StageRole/source``) cannot be served: a batch they send on
 ///   their own has no `result` to go into.
 public enum ExternalStageServer {
-  /// Serves `type` until `pipeline` closes standard input, then lets the stage return.
+  /// Serves `type` until `pipeline` closes standard input, then lets the stage return; or
+  /// until the stage's `run` ends on its own, which is reported to `pipeline` as an `error`.
   public static func serve<S: Stage>(_ type: S.Type) async {
     let writer = ProtocolWriter()
     var served: StageDriver<S>?
@@ -68,6 +73,12 @@ public enum ExternalStageServer {
           continue
         }
         let passed = await served.handle(batch)
+        if served.hasEnded {
+          // A stage that has ended passes nothing, ever again: say why, at once, rather than
+          // a silent `pass: false` for this batch and every later one.
+          writer.write(ended(served.thrownError, stage: S.typeName))
+          return
+        }
         writer.write(.result(id: id, pass: passed != nil, changes: passed?.changes, message: nil))
       case .ready, .result, .event, .error:
         writer.write(.error(message: "pipeline sent a message only a stage sends: \(line)", help: nil))
@@ -77,6 +88,22 @@ public enum ExternalStageServer {
       try await served?.finish()
     } catch {
       writer.write(.event(kind: .error, message: "\(error)", paths: [], metadata: [:]))
+    }
+  }
+}
+
+extension ExternalStageServer {
+  /// The `error` answer for a stage whose `run` ended while batches still came.
+  static func ended(_ thrown: (any Error)?, stage typeName: String) -> ExternalMessage {
+    switch thrown {
+    case let diagnostic as Diagnostic:
+      return .error(message: "the stage (\(typeName)) threw: \(diagnostic.message)", help: diagnostic.help)
+    case let error?:
+      return .error(message: "the stage (\(typeName)) threw: \(error)", help: nil)
+    case nil:
+      return .error(
+        message: "the stage (\(typeName)) returned from run while batches still came",
+        help: "run must go on until its input ends")
     }
   }
 }

@@ -90,14 +90,18 @@ public final class StageDriver<S: Stage>: Sendable {
     self.work = work
     self.continuation = continuation
     self.task = Task {
+      var thrown: (any Error)?
       do {
         try await stage.run(input: input, output: output)
       } catch {
-        shared.state.withLock { $0.failure = error }
+        thrown = error
       }
-      shared.state.withLock { $0.ended = true }
       // A batch still waiting gets its answer: nothing went on.
-      shared.state.withLock { $0.sent = nil }
+      shared.state.withLock { state in
+        state.failure = thrown
+        state.ended = true
+        state.sent = nil
+      }
       shared.finishBatch()
     }
   }
@@ -125,6 +129,13 @@ public final class StageDriver<S: Stage>: Sendable {
       continuation.yield(batch)
     }
   }
+
+  /// Whether the stage's `run` has returned or thrown: it handles no more batches, and
+  /// ``handle(_:)`` returns `nil` at once. ``thrownError`` says whether it threw.
+  public var hasEnded: Bool { shared.state.withLock { $0.ended } }
+
+  /// What the stage's `run` threw, once it has; `nil` while it runs, and when it returned.
+  public var thrownError: (any Error)? { shared.state.withLock { $0.failure } }
 
   /// Ends the stage's input and waits for `run` to return.
   ///

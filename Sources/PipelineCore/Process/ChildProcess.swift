@@ -86,7 +86,9 @@ public final class ChildProcess: Sendable {
     let process = ChildProcess(pid: spawn.pid, inputWriter: spawn.inputWriter, isKept: server != nil, launch: launch)
     LiveProcessGroups.shared.insert(spawn.pid)
     let outFD = spawn.outputReader, errFD = spawn.errorReader
-    OutputPump.shared.read(stdout: outFD, stderr: errFD, onLine: onLine) { [process] in process.finishOutput() }
+    OutputPump.shared.read(
+      stdout: outFD, stderr: errFD, standardOutputLineLimit: launch.standardOutputLineLimit, onLine: onLine
+    ) { [process] in process.finishOutput() }
     if let server {
       server.attach(process)
     } else {

@@ -3,9 +3,17 @@
 /// most that many bytes (cut between characters), so
 /// a process that never writes a newline cannot make `pipeline` hold unbounded memory.
 struct LineSplitter {
-  static let maximumLineLength = 64 * 1024
+  /// The longest line handed over whole, unless a process asks for another
+  /// (``ProcessLaunch/standardOutputLineLimit``).
+  static let defaultMaximumLineLength = ProcessLaunch.defaultLineLimit
 
+  /// Lines longer than this many bytes are handed over in pieces.
+  let maximumLineLength: Int
   private var pending: [UInt8] = []
+
+  init(maximumLineLength: Int = Self.defaultMaximumLineLength) {
+    self.maximumLineLength = max(maximumLineLength, 8)
+  }
 
   /// Hands `body` every line that `bytes` completes.
   mutating func split(_ bytes: UnsafeRawBufferPointer, _ body: (String) -> Void) {
@@ -14,7 +22,13 @@ struct LineSplitter {
       pending.append(contentsOf: bytes[start..<position])
       handOverLongPieces(body)
       body(Self.text(pending))
-      pending.removeAll(keepingCapacity: true)
+      // A line far longer than usual (allowed by a raised limit) does not keep its memory
+      // for as long as the process runs.
+      if pending.capacity > 2 * Self.defaultMaximumLineLength {
+        pending = []
+      } else {
+        pending.removeAll(keepingCapacity: true)
+      }
       start = position + 1
     }
     pending.append(contentsOf: bytes[start..<bytes.count])
@@ -24,10 +38,10 @@ struct LineSplitter {
   /// Hands `body` pieces of the pending line until at most ``maximumLineLength`` bytes are left:
   /// a line may end in a later read than the one that made it too long.
   private mutating func handOverLongPieces(_ body: (String) -> Void) {
-    while pending.count > Self.maximumLineLength {
+    while pending.count > maximumLineLength {
       // At most the maximum, cut between characters: never inside one's UTF-8 bytes.
-      var cut = Self.maximumLineLength
-      while cut > Self.maximumLineLength - 4, pending[cut] & 0xC0 == 0x80 { cut -= 1 }
+      var cut = maximumLineLength
+      while cut > maximumLineLength - 4, pending[cut] & 0xC0 == 0x80 { cut -= 1 }
       body(Self.text(Array(pending[..<cut])))
       pending.removeFirst(cut)
     }

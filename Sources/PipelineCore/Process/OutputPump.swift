@@ -22,6 +22,7 @@ final class OutputPump: Sendable {
     let token: UInt64
     let stdout: Int32
     let stderr: Int32
+    let standardOutputLineLimit: Int
     let onLine: @Sendable (OutputChannel, String) -> Void
     let onEnd: @Sendable () -> Void
   }
@@ -45,14 +46,18 @@ final class OutputPump: Sendable {
 
   /// Reads `stdout` and `stderr` until both end, calls `onLine` with every line (on the pump's
   /// thread, in order per stream), closes them, then calls `onEnd`.
+  ///
+  /// - Parameter standardOutputLineLimit: the longest line of `stdout` handed over whole;
+  ///   longer ones come in pieces (those of `stderr` always from 64 KiB).
   func read(
-    stdout: Int32, stderr: Int32, onLine: @escaping @Sendable (OutputChannel, String) -> Void,
-    onEnd: @escaping @Sendable () -> Void
+    stdout: Int32, stderr: Int32, standardOutputLineLimit: Int = LineSplitter.defaultMaximumLineLength,
+    onLine: @escaping @Sendable (OutputChannel, String) -> Void, onEnd: @escaping @Sendable () -> Void
   ) {
     guard epoll >= 0 else {
       // No epoll (the descriptor limit was reached at the first command): a thread of its own.
       startDetachedThread(named: "pipeline-output") {
-        Self.readBlocking(stdout: stdout, stderr: stderr, onLine: onLine)
+        Self.readBlocking(
+          stdout: stdout, stderr: stderr, standardOutputLineLimit: standardOutputLineLimit, onLine: onLine)
         onEnd()
       }
       return
@@ -60,7 +65,9 @@ final class OutputPump: Sendable {
     let token = UInt64(tokens.next())
     // Known to the pump before either stream can be reported: it takes the arrivals in after
     // every wait, before it looks at what is ready.
-    arrivals.withLock { $0.append(Registration(token: token, stdout: stdout, stderr: stderr, onLine: onLine, onEnd: onEnd)) }
+    arrivals.withLock { $0.append(Registration(
+        token: token, stdout: stdout, stderr: stderr, standardOutputLineLimit: standardOutputLineLimit,
+        onLine: onLine, onEnd: onEnd)) }
     _ = pipeline_epoll_add(epoll, stdout, token << 1)
     _ = pipeline_epoll_add(epoll, stderr, token << 1 | 1)
   }
@@ -71,9 +78,12 @@ final class OutputPump: Sendable {
   /// thread only.
   private final class Reading {
     let registration: Registration
-    var splitters = [LineSplitter(), LineSplitter()]
+    var splitters: [LineSplitter]
     var open = 2
-    init(_ registration: Registration) { self.registration = registration }
+    init(_ registration: Registration) {
+      self.registration = registration
+      splitters = [LineSplitter(maximumLineLength: registration.standardOutputLineLimit), LineSplitter()]
+    }
     func descriptor(_ stream: Int) -> Int32 { stream == 0 ? registration.stdout : registration.stderr }
   }
 
@@ -124,9 +134,11 @@ final class OutputPump: Sendable {
     }
   }
 
-  private static func readBlocking(stdout: Int32, stderr: Int32, onLine: @Sendable (OutputChannel, String) -> Void) {
+  private static func readBlocking(
+    stdout: Int32, stderr: Int32, standardOutputLineLimit: Int, onLine: @Sendable (OutputChannel, String) -> Void
+  ) {
     var fds = [pollfd(fd: stdout, events: Int16(POLLIN), revents: 0), pollfd(fd: stderr, events: Int16(POLLIN), revents: 0)]
-    var splitters = [LineSplitter(), LineSplitter()]
+    var splitters = [LineSplitter(maximumLineLength: standardOutputLineLimit), LineSplitter()]
     let channels: [OutputChannel] = [.stdout, .stderr]
     var buffer = [UInt8](repeating: 0, count: 16 * 1024)
     var open = 2

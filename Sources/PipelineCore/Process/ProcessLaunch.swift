@@ -18,6 +18,15 @@ public struct ProcessLaunch: Sendable {
   /// A listening socket handed to the process as descriptor 3, with `LISTEN_FDS=1` and
   /// `LISTEN_PID` (systemd's socket-activation convention). The caller keeps ownership.
   public var listeningSocket: Int32?
+  /// The longest line of standard output handed to `onLine` whole, in bytes; a longer one
+  /// comes in pieces of at most this many bytes, so that a process that never writes a
+  /// newline cannot make `pipeline` hold unbounded memory. Standard error is always cut at
+  /// ``defaultLineLimit``.
+  public var standardOutputLineLimit: Int = ProcessLaunch.defaultLineLimit
+
+  /// The longest output line handed over whole, unless ``standardOutputLineLimit`` says
+  /// otherwise: 64 KiB.
+  public static let defaultLineLimit = 64 * 1024
 
   /// Where a process's standard input comes from.
   public enum StandardInput: Sendable, Hashable {

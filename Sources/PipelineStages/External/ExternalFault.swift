@@ -10,6 +10,9 @@ enum ExternalFault: Error, Sendable, CustomStringConvertible {
   case timedOut(Duration, during: String)
   /// It wrote a line that is not a message, or not the one expected.
   case garbage(ExternalProtocolError)
+  /// It wrote a line longer than ``ExternalProtocol/maximumLineLength``; `start` is its
+  /// beginning.
+  case lineTooLong(start: String)
   /// Its `ready` named another protocol version.
   case wrongVersion(Int)
   /// It answered with an `error` message.
@@ -28,6 +31,8 @@ enum ExternalFault: Error, Sendable, CustomStringConvertible {
       return "did not answer within \(limit.pipelineText) \(during) and was stopped (raise 'timeout' if it needs longer)"
     case .garbage(let error):
       return "broke the protocol: \(error); only protocol messages may go to standard output (write logs to standard error)"
+    case .lineTooLong(let start):
+      return "wrote a line longer than \(ExternalProtocol.maximumLineLength / 1024 / 1024) MiB, the longest message pipeline reads: '\(start)…'; only protocol messages may go to standard output (write logs to standard error)"
     case .wrongVersion(let version):
       return "speaks protocol version \(version), but pipeline speaks version \(ExternalProtocol.version); update the program or pipeline"
     case .refused(let message, let help):
@@ -43,7 +48,7 @@ enum ExternalFault: Error, Sendable, CustomStringConvertible {
     case .couldNotStart: return "not-started"
     case .exited: return "crashed"
     case .timedOut: return "timeout"
-    case .garbage, .wrongVersion: return "protocol"
+    case .garbage, .lineTooLong, .wrongVersion: return "protocol"
     case .refused: return "refused"
     case .interrupted: return "stopped"
     }

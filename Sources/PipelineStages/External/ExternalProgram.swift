@@ -21,6 +21,8 @@ final class ExternalProgram {
   private enum Incoming: Sendable {
     case message(ExternalMessage)
     case garbage(ExternalProtocolError)
+    /// A line longer than ``ExternalProtocol/maximumLineLength``: its start.
+    case tooLong(String)
     case exited(TerminationStatus)
     case deadline(Int)
     /// The pipeline is stopping: a wait for an answer ends now.
@@ -37,17 +39,24 @@ final class ExternalProgram {
   private var waits = 0
   private let work: WorkTracker
   private let shutdownHandler: Int
-  /// Set by the program's own `stage-succeeded` event; read and cleared for each batch.
-  private let announcedSuccess: AtomicFlag
+  /// Set by the program's own `stage-succeeded` and `stage-failed` events; read and cleared
+  /// for each batch.
+  private let announced: Announcements
+
+  /// What the program said of its own batch through its events.
+  private struct Announcements: Sendable {
+    let success = AtomicFlag()
+    let failure = AtomicFlag()
+  }
 
   private init(
     process: ChildProcess, configuration: ExternalStage.Configuration, work: WorkTracker,
-    announcedSuccess: AtomicFlag, stream: AsyncStream<Incoming>, continuation: AsyncStream<Incoming>.Continuation
+    announced: Announcements, stream: AsyncStream<Incoming>, continuation: AsyncStream<Incoming>.Continuation
   ) {
     self.process = process
     self.configuration = configuration
     self.work = work
-    self.announcedSuccess = announcedSuccess
+    self.announced = announced
     self.messages = stream.makeAsyncIterator()
     self.continuation = continuation
     // A stage busy with a batch does not read its input, so its end would go unseen until
@@ -67,8 +76,11 @@ final class ExternalProgram {
       return .failure(.couldNotStart(error.description))
     }
     launch.standardInput = .pipe
+    // Past the limit by a few bytes, so that a piece of a longer line, cut between
+    // characters, is still longer than the limit and read as too long.
+    launch.standardOutputLineLimit = ExternalProtocol.maximumLineLength + 4
     let (stream, continuation) = AsyncStream<Incoming>.makeStream()
-    let announcedSuccess = AtomicFlag()
+    let announced = Announcements()
     let process: ChildProcess
     do throws(LaunchError) {
       process = try ChildProcess.launch(launch) { channel, line in
@@ -76,10 +88,15 @@ final class ExternalProgram {
           context.output(line, channel: channel)
           return
         }
+        guard line.utf8.count <= ExternalProtocol.maximumLineLength else {
+          continuation.yield(.tooLong(String(line.prefix(80))))
+          return
+        }
         do throws(ExternalProtocolError) {
           let message = try ExternalMessage(line: line)
           if case .event(let kind, let text, let paths, let metadata) = message {
-            if kind == .stageSucceeded { announcedSuccess.set() }
+            if kind == .stageSucceeded { announced.success.set() }
+            if kind == .stageFailed { announced.failure.set() }
             context.events.emit(Event(kind: kind, stage: context.name, message: text, paths: paths, metadata: metadata))
           } else {
             continuation.yield(.message(message))
@@ -98,7 +115,7 @@ final class ExternalProgram {
       continuation.yield(.exited(status))
     }
     let program = ExternalProgram(
-      process: process, configuration: configuration, work: context.work, announcedSuccess: announcedSuccess,
+      process: process, configuration: configuration, work: context.work, announced: announced,
       stream: stream, continuation: continuation)
     program.send(.hello(
       protocolVersion: ExternalProtocol.version, stage: context.name, root: context.root,
@@ -120,6 +137,9 @@ final class ExternalProgram {
     case .garbage(let error):
       await program.stop()
       return .failure(.garbage(error))
+    case .tooLong(let start):
+      await program.stop()
+      return .failure(.lineTooLong(start: start))
     case .exited(let status):
       await program.stop()
       return .failure(.exited(status, during: during))
@@ -136,7 +156,10 @@ final class ExternalProgram {
   var hasExited: Bool { process.status != nil }
 
   /// Whether the program sent a `stage-succeeded` event of its own since the last call.
-  func takeAnnouncedSuccess() -> Bool { announcedSuccess.take() }
+  func takeAnnouncedSuccess() -> Bool { announced.success.take() }
+
+  /// Whether the program sent a `stage-failed` event of its own since the last call.
+  func takeAnnouncedFailure() -> Bool { announced.failure.take() }
 
   /// Sends `batch` and waits for its `result`.
   func handle(id: Int, batch: Batch) async -> Outcome {
@@ -157,6 +180,8 @@ final class ExternalProgram {
       return .fault(.garbage(ExternalProtocolError(line: other.line, reason: "expected the result of batch \(id)")))
     case .garbage(let error):
       return .fault(.garbage(error))
+    case .tooLong(let start):
+      return .fault(.lineTooLong(start: start))
     case .exited(let status):
       return .fault(.exited(status, during: during))
     case .deadline, nil:

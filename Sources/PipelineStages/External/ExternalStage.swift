@@ -15,6 +15,11 @@ import PipelineCore
 /// does not answer within `timeout`, writes a line that is not a message, or speaks another
 /// protocol version, the stage reports a failure naming itself, stops the program (its whole
 /// process group), and starts it again for the next batch; the pipeline keeps running.
+///
+/// A batch that fails (a fault, a `pass: false` with a message, or one the program reported
+/// failed with a `stage-failed` event of its own) is kept and merged into the next batch the
+/// stage is given, as a command stage does: the files still broken are checked again, and a
+/// later batch of other files cannot go on without them.
 struct ExternalStage: Stage {
   struct Configuration: StageConfiguration {
     var process: ProcessOptions
@@ -26,14 +31,9 @@ struct ExternalStage: Stage {
         options, subject: "program",
         runHelp: "The program that serves the stage: a string runs under /bin/sh -c, a list is an argv. It is started once and kept running.",
         defaultKillAfter: .seconds(1))
-      let config = try options.value(
-        "config", default: JSONValue.object([:]),
-        help: "A mapping handed to the program in its hello message, as JSON: the stage's own settings.")
-      guard case .object(let values) = config else {
-        throw options.invalid(
-          "config", "'config' must be a mapping", help: "write it like config: { url: \"http://127.0.0.1:8080/\" }")
-      }
-      self.config = values
+      config = try options.value(
+        "config", default: ExternalConfig(),
+        help: "The stage's own settings, handed to the program in its hello message as a JSON object: a mapping, whose values may be anything (text, numbers, booleans, lists, mappings).").values
       timeout = try options.value(
         "timeout", default: .seconds(30),
         help: "How long the program may take to answer hello or a batch before it counts as hung and is stopped.")
@@ -60,7 +60,11 @@ struct ExternalStage: Stage {
     var program: ExternalProgram?
     var nextID = 0
     let clock = ContinuousClock()
-    for await batch in input {
+    // The changes of the batches that failed since the last one that passed.
+    var failed: Batch?
+    for await arrived in input {
+      let batch = failed.map { $0.merging(arrived) } ?? arrived
+      failed = nil
       nextID += 1
       let began = clock.now
       if let running = program, running.hasExited {
@@ -77,11 +81,13 @@ struct ExternalStage: Stage {
           continue
         case .failure(let fault):
           report(fault, batch: batch, began: began)
+          failed = batch
           continue
         }
       }
       guard let running = program else { continue }
       _ = running.takeAnnouncedSuccess()
+      _ = running.takeAnnouncedFailure()
       switch await running.handle(id: nextID, batch: batch) {
       case .passed(let passed):
         // Listed in the cycle line like a built-in stage, unless the program said so itself.
@@ -90,14 +96,19 @@ struct ExternalStage: Stage {
         }
         output.send(passed)
       case .stopped(let reason):
-        // Without a message, the program only filtered the batch out.
+        // Without a message (or a failure event of its own), the program only filtered the
+        // batch out: that batch is not kept.
         if let reason {
           context.emit(
             .stageFailed, "stage '\(context.name)': \(reason)", paths: batch.paths,
             metadata: ["status": "failed", "duration": seconds(since: began)])
+          failed = batch
+        } else if running.takeAnnouncedFailure() {
+          failed = batch
         }
       case .fault(let fault):
         report(fault, batch: batch, began: began)
+        failed = batch
         await running.stop()
         program = nil
       case .interrupted:
