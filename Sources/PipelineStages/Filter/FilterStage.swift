@@ -157,12 +157,13 @@ struct FilterStage: Stage {
       if !isMarked { dropCommandOutput(from: &kept, times: &keptTimes, drops: &drops, recognisedBy: ownOutput) }
       // The time the change was seen goes on: the restart stage reports change → ready.
       let result = Batch(kept, isStartup: batch.isStartup, isRescan: batch.isRescan, detectedAt: batch.detectedAt)
-      if !isMarked { noteOwnOutput(kept, modified: keptTimes, in: &ownOutput) }
       if result.isEmpty {
         context.emit(.batchDropped, FilterDropReason.message(for: drops), paths: batch.paths)
       } else {
         output.send(result)
       }
+      // After the batch went on, off the way of a save: what it teaches counts from the next.
+      if !isMarked { noteOwnOutput(kept, modified: keptTimes, in: &ownOutput) }
     }
     baseline?.cancel()
     await baseline?.value
