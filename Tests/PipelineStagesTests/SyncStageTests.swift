@@ -92,7 +92,8 @@ import Testing
 
   @Test func dotDotIsRefusedBeforeAnythingIsOpened() throws {
     let sync = try SyncTarget(path: target)
-    #expect(throws: SyncTarget.Failure.self) { try sync.copy(from: root + "/src", to: "../escaped") }
+    var skipped: [String] = []
+    #expect(throws: SyncTarget.Failure.self) { try sync.copy(from: root + "/src", to: "../escaped", skipping: &skipped) }
     #expect(throws: SyncTarget.Failure.self) { try sync.remove("pkg/../../x") }
     #expect(!FileManager.default.fileExists(atPath: root + "/escaped"))
   }
@@ -109,7 +110,8 @@ import Testing
   @Test func aFailedBatchIsMergedIntoTheNextSoNoChangeIsLost() async throws {
     try write("src/pkg/a.go", "package pkg")
     try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
-    try "a file where a folder goes".write(toFile: target + "/pkg", atomically: false, encoding: .utf8)
+    // A symlink where a folder goes is refused, never followed.
+    try FileManager.default.createSymbolicLink(atPath: target + "/pkg", withDestinationPath: outside.path)
     let harness = try harness("initial: false")
     harness.send(batch(("src/pkg/a.go", .modified)))
     #expect(await harness.waitUntil { !harness.events(.stageFailed).isEmpty })
@@ -119,6 +121,60 @@ import Testing
     #expect(await harness.waitUntil { harness.output.count == 1 })
     #expect(read(target + "/pkg/a.go") == "package pkg", "the failed change came along")
     #expect(read(target + "/b.go") == "package main")
+    try await harness.finish()
+  }
+
+  @Test func aFileThatBecameAFolderOfTheSameNameIsReplacedInTheTarget() async throws {
+    try write("src/config", "a file first")
+    let harness = try harness("initial: false")
+    harness.send(batch(("src/config", .created)))
+    #expect(await harness.waitUntil { harness.output.count == 1 })
+    #expect(read(target + "/config") == "a file first")
+
+    try FileManager.default.removeItem(atPath: root + "/src/config")
+    try FileManager.default.createDirectory(atPath: root + "/src/config", withIntermediateDirectories: true)
+    try write("src/config/app.yaml", "now a folder")
+    // As the watcher reports it: the file removed, a file created in the new folder.
+    harness.send(batch(("src/config/app.yaml", .created), ("src/config", .removed)))
+    #expect(await harness.waitUntil { harness.output.count == 2 })
+    #expect(harness.events(.stageFailed).isEmpty, "\(harness.events(.stageFailed).map(\.message))")
+    #expect(read(target + "/config/app.yaml") == "now a folder")
+    try await harness.finish()
+  }
+
+  @Test func aFolderThatBecameAFileOfTheSameNameIsReplacedInTheTarget() async throws {
+    try FileManager.default.createDirectory(atPath: root + "/src/config", withIntermediateDirectories: true)
+    try write("src/config/app.yaml", "a folder first")
+    let harness = try harness("initial: false")
+    harness.send(batch(("src/config/app.yaml", .created)))
+    #expect(await harness.waitUntil { harness.output.count == 1 })
+
+    try FileManager.default.removeItem(atPath: root + "/src/config")
+    try write("src/config", "now a file")
+    // The file first: the removal below it then meets a file in the target.
+    harness.send(batch(("src/config", .modified), ("src/config/app.yaml", .removed)))
+    #expect(await harness.waitUntil { harness.output.count == 2 })
+    #expect(harness.events(.stageFailed).isEmpty, "\(harness.events(.stageFailed).map(\.message))")
+    #expect(read(target + "/config") == "now a file")
+    try await harness.finish()
+  }
+
+  @Test func aFIFOIsSkippedWithOneWarningAndTheBatchGoesOn() async throws {
+    try write("src/a.txt", "text")
+    #expect(mkfifo(root + "/src/events.fifo", 0o644) == 0)
+    let harness = try harness()
+    harness.send(.startup)
+    #expect(await harness.waitUntil { harness.output.count == 1 })
+    #expect(read(target + "/a.txt") == "text")
+    #expect(!FileManager.default.fileExists(atPath: target + "/events.fifo"))
+    let warnings = harness.events(.warning).compactMap(\.message).filter { $0.contains("events.fifo") }
+    #expect(warnings.count == 1, "\(warnings)")
+    #expect(warnings.first?.contains("not a file, folder or symlink") == true)
+
+    harness.send(batch(("src/events.fifo", .modified), ("src/a.txt", .modified)))
+    #expect(await harness.waitUntil { harness.output.count == 2 })
+    #expect(harness.events(.stageFailed).isEmpty)
+    #expect(harness.events(.warning).compactMap(\.message).filter { $0.contains("events.fifo") }.count == 1, "said once")
     try await harness.finish()
   }
 

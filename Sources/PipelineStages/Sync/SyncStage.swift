@@ -81,6 +81,7 @@ struct SyncStage: Stage {
   func run(input: StageInput, output: StageOutput) async throws {
     warnIfSourceFolderIsMissing()
     var failedBatch: Batch?
+    var warnedSpecialFiles = Set<String>()
     for await incoming in input {
       let batch = failedBatch.map { $0.merging(incoming) } ?? incoming
       failedBatch = nil
@@ -88,6 +89,7 @@ struct SyncStage: Stage {
       let started = clock.now
       let report = sync(batch)
       let duration = started.duration(to: clock.now)
+      warnAboutSpecialFiles(report.skipped.filter { warnedSpecialFiles.insert($0).inserted })
       if report.failures.isEmpty {
         context.emit(
           .stageSucceeded, "synced \(report.summary) into \(configuration.target) in \(duration.humanText)",
@@ -115,6 +117,17 @@ struct SyncStage: Stage {
       metadata: ["help": "fix 'from' if it is a typo (it is relative to the pipeline file's folder)"])
   }
 
+  /// A FIFO, socket or device under `from` cannot be copied: it is left out, once said.
+  private func warnAboutSpecialFiles(_ paths: [String]) {
+    guard !paths.isEmpty else { return }
+    let shown = paths.prefix(5).joined(separator: ", ") + (paths.count > 5 ? " and \(paths.count - 5) more" : "")
+    context.emit(
+      .warning,
+      "stage '\(context.name)' skips \(shown) in \(configuration.from): not a file, folder or symlink (a FIFO, socket or device), so there is nothing to copy",
+      paths: paths,
+      metadata: ["help": "create it in the target itself if the app needs it there, or exclude its folder with `exclude_dirs`"])
+  }
+
   /// Carries out the batch's operations, announcing the target's paths as the pipeline's
   /// own writes when the target is inside the watched tree.
   private func sync(_ batch: Batch) -> SyncReport {
@@ -137,8 +150,8 @@ struct SyncStage: Stage {
       do {
         switch operation {
         case .copy(let relative):
-          try target.copy(from: plan.from + "/" + relative, to: relative)
-          report.copied += 1
+          try target.copy(from: plan.from + "/" + relative, to: relative, skipping: &report.skipped)
+          if report.skipped.last != relative { report.copied += 1 }
         case .remove(let relative):
           try target.remove(relative)
           report.removed += 1
@@ -157,6 +170,8 @@ struct SyncReport {
   var copied = 0
   var removed = 0
   var failures: [SyncTarget.Failure] = []
+  /// Paths neither a file, a folder nor a symlink, left out.
+  var skipped: [String] = []
 
   var summary: String {
     var parts = ["\(copied) \(copied == 1 ? "path" : "paths")"]

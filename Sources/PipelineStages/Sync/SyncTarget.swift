@@ -34,21 +34,27 @@ struct SyncTarget {
   }
 
   /// Copies the file, symlink or folder tree at `source` to `relative` in the target,
-  /// keeping its permission bits and modification time.
-  func copy(from source: String, to relative: String) throws(Failure) {
-    let (folder, name) = try openParent(of: relative, creating: true)
+  /// keeping its permission bits and modification time. `source` ends with `relative`: the
+  /// folders on its way are the source's own, so that one that replaced a file of the same
+  /// name replaces it in the target too.
+  ///
+  /// What is neither a file, a folder nor a symlink (a FIFO, a socket, a device) cannot be
+  /// mirrored by copying: its path is added to `skipped` and nothing else happens.
+  func copy(from source: String, to relative: String, skipping skipped: inout [String]) throws(Failure) {
+    let sourceFolder = String(source.dropLast(relative.count))
+    let (folder, name) = try openParent(of: relative, creating: true, sourceFolder: sourceFolder)
     defer { close(folder) }
     var info = stat()
     guard lstat(source, &info) == 0 else { throw Failure(path: relative, reason: Self.errorText()) }
     switch info.st_mode & S_IFMT {
     case S_IFDIR:
-      try copyTree(from: source, into: folder, name: name, relative: relative, mode: info.st_mode)
+      try copyTree(from: source, into: folder, name: name, relative: relative, mode: info.st_mode, skipping: &skipped)
     case S_IFLNK:
       try copyLink(from: source, into: folder, name: name, relative: relative)
     case S_IFREG:
       try copyFile(from: source, into: folder, name: name, relative: relative, info: info)
     default:
-      throw Failure(path: relative, reason: "not a file, folder or symlink; not synced")
+      skipped.append(relative)
     }
   }
 
@@ -64,9 +70,11 @@ struct SyncTarget {
   // MARK: - Walking
 
   /// The descriptor of the folder that holds `relative`, and the last name; `-1` when a
-  /// folder on the way is missing and `missingIsFine`.
+  /// folder on the way is missing and `missingIsFine`. When `creating`, a missing folder is
+  /// made, and a file (not a symlink) that stands where `sourceFolder` has a real folder is
+  /// replaced by one: the source changed a file into a folder of the same name.
   private func openParent(
-    of relative: String, creating: Bool, missingIsFine: Bool = false
+    of relative: String, creating: Bool, missingIsFine: Bool = false, sourceFolder: String? = nil
   ) throws(Failure) -> (Int32, String) {
     let parts = relative.split(separator: "/").map(String.init)
     guard let name = parts.last, !parts.isEmpty else { throw Failure(path: relative, reason: "not a path below the target") }
@@ -91,12 +99,25 @@ struct SyncTarget {
           throw Failure(path: walked, reason: reason)
         }
         next = openat(folder, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+      } else if next < 0, errno == ENOTDIR, creating, let sourceFolder,
+        Self.isPlainFile(part, in: folder), Self.isRealFolder(sourceFolder + walked)
+      {
+        if unlinkat(folder, part, 0) != 0 || mkdirat(folder, part, 0o755) != 0 {
+          let reason = Self.errorText()
+          close(folder)
+          throw Failure(path: walked, reason: reason)
+        }
+        next = openat(folder, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
       }
       if next < 0 {
         let code = errno
         close(folder)
+        // Nothing of the target lies below a file or a symlink: a path there is gone.
+        if code == ELOOP || code == ENOTDIR, !creating, missingIsFine { return (-1, name) }
         if code == ELOOP || code == ENOTDIR {
-          throw Failure(path: walked, reason: "refused: it is a symlink or a file in the target, and following it could write outside the target folder")
+          throw Failure(
+            path: walked,
+            reason: "refused: it is a symlink in the target (or a file where the source has no folder), and writing through it could land outside the target folder; remove it from the target")
         }
         throw Failure(path: walked, reason: Self.errorText(code))
       }
@@ -157,7 +178,9 @@ struct SyncTarget {
     }
   }
 
-  private func copyTree(from source: String, into folder: Int32, name: String, relative: String, mode: mode_t) throws(Failure) {
+  private func copyTree(
+    from source: String, into folder: Int32, name: String, relative: String, mode: mode_t, skipping skipped: inout [String]
+  ) throws(Failure) {
     var info = stat()
     if fstatat(folder, name, &info, AT_SYMLINK_NOFOLLOW) == 0, info.st_mode & S_IFMT != S_IFDIR {
       try removeEntry(name, in: folder, relative: relative)
@@ -167,7 +190,7 @@ struct SyncTarget {
     }
     guard let entries = DirectoryWalker.entries(of: source) else { return }
     for entry in entries {
-      try copy(from: source + "/" + entry.name, to: relative + "/" + entry.name)
+      try copy(from: source + "/" + entry.name, to: relative + "/" + entry.name, skipping: &skipped)
     }
   }
 
@@ -215,6 +238,20 @@ struct SyncTarget {
   }
 
   // MARK: - Helpers
+
+  /// Whether `name` in `folder` is there and is neither a folder nor a symlink.
+  private static func isPlainFile(_ name: String, in folder: Int32) -> Bool {
+    var info = stat()
+    guard fstatat(folder, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { return false }
+    let type = info.st_mode & S_IFMT
+    return type != S_IFDIR && type != S_IFLNK
+  }
+
+  /// Whether `path` is a folder itself, not a symlink to one.
+  private static func isRealFolder(_ path: String) -> Bool {
+    var info = stat()
+    return lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
+  }
 
   /// A name next to the file, unique to this process and write.
   private static func temporaryName(for name: String) -> String {
