@@ -94,8 +94,9 @@ struct LoadingErrorTests {
     #expect(!after.output.contains { $0.contains("warning") }, "\(after.transcript)")
   }
 
-  /// A sync whose `from` lies outside the watched folders never sees a change there: a
-  /// warning at `validate` and `run`; one whose `from` does not exist yet is told at start.
+  /// A sync whose `from` lies outside the watched folders never sees a change there, and one
+  /// whose `from` does not exist yet mirrors nothing until it is made: warnings at `validate`
+  /// and `run`, at the `from:` line.
   @Test func aSyncFromOutsideTheWatchedFoldersOrMissingIsWarnedAbout() async throws {
     let project = try TemporaryProject("unwatched-from")
     try project.write("src/.keep", "")
@@ -118,16 +119,36 @@ struct LoadingErrorTests {
         "pipeline.yaml:5:11: warning: stage 'sync': 'from' (assets, \(project.root)/assets) is outside the watched folders ('src'): no change there reaches the stage"),
       "\(validate.transcript)")
     #expect(validate.output.contains { $0.contains("help: watch that folder too (add it to `paths` of the watch stage)") })
-    #expect(!validate.output.contains { $0.contains("'later'") }, "src/generated lies in src: \(validate.transcript)")
+    #expect(!validate.output.contains { $0.contains("'later'") && $0.contains("outside") }, "src/generated lies in src: \(validate.transcript)")
+    let missing = "pipeline.yaml:9:11: warning: stage 'later': 'from' (src/generated, \(project.root)/src/generated) is not a folder: nothing is mirrored until it is made"
+    #expect(validate.output.contains(missing), "\(validate.transcript)")
 
     let run = try PipelineRun(["run"], in: project.root)
-    #expect(
-      await run.waitForLine(
-        containing: "warning: [later] 'from' (src/generated, \(project.root)/src/generated) is not a folder: nothing is mirrored until it is created"),
-      "\(run.transcript)")
+    #expect(await run.waitForLine(containing: missing), "\(run.transcript)")
     try project.write("src/generated/a.txt", "made by a generator\n")
     #expect(await run.waitUntil { project.read("out/generated/a.txt") == "made by a generator\n" }, "\(run.transcript)")
     #expect(await run.interrupt() == .exited(0))
+  }
+
+  /// A `workdir` that is not a folder: the command cannot start, said when the pipeline
+  /// loads, at the key, before any build.
+  @Test func aMissingWorkdirIsWarnedAboutAtItsLine() async throws {
+    let project = try TemporaryProject("missing-workdir")
+    try project.write("src/.keep", "")
+    try project.write("pipeline.yaml", """
+      stages:
+        - stage: watch
+          paths: [src]
+        - stage: build
+          run: "true"
+          workdir: sevrer
+      """)
+    let validate = try PipelineRun(["validate"], in: project.root)
+    #expect(await validate.exitStatus() == .exited(0))
+    #expect(
+      validate.output.contains(
+        "pipeline.yaml:6:14: warning: stage 'build': 'workdir' (sevrer, \(project.root)/sevrer) is not a folder: the command cannot start until it is made"),
+      "\(validate.transcript)")
   }
 
   @Test func aMissingFileSaysWhatToDo() async throws {

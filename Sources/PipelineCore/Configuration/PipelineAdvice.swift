@@ -1,3 +1,5 @@
+import Glibc
+
 /// Warnings about a pipeline that loads but may not do what its author means: checks of the
 /// whole graph that no single stage can make. `pipeline validate` and `pipeline run` print
 /// them; nothing stops.
@@ -15,8 +17,10 @@ struct PipelineAdvice {
   }
 
   /// Every warning: those about the stages' values, in the order of the stages; then the
-  /// copies beside rewrites, and the folders not watched.
-  var warnings: [Diagnostic] { stages.flatMap(\.warnings) + copiesBesideRewrites + unwatchedFolderInputs }
+  /// copies beside rewrites, the folders not watched, and the folders missing.
+  var warnings: [Diagnostic] {
+    stages.flatMap(\.warnings) + copiesBesideRewrites + unwatchedFolderInputs + missingFolders
+  }
 
   /// A stage that copies the watched files (`sync`) beside one that rewrites them (`format`),
   /// neither after the other. The copy may be made before the rewrite, and the rewrite is the
@@ -64,6 +68,27 @@ struct PipelineAdvice {
             at: folder.location ?? stage.location,
             "stage '\(stage.name)': '\(folder.key)' (\(folder.path), \(absolute)) is outside the watched folders (\(shown)): no change there reaches the stage",
             help: "watch that folder too (add it to `paths` of the watch stage), or fix '\(folder.key)' (it is relative to the pipeline file's folder)",
+            severity: .warning))
+      }
+    }
+    return advice
+  }
+
+  /// A folder a stage needs (a command's `workdir`, `sync`'s `from`) that is not a folder
+  /// now. Only a warning: a build earlier in the pipeline may make it.
+  var missingFolders: [Diagnostic] {
+    var advice: [Diagnostic] = []
+    for stage in stages {
+      for folder in stage.configuration.expectedFolders {
+        let absolute = PathText.join(root, folder.path)
+        var info = stat()
+        guard stat(absolute, &info) != 0 || info.st_mode & S_IFMT != S_IFDIR else { continue }
+        let consequence = folder.key == "workdir" ? "the command cannot start until it is made" : "nothing is mirrored until it is made"
+        advice.append(
+          Diagnostic(
+            at: folder.location ?? stage.location,
+            "stage '\(stage.name)': '\(folder.key)' (\(folder.path), \(absolute)) is not a folder: \(consequence)",
+            help: "fix '\(folder.key)' if it is a typo (it is relative to the pipeline file's folder), or create the folder; one a build makes is fine",
             severity: .warning))
       }
     }

@@ -107,11 +107,16 @@ public protocol StageConfiguration: Sendable {
   /// validate` and `pipeline run` warn when no source before the stage watches any part of one
   /// of them (see `Documentation/Errors.md`). Default: none.
   var folderInputs: [ConfiguredFolder] { get }
+  /// The folders the stage needs to exist when it acts: a command's `workdir`, `sync`'s
+  /// `from`. `pipeline validate` and `pipeline run` warn about one that is not a folder when
+  /// the pipeline loads (a build may still make it later). Default: ``folderInputs``.
+  var expectedFolders: [ConfiguredFolder] { get }
 }
 
 extension StageConfiguration {
   public var watchedFolders: [String]? { nil }
   public var folderInputs: [ConfiguredFolder] { [] }
+  public var expectedFolders: [ConfiguredFolder] { folderInputs }
 }
 
 /// A folder a stage's configuration names, and where the pipeline file names it.

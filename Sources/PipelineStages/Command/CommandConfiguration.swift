@@ -15,6 +15,7 @@ enum BusyPolicy: String, Sendable, CaseIterable, KeywordOption {
 /// The keys shared by the command stages (`build`, `test`, `run`).
 struct CommandConfiguration: StageConfiguration {
   var process: ProcessOptions
+  var expectedFolders: [ConfiguredFolder] { process.workingFolder.map { [$0] } ?? [] }
   var onBusy: BusyPolicy
   var timeout: Duration?
   var continueOnError: Bool

@@ -23,6 +23,7 @@ import PipelineCore
 struct ExternalStage: Stage {
   struct Configuration: StageConfiguration {
     var process: ProcessOptions
+    var expectedFolders: [ConfiguredFolder] { process.workingFolder.map { [$0] } ?? [] }
     var config: [String: JSONValue]
     var timeout: Duration
 

@@ -21,6 +21,7 @@ import PipelineCore
 struct RestartStage: Stage {
   struct Configuration: StageConfiguration {
     var process: ProcessOptions
+    var expectedFolders: [ConfiguredFolder] { process.workingFolder.map { [$0] } ?? [] }
     var ready: ReadyCheck?
     var artifact: String?
     var socket: ListenAddress?

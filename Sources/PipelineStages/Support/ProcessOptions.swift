@@ -9,6 +9,9 @@ struct ProcessOptions: Sendable {
   var killAfter: Duration
   var environment: [String: String]
   var workingDirectory: String
+  /// The `workdir` the pipeline file names, for the warning when it is not a folder; `nil`
+  /// when it is left out (the pipeline's folder).
+  var workingFolder: ConfiguredFolder?
 
   /// - Parameters:
   ///   - subject: what the process is called in the help texts: `command` or `app`.
@@ -26,6 +29,9 @@ struct ProcessOptions: Sendable {
       "env", default: [:], help: "Variables added to the \(subject)'s environment.")
     workingDirectory = try options.value(
       "workdir", default: ".", help: "The folder the \(subject) runs in, relative to the pipeline's folder.")
+    if options.contains("workdir") {
+      workingFolder = ConfiguredFolder(key: "workdir", path: workingDirectory, location: options.location(of: "workdir"))
+    }
   }
 }
 

@@ -28,7 +28,7 @@ struct SyncStage: Stage {
     var excludedFolders: ExcludedFolders
     /// Where `target` is written, for the error of a target inside `from`.
     var targetLocation: SourceLocation?
-    /// Where `from` is written, for the warning when it is not watched.
+    /// Where `from` is written, for the warnings when it is not watched or not a folder.
     var fromLocation: SourceLocation?
 
     var folderInputs: [ConfiguredFolder] { [ConfiguredFolder(key: "from", path: from, location: fromLocation)] }
@@ -79,7 +79,6 @@ struct SyncStage: Stage {
   }
 
   func run(input: StageInput, output: StageOutput) async throws {
-    warnIfSourceFolderIsMissing()
     var failedBatch: Batch?
     var warnedSpecialFiles = Set<String>()
     for await incoming in input {
@@ -105,16 +104,6 @@ struct SyncStage: Stage {
         failedBatch = batch
       }
     }
-  }
-
-  /// A `from` that is not a folder mirrors nothing until it becomes one: not an error, since
-  /// it may be a build's output folder made later, but a typo would otherwise go unnoticed.
-  private func warnIfSourceFolderIsMissing() {
-    guard !DirectoryWalker.isDirectory(plan.from) else { return }
-    context.emit(
-      .warning,
-      "'from' (\(configuration.from), \(plan.from)) is not a folder: nothing is mirrored until it is created",
-      metadata: ["help": "fix 'from' if it is a typo (it is relative to the pipeline file's folder)"])
   }
 
   /// A FIFO, socket or device under `from` cannot be copied: it is left out, once said.
