@@ -374,6 +374,22 @@ struct PipelineLoaderTests {
           help: give one of them a unique `name:`
         """),
     GoldenCase(
+      name: "duplicate name: values, reported at the second name",
+      yaml: """
+        stages:
+          - stage: tick
+          - stage: shell
+            name: lint
+            run: make lint
+          - stage: shell
+            run: make vet
+            name: lint
+        """,
+      expected: """
+        dev.yaml:8:11: error: duplicate stage name 'lint' (first used at line 4)
+          help: give one of them a unique `name:`
+        """),
+    GoldenCase(
       name: "unknown after input, with a suggestion",
       yaml: """
         stages:

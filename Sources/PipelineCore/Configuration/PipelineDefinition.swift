@@ -42,6 +42,8 @@ public struct StageDefinition: Sendable {
   public var inputs: [String]
   /// Where its entry starts in the file.
   public var location: SourceLocation
+  /// Where its `name:` value is written, when it is.
+  public var nameLocation: SourceLocation?
   /// Its typed configuration.
   public var configuration: any StageConfiguration
   /// Where each name of `after:` is written, in the order of `inputs` (empty when the stage

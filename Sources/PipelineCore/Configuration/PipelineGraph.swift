@@ -8,7 +8,8 @@ enum PipelineGraph {
       if let first = firstByName[stage.name] {
         problems.append(
           Diagnostic(
-            at: stage.location, "duplicate stage name '\(stage.name)' (first used at line \(first.location.line))",
+            at: stage.nameLocation ?? stage.location,
+            "duplicate stage name '\(stage.name)' (first used at line \((first.nameLocation ?? first.location).line))",
             help: "give one of them a unique `name:`"))
       } else {
         firstByName[stage.name] = stage

@@ -258,7 +258,8 @@ public struct PipelineLoader: Sendable {
         stages.append(
           StageDefinition(
             name: stageName, descriptor: descriptor, inputs: inputs ?? defaultInputs,
-            location: typeEntry.keyLocation, configuration: configuration, inputLocations: inputLocations,
+            location: typeEntry.keyLocation, nameLocation: item["name"]?.value.location,
+            configuration: configuration, inputLocations: inputLocations,
             warnings: options.warnings))
       }
       previousName = stageName
