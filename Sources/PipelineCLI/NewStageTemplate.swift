@@ -142,14 +142,18 @@ struct NewStageTemplate {
         for await arrived in input {
           let batch = failed.map { $0.merging(arrived) } ?? arrived
           let files = batch.changes.filter { $0.kind != .removed }.map(\\.path)
+          let clock = ContinuousClock()
+          let started = clock.now
           let result = await context.run(.argv(configuration.command + files), timeout: configuration.timeout)
+          // Seconds with their fraction: the cycle's summary line shows it after the name.
+          let duration = ["duration": String(started.duration(to: clock.now).seconds)]
           if result.isSuccess {
             failed = nil
-            context.emit(.stageSucceeded, "\\(context.name) succeeded")
+            context.emit(.stageSucceeded, "\\(context.name) succeeded", metadata: duration)
             output.send(batch)
           } else {
             failed = batch
-            context.emit(.stageFailed, "stage '\\(context.name)' \\(result)", paths: batch.paths)
+            context.emit(.stageFailed, "stage '\\(context.name)' \\(result)", paths: batch.paths, metadata: duration)
           }
         }
       }

@@ -46,6 +46,17 @@ struct CycleReporterTests {
     #expect(finished.metadata["stages"]?.split(separator: ";").count == 4, "every run stays in the event")
   }
 
+  @Test("a custom stage that does not say how long it took is named without a time, not with 0ms")
+  func aRunWithoutADurationShowsNoTime() throws {
+    let finished = try #require(
+      finish([
+        Event(kind: .stageSucceeded, stage: "build", message: "ok", metadata: ["duration": "0.2"]),
+        Event(kind: .stageSucceeded, stage: "lint", message: "lint succeeded"),
+      ]))
+    #expect(finished.message?.hasPrefix("build 200ms · lint — ") == true, "\(finished)")
+    #expect(finished.metadata["stages"] == "build=0.2;lint=", "\(finished)")
+  }
+
   @Test("a run stopped for a newer change and run again is listed once, as the run that finished")
   func stoppedThenRunAgain() throws {
     let finished = try #require(

@@ -15,7 +15,9 @@ import Synchronization
 public final class CycleReporter: EventSink {
   private struct Cycle {
     var started: ContinuousClock.Instant
-    var stages: [(name: String, duration: Double, outcome: String)] = []
+    /// Each stage's run: its name, how long it took (`nil` when its event does not say),
+    /// and how it ended.
+    var stages: [(name: String, duration: Double?, outcome: String)] = []
     /// The messages of the failures that stopped a batch, in order.
     var failures: [String] = []
     /// Pids of the app instances started during the cycle.
@@ -112,7 +114,8 @@ public final class CycleReporter: EventSink {
     default: return
     }
     history.recordRunEnd(stage: event.stage, finished: !Self.cutShort.contains(outcome))
-    let duration = Double(event.metadata["duration"] ?? "") ?? 0
+    // A custom stage may not say how long it took: then no time is shown, rather than 0ms.
+    let duration = event.metadata["duration"].flatMap(Double.init)
     state.withLock { state in
       state.cycle?.stages.append((event.stage, duration, outcome))
       if outcome == "failed" { state.cycle?.failures.append(event.message ?? "stage '\(event.stage)' failed") }
@@ -149,7 +152,7 @@ public final class CycleReporter: EventSink {
         metadata: [
           "result": result,
           "duration": String(total.seconds),
-          "stages": finished.stages.map { "\($0.name)=\($0.duration)" }.joined(separator: ";"),
+          "stages": finished.stages.map { "\($0.name)=\($0.duration.map { String($0) } ?? "")" }.joined(separator: ";"),
         ]))
   }
 
@@ -160,17 +163,17 @@ public final class CycleReporter: EventSink {
   /// One part per stage and outcome, in the order they first ran: `build 412ms`, or for a stage
   /// that ran several times in one cycle (a burst of saves merged into it),
   /// `format 31ms (6 runs)` with the runs' total time.
-  static func summaryParts(_ runs: [(name: String, duration: Double, outcome: String)]) -> [String] {
+  static func summaryParts(_ runs: [(name: String, duration: Double?, outcome: String)]) -> [String] {
     struct Part {
       var name: String
       var outcome: String
-      var duration: Double
+      var duration: Double?
       var count: Int
     }
     var parts: [Part] = []
     for run in runs {
       if let index = parts.firstIndex(where: { $0.name == run.name && $0.outcome == run.outcome }) {
-        parts[index].duration += run.duration
+        if let more = run.duration { parts[index].duration = (parts[index].duration ?? 0) + more }
         parts[index].count += 1
       } else {
         parts.append(Part(name: run.name, outcome: run.outcome, duration: run.duration, count: 1))
@@ -180,7 +183,7 @@ public final class CycleReporter: EventSink {
       var notes: [String] = []
       if part.count > 1 { notes.append("\(part.count) runs") }
       if part.outcome != "ok" { notes.append(part.outcome) }
-      return "\(part.name) \(Duration.seconds(part.duration).humanText)"
+      return part.name + (part.duration.map { " " + Duration.seconds($0).humanText } ?? "")
         + (notes.isEmpty ? "" : " (\(notes.joined(separator: ", ")))")
     }
   }

@@ -57,18 +57,25 @@ public struct HTTPCheckStage: Stage {
   }
 
   public func run(input: StageInput, output: StageOutput) async throws {
-    for await batch in input {
+    // The changes since the last check that passed: a failed batch is merged into the next
+    // one, so the stages after this one still see every change once the app answers.
+    var failed: Batch?
+    for await arrived in input {
+      let batch = failed.map { $0.merging(arrived) } ?? arrived
       context.emit(.stageStarted, "GET \(configuration.url.absoluteString)", paths: batch.paths)
       let clock = ContinuousClock()
       let started = clock.now
       let verdict = await check(until: started.advanced(by: configuration.within))
-      let seconds = String(started.duration(to: clock.now).components.seconds)
+      // In seconds with their fraction: the cycle's summary line shows it (`check 12ms`).
+      let seconds = String(started.duration(to: clock.now).seconds)
       switch verdict {
       case .passed(let status):
+        failed = nil
         context.output("GET \(configuration.url.absoluteString) → \(status)", channel: .stdout)
         context.emit(.stageSucceeded, "\(context.name) succeeded", metadata: ["duration": seconds])
         output.send(batch)
       case .failed(let reason):
+        failed = batch
         context.emit(
           .stageFailed, "stage '\(context.name)': GET \(configuration.url.absoluteString) \(reason)",
           paths: batch.paths, metadata: ["duration": seconds, "status": "failed"])
