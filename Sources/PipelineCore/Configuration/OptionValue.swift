@@ -93,6 +93,14 @@ extension Double: OptionValue {
   public var optionDescription: String { String(self) }
 }
 
+/// A value read from parts checked one by one, like a mapping of settings (`ready: {port: …,
+/// timeout: …}`): when it does not fit, the loader reports the problem of every part, not
+/// only the first one its initializer throws.
+public protocol PartwiseOptionValue: OptionValue {
+  /// The problem of every part of `node` that does not fit; empty when it fits.
+  static func everyProblem(in node: ConfigNode) -> [Diagnostic]
+}
+
 /// Marks the list types, whose errors can say that a list is accepted.
 protocol ListOptionValue {
   /// The problem of every item of a list `node` that does not fit, so that a list with two

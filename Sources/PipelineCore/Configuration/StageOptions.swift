@@ -149,6 +149,10 @@ public final class StageOptions {
 
   /// `diagnostic` (the first bad item of a list), or the problems of every bad item.
   private func everyProblem<T: OptionValue>(_ diagnostic: Diagnostic, in node: ConfigNode, as type: T.Type) -> [Diagnostic] {
+    if let partwise = T.self as? any PartwiseOptionValue.Type {
+      let all = partwise.everyProblem(in: node)
+      return all.count > 1 ? all : [diagnostic]
+    }
     guard let list = T.self as? any ListOptionValue.Type else { return [diagnostic] }
     let all = list.itemProblems(in: node)
     return all.count > 1 ? all : [diagnostic]
@@ -171,6 +175,24 @@ public final class StageOptions {
   /// checks of meaning made after reading, such as "must be greater than zero".
   public func invalid(_ key: String, _ message: String, help: String? = nil) -> Diagnostic {
     Diagnostic(at: entries[key]?.value.location ?? location, message, help: help)
+  }
+
+  /// Refuses a value that reads well but is wrong in meaning (`'timeout' must be longer
+  /// than 0`), located at `node` or at the value of `key`. When ``collectsProblems`` (the
+  /// loader), the problem is recorded and the caller goes on reading the other keys, so every
+  /// bad value of the stage is reported in one run; the loader then drops the configuration.
+  /// Otherwise it throws.
+  public func reject(_ key: String, _ message: String, at node: ConfigNode? = nil, help: String? = nil) throws(Diagnostic) {
+    let problem = Diagnostic(at: node?.location ?? entries[key]?.value.location ?? location, message, help: help)
+    guard collectsProblems else { throw problem }
+    problems.append(problem)
+  }
+
+  /// Item `index` of the list written for `key`, for a check that points at one item; `nil`
+  /// when the value is not a list (one item alone), so the check points at the value.
+  public func item(_ index: Int, of key: String) -> ConfigNode? {
+    guard case .sequence(let items)? = entries[key]?.value.value, index < items.count else { return nil }
+    return items[index]
   }
 
   /// Where the value of `key` is written, if it is.

@@ -47,7 +47,7 @@ struct CommandConfiguration: StageConfiguration {
         "when", default: [GlobPattern](),
         help: "Globs: run only for a batch with a changed path matching one (`[Package.swift]`, `[package.json]`); any other batch passes on untouched, after a run in progress. A rescan matches, the startup batch does not. Empty: run for every batch."))
     if let timeout, timeout <= .zero {
-      throw options.invalid("timeout", "'timeout' must be longer than 0", help: "leave it out for no timeout")
+      try options.reject("timeout", "'timeout' must be longer than 0", help: "leave it out for no timeout")
     }
   }
 }

@@ -23,7 +23,7 @@ struct DebounceStage: Stage {
       // A window longer than the default alone is not an error: the default follows it.
       maxWait = written ?? max(.seconds(2), window)
       if maxWait < window {
-        throw options.invalid(
+        try options.reject(
           "max_wait", "'max_wait' (\(maxWait.pipelineText)) is shorter than 'window' (\(window.pipelineText))",
           help: "make max_wait at least as long as window")
       }

@@ -39,7 +39,7 @@ struct ExternalStage: Stage {
         "timeout", default: .seconds(30),
         help: "How long the program may take to answer hello or a batch before it counts as hung and is stopped.")
       if timeout <= .zero {
-        throw options.invalid("timeout", "'timeout' must be longer than 0", help: "write a duration like 30s")
+        try options.reject("timeout", "'timeout' must be longer than 0", help: "write a duration like 30s")
       }
     }
   }

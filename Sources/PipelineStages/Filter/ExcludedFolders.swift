@@ -35,10 +35,10 @@ struct ExcludedFolders: Sendable, Hashable {
     _ options: StageOptions, default defaultEntries: [String], example: String, help: String
   ) throws -> ExcludedFolders {
     let entries = try options.value("exclude_dirs", default: defaultEntries, help: help)
-    for entry in entries {
+    for (index, entry) in entries.enumerated() {
       if let problem = problem(with: entry) {
-        throw options.invalid(
-          "exclude_dirs", "\(problem) in 'exclude_dirs'",
+        try options.reject(
+          "exclude_dirs", "\(problem) in 'exclude_dirs'", at: options.item(index, of: "exclude_dirs"),
           help: entry.isMeantAsAGlob
             ? "write folder names (\(example)) or paths below the pipeline's folder (build/out); for a glob, use the filter's exclude: [\"**/gen/**\"]"
             : "write folder names (\(example)) or paths below the pipeline's folder (build/out)")

@@ -45,7 +45,7 @@ struct FormatStage: Stage {
         help: "Fail instead of rewriting: the files the formatter would change are put back as they were, and the stage fails naming them.")
       selection = FormatSelection(include: include, extensions: extensions)
       if options.contains("run"), !command.process.command.usesFilesPlaceholder {
-        throw options.invalid(
+        try options.reject(
           "run", "the format command must contain {files}, the changed files it formats",
           help: "add {files} where the file names go, for example run: [gofmt, -w, \"{files}\"]")
       }

@@ -9,7 +9,7 @@ import PipelineCore
 /// ready: {port: 8080, timeout: 10s}
 /// ready: {output: "listening on", timeout: 10s}
 /// ```
-struct ReadyCheck: Sendable, Hashable, OptionValue, CustomStringConvertible {
+struct ReadyCheck: Sendable, Hashable, PartwiseOptionValue, CustomStringConvertible {
   enum Condition: Sendable, Hashable {
     case port(host: String, port: UInt16)
     case output(pattern: String)
@@ -29,43 +29,70 @@ struct ReadyCheck: Sendable, Hashable, OptionValue, CustomStringConvertible {
   }
 
   init(option node: ConfigNode) throws(Diagnostic) {
+    let (check, problems) = Self.read(node)
+    if let problem = problems.first { throw problem }
+    self = check ?? Self.optionPlaceholder
+  }
+
+  static func everyProblem(in node: ConfigNode) -> [Diagnostic] { read(node).problems }
+
+  /// The check `node` describes, and the problem of each of its settings that does not fit.
+  private static func read(_ node: ConfigNode) -> (check: ReadyCheck?, problems: [Diagnostic]) {
     switch node.value {
     case .scalar:
-      condition = try Self.port(node)
-      timeout = Self.defaultTimeout
+      do throws(Diagnostic) {
+        return (ReadyCheck(condition: try port(node), timeout: defaultTimeout), [])
+      } catch {
+        return (nil, [error])
+      }
     case .mapping(let entries):
       var condition: Condition?
-      var timeout = Self.defaultTimeout
+      var namesACondition = false
+      var timeout = defaultTimeout
+      var problems: [Diagnostic] = []
       for entry in entries {
-        switch entry.key {
-        case "port": condition = try Self.port(entry.value)
-        case "output":
-          let pattern = try String(option: entry.value)
-          do { _ = try Regex(pattern) } catch {
+        do throws(Diagnostic) {
+          switch entry.key {
+          case "port":
+            namesACondition = true
+            condition = try port(entry.value)
+          case "output":
+            namesACondition = true
+            condition = .output(pattern: try outputPattern(entry.value))
+          case "timeout":
+            timeout = try Duration(option: entry.value)
+            guard timeout > .zero else {
+              throw Diagnostic(at: entry.value.location, "'timeout' must be longer than 0", help: "write a duration like 30s")
+            }
+          default:
             throw Diagnostic(
-              at: entry.value.location, "'\(pattern)' is not a valid regular expression: \(error)",
-              help: "escape special characters such as ( [ . with a backslash")
+              at: entry.keyLocation, "unknown key '\(entry.key)' in 'ready'",
+              help: Suggestions.hint(for: entry.key, known: ["port", "output", "timeout"]))
           }
-          condition = .output(pattern: pattern)
-        case "timeout":
-          timeout = try Duration(option: entry.value)
-          guard timeout > .zero else {
-            throw Diagnostic(at: entry.value.location, "'timeout' must be longer than 0", help: "write a duration like 30s")
-          }
-        default:
-          throw Diagnostic(
-            at: entry.keyLocation, "unknown key '\(entry.key)' in 'ready'",
-            help: Suggestions.hint(for: entry.key, known: ["port", "output", "timeout"]))
+        } catch {
+          problems.append(error)
         }
       }
-      guard let condition else {
-        throw Diagnostic(at: node.location, "'ready' needs a port or an output pattern", help: "write ready: {port: 8080} or ready: {output: \"listening\"}")
+      if !namesACondition {
+        problems.append(
+          Diagnostic(
+            at: node.location, "'ready' needs a port or an output pattern",
+            help: "write ready: {port: 8080} or ready: {output: \"listening\"}"))
       }
-      self.condition = condition
-      self.timeout = timeout
+      return (condition.map { ReadyCheck(condition: $0, timeout: timeout) }, problems)
     default:
-      throw Self.mismatch(node, expected: "a port or a mapping", example: "ready: {port: 8080} or ready: {output: \"listening\"}")
+      return (nil, [mismatch(node, expected: "a port or a mapping", example: "ready: {port: 8080} or ready: {output: \"listening\"}")])
     }
+  }
+
+  private static func outputPattern(_ node: ConfigNode) throws(Diagnostic) -> String {
+    let pattern = try String(option: node)
+    do { _ = try Regex(pattern) } catch {
+      throw Diagnostic(
+        at: node.location, "'\(pattern)' is not a valid regular expression: \(error)",
+        help: "escape special characters such as ( [ . with a backslash")
+    }
+    return pattern
   }
 
   private static func port(_ node: ConfigNode) throws(Diagnostic) -> Condition {

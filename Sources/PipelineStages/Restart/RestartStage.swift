@@ -58,11 +58,11 @@ struct RestartStage: Stage {
         "stdin", default: false,
         help: "Hand what is typed into pipeline to the app's standard input (a pipe; pipeline keeps the terminal and Ctrl-C). Otherwise the app reads /dev/null.")
       if case .port(_, let port)? = ready?.condition, let socket, socket.port == port {
-        throw options.invalid(
+        try options.reject(
           "ready", "'ready' checks port \(port), which 'socket' holds open: it would always look ready",
           help: "with socket, wait for an output line instead: ready: {output: \"listening\"}")
       }
-      if backoff <= .zero { throw options.invalid("backoff", "'backoff' must be longer than 0", help: "write a duration like 500ms, or leave it out for the default") }
+      if backoff <= .zero { try options.reject("backoff", "'backoff' must be longer than 0", help: "write a duration like 500ms, or leave it out for the default") }
     }
   }
 

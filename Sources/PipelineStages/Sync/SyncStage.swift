@@ -50,7 +50,7 @@ struct SyncStage: Stage {
         options, default: SyncStage.defaultExcludedFolders, example: "node_modules",
         help: "Folders never mirrored: a bare name at any depth, a name with a `/` relative to the pipeline's folder.")
       if options.contains("target"), target.isEmpty {
-        throw options.invalid("target", "'target' is empty", help: "name the folder to mirror into")
+        try options.reject("target", "'target' is empty", help: "name the folder to mirror into")
       }
     }
   }

@@ -56,10 +56,11 @@ struct WatchStage: Stage {
       let extra = try options.value(
         "exclude_dirs", default: [String](),
         help: "More folder names or paths (relative to the pipeline's folder) never to watch.")
-      if let glob = extra.first(where: \.isMeantAsAGlob) {
-        throw options.invalid(
+      for (index, glob) in extra.enumerated() where glob.isMeantAsAGlob {
+        try options.reject(
           "exclude_dirs", "'\(glob)' is a glob, and folder names are taken as written in 'exclude_dirs'",
-          help: "write folder names (generated) or paths relative to the pipeline's folder (build/out)")
+          at: options.item(index, of: "exclude_dirs"),
+          help: "write folder names (generated) or paths relative to the pipeline's folder (build/out); to drop paths by glob, use the filter's exclude, like exclude: [\"**/gen/**\"]")
       }
       let useDefaults = try options.value(
         "default_excludes", default: true,
@@ -73,7 +74,7 @@ struct WatchStage: Stage {
         help: "While git rewrites the work tree (index.lock exists, or a rebase, merge, cherry-pick, revert or bisect is under way and git is active), "
           + "hold the changes and send them as one batch when git is done. A stopped rebase or merge does not hold your edits.")
       if paths.isEmpty {
-        throw options.invalid("paths", "'paths' is empty", help: "list at least one folder, like [.]")
+        try options.reject("paths", "'paths' is empty", help: "list at least one folder, like [.]")
       }
     }
   }
