@@ -374,6 +374,26 @@ struct PipelineLoaderTests {
           help: give one of them a unique `name:`
         """),
     GoldenCase(
+      name: "an unknown input's hint names each stage once, even two of one name",
+      yaml: """
+        stages:
+          - stage: tick
+          - stage: shell
+            run: make
+          - stage: shell
+            run: make test
+          - stage: shell
+            name: lint
+            after: [shel]
+            run: make lint
+        """,
+      expected: """
+        dev.yaml:5:5: error: duplicate stage name 'shell' (first used at line 3)
+          help: give one of them a unique `name:`
+        dev.yaml:9:13: error: stage 'lint' lists unknown input 'shel' in 'after'
+          help: did you mean 'shell'? Known: lint, shell, tick
+        """),
+    GoldenCase(
       name: "duplicate name: values, reported at the second name",
       yaml: """
         stages:

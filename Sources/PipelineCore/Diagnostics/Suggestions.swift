@@ -58,7 +58,7 @@ public enum Suggestions {
 
   /// `did you mean 'x'? Known: a, b, c` or `Known: a, b, c`.
   public static func hint(for word: String, known: [String]) -> String {
-    let sorted = known.sorted()
+    let sorted = Set(known).sorted()  // two stages of one name are an error of their own
     let list = "Known: " + sorted.joined(separator: ", ")
     if let nearest = nearest(to: word, in: sorted) { return "did you mean '\(nearest)'? \(list)" }
     return list
