@@ -9,7 +9,11 @@ struct FormatTests {
   /// temporary file next to each file and renames it over — as many formatters do.
   static let formatter = "exec sed -i 's/  */ /g' \"$@\"\n"
 
-  static func project(check: Bool = false) throws -> TemporaryProject {
+  /// The same squeeze, written the way many formatters save: into a temporary file, renamed
+  /// over the original, whether the text changed or not (a new inode each time).
+  static let renamingFormatter = "for f in \"$@\"; do tr -s ' ' < \"$f\" > \"$f.t\" && mv \"$f.t\" \"$f\"; done\n"
+
+  static func project(check: Bool = false, formatter: String = formatter, filter: Bool = false) throws -> TemporaryProject {
     let project = try AppFixture.make()
     try project.write("fmt.sh", formatter)
     try project.write(
@@ -19,7 +23,7 @@ struct FormatTests {
         - stage: watch
           paths: [src]
         - stage: debounce
-          window: 30ms
+          window: 30ms\(filter ? "\n  - stage: filter" : "")
         - stage: format
           run: [sh, fmt.sh, "{files}"]
           extensions: [txt]
@@ -67,6 +71,45 @@ struct FormatTests {
 
     try project.write("src/message.txt", "v3 formatted")
     #expect(await run.waitForLine(containing: "app started: v3 formatted"), "\(run.transcript)")
+    #expect(await run.interrupt() == .exited(0))
+  }
+
+  /// After a failed check, a save of formatted text: the formatter renames its output over
+  /// the file, same text, new inode. That rename is the pipeline's own write: one run, no
+  /// cycle after cycle, no warning about a command writing the source.
+  @Test func checkWithARenamingFormatterRunsOnceForAFormattedSave() async throws {
+    let project = try Self.project(check: true, formatter: Self.renamingFormatter)
+    let run = try PipelineRun(["run"], in: project.root)
+    #expect(await run.waitForLine(containing: "app started: v1"), "\(run.transcript)")
+
+    try project.write("src/message.txt", "v2  unformatted")
+    #expect(await run.waitForLine(containing: "not formatted: src/message.txt"), "\(run.transcript)")
+    try project.write("src/message.txt", "v3 formatted")
+    #expect(await run.waitForLine(containing: "app started: v3 formatted"), "\(run.transcript)")
+    try await Task.sleep(for: .milliseconds(1500))
+    #expect(run.events("files-formatted").isEmpty, "\(run.transcript)")
+    #expect(run.output.filter { $0.contains("[format] $") }.count == 2, "one run per save: \(run.transcript)")
+    #expect(!run.output.contains { $0.contains("warning:") }, "\(run.transcript)")
+    #expect(await run.interrupt() == .exited(0))
+  }
+
+  /// The formatter rewrote `a  b` into `a b`; the person then saves `a  b` again. That is an
+  /// edit (the file held `a b`), though it is the text the filter last let through: it is
+  /// formatted and built again, not dropped as unchanged.
+  @Test(arguments: [false, true])
+  func savingBackTheUnformattedTextIsFormattedAgain(renaming: Bool) async throws {
+    let project = try Self.project(formatter: renaming ? Self.renamingFormatter : Self.formatter, filter: true)
+    let run = try PipelineRun(["run"], in: project.root)
+    #expect(await run.waitForLine(containing: "app started: v1"), "\(run.transcript)")
+
+    try project.write("src/message.txt", "v2  spaced")
+    #expect(await run.waitForLine(containing: "app started: v2 spaced"), "\(run.transcript)")
+    try await Task.sleep(for: .milliseconds(300))
+    try project.write("src/message.txt", "v2  spaced")
+    #expect(
+      await run.waitUntil { run.output.filter { $0.contains("app started: v2 spaced") }.count == 2 },
+      "\(run.transcript)")
+    #expect(await run.waitUntil { project.read("src/message.txt") == "v2 spaced" }, "formatted again: \(run.transcript)")
     #expect(await run.interrupt() == .exited(0))
   }
 

@@ -116,7 +116,16 @@ public final class Engine: Sendable {
         let output = StageOutput(
           downstream: consumers.compactMap { allContinuations[$0.name] }, work: work,
           onSend: { batch in if reachesActions { cycles.batchReachesActions(batch, fromOutside: isOutsideActions) } },
-          screeningWith: stage.descriptor.role == .source ? ownWrites : nil)
+          screeningWith: stage.descriptor.role == .source ? ownWrites : nil,
+          onScreenedOut: { [events] paths, batchIsGone in
+            guard batchIsGone else { return }
+            events.emit(
+              Event(
+                kind: .batchDropped, stage: stage.name,
+                message: "written by a stage of the pipeline (a formatter's rewrite, a copy): \(paths.prefix(3).joined(separator: ", "))"
+                  + (paths.count > 3 ? " (\(paths.count - 3) more)" : ""),
+                paths: paths, metadata: ["reason": "own-write"]))
+          })
         if stage.descriptor.role == .source { state.withLock { $0.sourceOutputs.append(output) } }
         let input = StageInput(stream: streams[stage.name]!, work: work)
         // Explicit either way: a child task would otherwise inherit the caller's preference.

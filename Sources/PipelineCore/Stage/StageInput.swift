@@ -45,15 +45,25 @@ public struct StageOutput: Sendable {
   let onSend: @Sendable (Batch) -> Void
   /// For a source: where the changes its own stages wrote are taken out.
   let ownWrites: OwnWrites?
+  /// Told the paths taken out of a batch as the pipeline's own writes.
+  let onScreenedOut: @Sendable (_ paths: [String], _ batchIsGone: Bool) -> Void
 
+  /// - Parameters:
+  ///   - onSend: called with each batch that goes on.
+  ///   - ownWrites: for a source, where its batches lose the changes the pipeline's own
+  ///     stages made.
+  ///   - onScreenedOut: called with the paths taken out that way, and whether nothing of
+  ///     the batch was left.
   package init(
     downstream: [AsyncStream<Batch>.Continuation], work: WorkTracker,
-    onSend: @escaping @Sendable (Batch) -> Void = { _ in }, screeningWith ownWrites: OwnWrites? = nil
+    onSend: @escaping @Sendable (Batch) -> Void = { _ in }, screeningWith ownWrites: OwnWrites? = nil,
+    onScreenedOut: @escaping @Sendable (_ paths: [String], _ batchIsGone: Bool) -> Void = { _, _ in }
   ) {
     self.downstream = downstream
     self.work = work
     self.onSend = onSend
     self.ownWrites = ownWrites
+    self.onScreenedOut = onScreenedOut
   }
 
   /// Passes `batch` on. An empty batch (no changes, not the startup batch) is dropped.
@@ -67,14 +77,24 @@ public struct StageOutput: Sendable {
     guard let ownWrites, !batch.isEmpty, !ownWrites.isEmpty else { return deliver(batch) }
     let unscreened = StageOutput(downstream: downstream, work: work, onSend: onSend)
     let work = self.work
+    let onScreenedOut = self.onScreenedOut
     work.begin()
     let screened = ownWrites.screen(batch) { released in
+      Self.tellScreenedOut(from: batch, leaving: released, to: onScreenedOut)
       unscreened.deliver(released)
       work.end()
     }
     guard let screened else { return }
+    Self.tellScreenedOut(from: batch, leaving: screened, to: onScreenedOut)
     deliver(screened)
     work.end()
+  }
+
+  private static func tellScreenedOut(
+    from batch: Batch, leaving left: Batch, to onScreenedOut: @Sendable ([String], Bool) -> Void
+  ) {
+    guard left.changes.count < batch.changes.count else { return }
+    onScreenedOut(batch.paths.filter { left.change(for: $0) == nil }, left.isEmpty)
   }
 
   private func deliver(_ batch: Batch) {

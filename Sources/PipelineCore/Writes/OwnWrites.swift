@@ -73,6 +73,9 @@ public final class OwnWrites: Sendable {
     var finished: [FinishedTicket] = []
     /// Batches that waited for a ticket, with where to send what is left of them.
     var held: [HeldBatch] = []
+    /// Told the paths of each finished ticket the stage wrote (``observeWrites(_:)``).
+    var observers: [Int: @Sendable ([String]) -> Void] = [:]
+    var nextObserver = 0
 
     func isBeingWritten(_ path: String) -> Bool {
       writing[path] != nil || writingFolders[PathText.parent(path)] != nil
@@ -160,6 +163,11 @@ public final class OwnWrites: Sendable {
   public func finish(_ ticket: Ticket, wrote: some Sequence<String>) {
     let readings = wrote.map { ($0, FileContent.read(PathText.join(root, $0))) }
     let now = clock.now
+    let observers = state.withLock { Array($0.observers.values) }
+    if !readings.isEmpty {
+      // Before any held batch goes on: the filter knows the new content when it meets it.
+      for observer in observers { observer(readings.map(\.0)) }
+    }
     let released = state.withLock { state -> [HeldBatch] in
       for (path, content) in readings { state.written[path] = content }
       for path in ticket.paths { state.writing.decrement(path) }
@@ -176,6 +184,23 @@ public final class OwnWrites: Sendable {
       return ready
     }
     for held in released { held.sendLater(dropOwnWrites(from: held.batch)) }
+  }
+
+  /// Calls `observer` with the paths a stage wrote, each time a ticket finishes with some
+  /// (before any batch held for them goes on): the filter records their new content as
+  /// known, so an edit that puts back the content it last let through is not taken for
+  /// "unchanged". Returns the key for ``stopObserving(_:)``.
+  public func observeWrites(_ observer: @escaping @Sendable (_ paths: [String]) -> Void) -> Int {
+    state.withLock { state in
+      state.nextObserver += 1
+      state.observers[state.nextObserver] = observer
+      return state.nextObserver
+    }
+  }
+
+  /// Ends an ``observeWrites(_:)``.
+  public func stopObserving(_ key: Int) {
+    _ = state.withLock { $0.observers.removeValue(forKey: key) }
   }
 
   /// `true` while nothing is written or being written: screening has nothing to do.

@@ -104,6 +104,15 @@ struct FilterStage: Stage {
     // Started with the stage, so that with `initial: false` (no startup batch) the first touch
     // after the start is known as one too.
     var baseline = store.map { startBaseline(rules: rules, store: $0) }
+    // A file a stage of the pipeline rewrote (a formatter) holds what the filter knows now:
+    // an edit that puts back the text it last let through is an edit.
+    let root = context.root
+    let observation = store.map { store in
+      context.ownWrites.observeWrites { paths in
+        for path in paths { store.record(FileFingerprint.read(PathText.join(root, path))?.fingerprint, for: path) }
+      }
+    }
+    defer { if let observation { context.ownWrites.stopObserving(observation) } }
     var ownOutput = OwnOutputSuspicion()
     for await batch in input {
       let isMarked = batch.isStartup || batch.isRescan

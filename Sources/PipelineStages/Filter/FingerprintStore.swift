@@ -1,7 +1,8 @@
 import Synchronization
 
-/// The fingerprint of each file as the filter last let it through, shared by the filter's
-/// loop and its background baseline.
+/// The fingerprint of each file as the filter last let it through, or as a stage of the
+/// pipeline last wrote it (a formatter's rewrite), shared by the filter's loop, its
+/// background baseline and its observer of the pipeline's own writes.
 ///
 /// Paths are filed by ``FingerprintKey`` (two hashes of the path), not by their text, which
 /// would take more memory than the fingerprints themselves on a big tree. Keys cannot be listed

@@ -19,8 +19,12 @@ struct FormatRun: Sendable {
     for (path, snapshot) in zip(files, before) where snapshot.wasRewritten() {
       changed.append(path)
     }
+    // Every file handed to the formatter and still there is the pipeline's own write, its
+    // content changed or not: a formatter that writes a temporary file and renames it over the
+    // original replaces a formatted file with the same text, and that rename is no edit.
+    let handled = files.filter { FileSnapshot.isRegularFile(context.absolutePath($0)) }
     guard check else {
-      context.ownWrites.finish(ticket, wrote: changed)
+      context.ownWrites.finish(ticket, wrote: handled)
       if !changed.isEmpty {
         context.emit(
           .filesFormatted, "formatted \(Self.list(changed))", paths: changed,
@@ -33,7 +37,7 @@ struct FormatRun: Sendable {
     for (path, snapshot) in zip(files, before) where changed.contains(path) {
       if let problem = snapshot.restore() { unrestored.append("\(path) (\(problem))") }
     }
-    context.ownWrites.finish(ticket, wrote: changed)
+    context.ownWrites.finish(ticket, wrote: handled)
     guard case .succeeded = outcome, !changed.isEmpty else { return outcome }
     var reason = "found \(changed.count == 1 ? "a file" : "\(changed.count) files") not formatted: \(Self.list(changed))"
     if !unrestored.isEmpty { reason += "; could not put back \(unrestored.joined(separator: ", "))" }
