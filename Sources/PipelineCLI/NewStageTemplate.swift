@@ -119,7 +119,7 @@ struct NewStageTemplate {
             "command", as: [String].self, help: "The program and its arguments; the changed files are added at the end.")
           timeout = try options.value("timeout", default: .seconds(60), help: "Stop the command when it runs longer.")
           if !options.isDescribing, command.isEmpty {
-            throw options.invalid("command", "'command' must name a program", help: "write it like command: [echo]")
+            try options.reject("command", "'command' must name a program", help: "write it like command: [echo]")
           }
         }
       }

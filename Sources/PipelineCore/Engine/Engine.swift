@@ -117,8 +117,7 @@ public final class Engine: Sendable {
           downstream: consumers.compactMap { allContinuations[$0.name] }, work: work,
           onSend: { batch in if reachesActions { cycles.batchReachesActions(batch, fromOutside: isOutsideActions) } },
           screeningWith: stage.descriptor.role == .source ? ownWrites : nil,
-          onScreenedOut: { [events] paths, batchIsGone in
-            guard batchIsGone else { return }
+          onScreenedOut: { [events] paths in
             events.emit(
               Event(
                 kind: .batchDropped, stage: stage.name,

@@ -45,19 +45,18 @@ public struct StageOutput: Sendable {
   let onSend: @Sendable (Batch) -> Void
   /// For a source: where the changes its own stages wrote are taken out.
   let ownWrites: OwnWrites?
-  /// Told the paths taken out of a batch as the pipeline's own writes.
-  let onScreenedOut: @Sendable (_ paths: [String], _ batchIsGone: Bool) -> Void
+  /// Told the paths of a batch that the screening of own writes left with nothing.
+  let onScreenedOut: @Sendable (_ paths: [String]) -> Void
 
   /// - Parameters:
   ///   - onSend: called with each batch that goes on.
   ///   - ownWrites: for a source, where its batches lose the changes the pipeline's own
   ///     stages made.
-  ///   - onScreenedOut: called with the paths taken out that way, and whether nothing of
-  ///     the batch was left.
+  ///   - onScreenedOut: called with the paths of a batch that lost every change that way.
   package init(
     downstream: [AsyncStream<Batch>.Continuation], work: WorkTracker,
     onSend: @escaping @Sendable (Batch) -> Void = { _ in }, screeningWith ownWrites: OwnWrites? = nil,
-    onScreenedOut: @escaping @Sendable (_ paths: [String], _ batchIsGone: Bool) -> Void = { _, _ in }
+    onScreenedOut: @escaping @Sendable (_ paths: [String]) -> Void = { _ in }
   ) {
     self.downstream = downstream
     self.work = work
@@ -80,21 +79,14 @@ public struct StageOutput: Sendable {
     let onScreenedOut = self.onScreenedOut
     work.begin()
     let screened = ownWrites.screen(batch) { released in
-      Self.tellScreenedOut(from: batch, leaving: released, to: onScreenedOut)
+      if released.isEmpty { onScreenedOut(batch.paths) }
       unscreened.deliver(released)
       work.end()
     }
     guard let screened else { return }
-    Self.tellScreenedOut(from: batch, leaving: screened, to: onScreenedOut)
+    if screened.isEmpty { onScreenedOut(batch.paths) }
     deliver(screened)
     work.end()
-  }
-
-  private static func tellScreenedOut(
-    from batch: Batch, leaving left: Batch, to onScreenedOut: @Sendable ([String], Bool) -> Void
-  ) {
-    guard left.changes.count < batch.changes.count else { return }
-    onScreenedOut(batch.paths.filter { left.change(for: $0) == nil }, left.isEmpty)
   }
 
   private func deliver(_ batch: Batch) {

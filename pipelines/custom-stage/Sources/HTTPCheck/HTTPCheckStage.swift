@@ -35,11 +35,12 @@ public struct HTTPCheckStage: Stage {
         throw options.invalid("url", "'url' must be an http:// or https:// URL, got '\(text)'", help: "write it like http://127.0.0.1:8080/")
       }
       self.url = url
-      guard (100...599).contains(status) else {
-        throw options.invalid("status", "'status' must be an HTTP status between 100 and 599, got \(status)")
+      // Reported with the stage's other bad values, as the built-in stages do.
+      if !(100...599).contains(status) {
+        try options.reject("status", "'status' must be an HTTP status between 100 and 599, got \(status)")
       }
-      guard within > .zero, interval > .zero else {
-        throw options.invalid("within", "'within' and 'interval' must be longer than 0")
+      if within <= .zero || interval <= .zero {
+        try options.reject("within", "'within' and 'interval' must be longer than 0")
       }
     }
   }
