@@ -83,11 +83,10 @@ struct PipelineAdvice {
         let absolute = PathText.join(root, folder.path)
         var info = stat()
         guard stat(absolute, &info) != 0 || info.st_mode & S_IFMT != S_IFDIR else { continue }
-        let consequence = folder.key == "workdir" ? "the command cannot start until it is made" : "nothing is mirrored until it is made"
         advice.append(
           Diagnostic(
             at: folder.location ?? stage.location,
-            "stage '\(stage.name)': '\(folder.key)' (\(folder.path), \(absolute)) is not a folder: \(consequence)",
+            "stage '\(stage.name)': '\(folder.key)' (\(folder.path), \(absolute)) is not a folder: \(folder.whenMissing)",
             help: "fix '\(folder.key)' if it is a typo (it is relative to the pipeline file's folder), or create the folder; one a build makes is fine",
             severity: .warning))
       }

@@ -127,11 +127,18 @@ public struct ConfiguredFolder: Sendable, Hashable {
   public var path: String
   /// Where it is written, for the messages about it.
   public var location: SourceLocation?
+  /// What the stage cannot do while the folder is missing, for the warning about it:
+  /// `the command cannot start until it is made`.
+  public var whenMissing: String
 
-  public init(key: String, path: String, location: SourceLocation?) {
+  public init(
+    key: String, path: String, location: SourceLocation?,
+    whenMissing: String = "the stage finds nothing there until it is made"
+  ) {
     self.key = key
     self.path = path
     self.location = location
+    self.whenMissing = whenMissing
   }
 }
 

@@ -30,7 +30,9 @@ struct ProcessOptions: Sendable {
     workingDirectory = try options.value(
       "workdir", default: ".", help: "The folder the \(subject) runs in, relative to the pipeline's folder.")
     if options.contains("workdir") {
-      workingFolder = ConfiguredFolder(key: "workdir", path: workingDirectory, location: options.location(of: "workdir"))
+      workingFolder = ConfiguredFolder(
+        key: "workdir", path: workingDirectory, location: options.location(of: "workdir"),
+        whenMissing: "the command cannot start until it is made")
     }
   }
 }

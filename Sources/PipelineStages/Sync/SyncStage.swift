@@ -31,7 +31,9 @@ struct SyncStage: Stage {
     /// Where `from` is written, for the warnings when it is not watched or not a folder.
     var fromLocation: SourceLocation?
 
-    var folderInputs: [ConfiguredFolder] { [ConfiguredFolder(key: "from", path: from, location: fromLocation)] }
+    var folderInputs: [ConfiguredFolder] {
+      [ConfiguredFolder(key: "from", path: from, location: fromLocation, whenMissing: "nothing is mirrored until it is made")]
+    }
 
     init(options: StageOptions) throws {
       targetLocation = options.location(of: "target") ?? options.location
