@@ -49,7 +49,7 @@ int keeper_receive_request(int socket, struct keeper_command *command);
 /// Closes the request's descriptors and frees its memory.
 void keeper_release_command(struct keeper_command *command);
 
-/// Forks the command into a new process group of its own and executes it. Returns 0 with
+/// Forks the command into a new session (and group) of its own and executes it. Returns 0 with
 /// `*pid` once the exec succeeded, or the errno of the failure (the child is then reaped).
 int keeper_launch(struct keeper_command *command, pid_t *pid);
 

@@ -1,4 +1,4 @@
-// The keeper starts one command: vfork, then, in the child, a process group of its own,
+// The keeper starts one command: vfork, then, in the child, a session of its own,
 // default signals, the descriptors in place, the working directory, and execve.
 //
 // vfork, not fork: the child borrows the keeper's memory until its exec, so no page table
@@ -25,8 +25,10 @@
 /// which the keeper reads once the child has exited and hands on to `pipeline`.
 static void become_command(struct keeper_command *command, volatile int *failure) __attribute__((noreturn));
 static void become_command(struct keeper_command *command, volatile int *failure) {
-  // Its own group, so that `pipeline` can signal it and everything it starts as one.
-  if (setpgid(0, 0) != 0) goto failed;
+  // Its own session, and so its own group (both numbered with its pid): `pipeline` signals
+  // the group, and finds by the session what left the group (`swift build` puts each
+  // compiler in a group of its own; see process_children.c).
+  if (setsid() < 0) goto failed;
 
   // Every descriptor the keeper holds is close-on-exec and numbered above 3, so these
   // duplications overwrite nothing still needed (3, the keeper's socket, included).

@@ -1,10 +1,10 @@
 // The keeper: a spawn server that stands between `pipeline` and every command it runs, so
-// that no command's process group outlives `pipeline` — however `pipeline` dies, SIGKILL
-// included.
+// that no command, nor anything it started, outlives `pipeline` — however `pipeline` dies,
+// SIGKILL included.
 //
 //   pipeline-keeper --serve          (or `pipeline __keeper --serve`, see below)
 //
-// `pipeline` starts it once, at its first command, in a process group of its own, with
+// `pipeline` starts it once, at its first command, in a session of its own, with
 // /dev/null as 0, 1 and 2 and, as descriptor 3, its end of a SOCK_SEQPACKET socket pair
 // whose other end only `pipeline` holds (close-on-exec: no command inherits it). That
 // socket carries everything, and it is the lifeline: when `pipeline` exits, the kernel
@@ -18,13 +18,14 @@
 //
 // keeper → `pipeline`: reports (pipeline_keeper_report, CPipelineSystem.h):
 //   STARTED {request, pid}   the command runs (its exec succeeded) as `pid`, which is also
-//                            its process group: it called setpgid(0, 0) before the exec;
+//                            its process group and its session: it called setsid() before
+//                            the exec;
 //   FAILED  {request, errno} nothing runs: the exec (or chdir, fork…) failed with errno;
 //   EXITED  {pid, status}    the command ended; `status` is waitpid's, so `pipeline` reports
 //                            exactly the code or signal it would have seen itself.
 // A STARTED always comes before the EXITED of the same pid.
 //
-// Each command is vforked from the keeper, then, in the child: a new process group, default
+// Each command is vforked from the keeper, then, in the child: a new session, default
 // signal dispositions and an empty mask, the descriptors on 0, 1, 2 (and 3 with
 // LISTEN_FDS=1, LISTEN_PID=its pid, LISTEN_FDNAMES=pipeline: systemd's socket-activation
 // convention), chdir, execve. The keeper resumes once the child has exec'd or exited (an
@@ -34,9 +35,15 @@
 // `pipeline` still signals the groups itself (`kill(-pgid, …)`) and decides when a group is
 // gone. The keeper reaps its children (it is their parent) and reports their ends.
 //
+// The keeper is a child subreaper (PR_SET_CHILD_SUBREAPER): a process whose parent dies
+// becomes its child rather than init's, so what a command started in a group of its own
+// (`swift build`'s compilers), or in a session of its own (a daemon), is found among the
+// keeper's children once the command is gone (process_children.c), and is reaped by it.
+//
 // When the socket reports end of file, `pipeline` is gone: the keeper sends each live group
 // its own stop signal, waits up to that group's grace period for every process of it to end,
-// SIGKILLs what is left, and exits (keeper_shutdown.c).
+// SIGKILLs what is left, does the same for every group its adopted children lead, and exits
+// (keeper_shutdown.c).
 //
 // It shrugs off SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 and SIGPIPE (a handler
 // that does nothing, which its commands' exec resets to the default), so that only
@@ -63,6 +70,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -156,7 +164,8 @@ static int remember(pid_t pid, const struct keeper_command *command) {
 }
 
 /// Reaps every child that ended and reports it. The keeper's children are all commands it
-/// started, so waiting for any of them steals nothing from anyone. A reaped command's group
+/// started or processes they left behind (it is their subreaper), so waiting for any of them
+/// steals nothing from anyone; an adopted child's end is not reported. A reaped command's group
 /// stays guarded while anything is left in it.
 static void reap_children(void) {
   for (;;) {
@@ -218,6 +227,8 @@ int pipeline_keeper_main(int argc, char *argv[]) {
   }
   fcntl(socket_fd, F_SETFD, FD_CLOEXEC);
   reset_inherited_internal_signals();
+  // Adopts whatever the commands leave behind when their parent dies (see the top).
+  prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
   if (pipe2(child_signal_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
     fprintf(stderr, "pipeline-keeper: cannot create a pipe: %s\n", strerror(errno));
     return 125;

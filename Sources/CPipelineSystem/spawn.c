@@ -44,10 +44,11 @@ int pipeline_spawn(const char *path, char *const argv[], char *const envp[], con
   sigdelset(&all_default, SIGSTOP);
   if (result == 0) result = posix_spawnattr_setsigmask(&attributes, &empty);
   if (result == 0) result = posix_spawnattr_setsigdefault(&attributes, &all_default);
-  if (result == 0) result = posix_spawnattr_setpgroup(&attributes, 0);
+  // A session of its own, which makes it the leader of a group of its own too: what it
+  // starts in groups of their own stays in its session (see process_children.c).
   if (result == 0) {
     result = posix_spawnattr_setflags(
-        &attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+        &attributes, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   }
   if (result == 0) result = posix_spawn(pid, path, &actions, &attributes, argv, envp);
 

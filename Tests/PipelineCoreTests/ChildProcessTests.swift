@@ -233,6 +233,35 @@ struct ChildProcessTests {
     #expect(!process.isGroupAlive)
   }
 
+  /// What `swift build` does with its compilers, and Go programs with `Setpgid`: bash with job
+  /// control (`set -m`) starts the background sleep in a group of its own.
+  @Test(
+    "stopping a command stops what it started in a group of its own too, with or without a keeper",
+    arguments: [true, false])
+  func stopReachesWhatLeftTheGroup(kept: Bool) async throws {
+    let launch = try ProcessLaunch.resolving(
+      .argv(["bash", "-c", "set -m; sleep 30 & echo $!; wait"]), environment: ProcessInfo.processInfo.environment,
+      workingDirectory: "/tmp")
+    let lines = lines
+    let record: @Sendable (OutputChannel, String) -> Void = { channel, line in
+      lines.modify { $0.append("\(channel.rawValue): \(line)") }
+    }
+    let process =
+      kept ? try ChildProcess.launch(launch, onLine: record) : try ChildProcess.launch(launch, server: nil, onLine: record)
+    #expect(process.isKept == kept)
+    #expect(await eventually { !lines.value.isEmpty })
+    let child = try #require(lines.value.first.flatMap { pid_t($0.dropFirst("stdout: ".count)) })
+    #expect(getpgid(child) == child, "the sleep leads a group of its own")
+    #expect(getsid(child) == process.pid, "in the command's session")
+
+    let clock = ContinuousClock()
+    let started = clock.now
+    let status = await value(of: Task { await process.stop(signal: .terminate, killAfter: .seconds(8)) }, timeout: .seconds(20))
+    #expect(status == .signaled(.terminate))
+    #expect(!Self.isLiving(child), "the sleep in its own group must be gone once stop returns")
+    #expect(started.duration(to: clock.now) < .seconds(8), "SIGTERM alone should have stopped it")
+  }
+
   @Test("stop on a process that has already exited returns its status")
   func stopAfterExit() async throws {
     let process = try start(.shell("exit 4"))

@@ -93,6 +93,36 @@ struct ProcessKeeperTests {
     #expect(!ChildProcessTests.isLiving(left))
   }
 
+  @Test("when the lifeline breaks, what commands left in groups and sessions of their own is stopped too")
+  func lifelineBreakStopsWhatLeftTheGroups() async throws {
+    let keeper = try Keeper()
+    let lines = Box<[String]>([])
+    // Running, with a child in a group of its own (bash with job control), which ignores the
+    // command's SIGINT: only the SIGKILL after the command's grace ends it.
+    let running = try launch(
+      "exec bash -c 'set -m; sh -c \"trap \\\"\\\" INT; echo escaped \\$\\$; exec sleep 30\" & wait'",
+      keeper: keeper, signal: .interrupt, killAfter: .milliseconds(400), lines: lines)
+    // Ended, having left a child in a group of its own and a daemon in a session of its own.
+    let ended = try launch(
+      "bash -c 'set -m; sleep 30 & echo left $!'; setsid sleep 30 & echo daemon $!", keeper: keeper, lines: lines)
+    let escaped = try await reportedPID("escaped ", in: lines)
+    let left = try await reportedPID("left ", in: lines)
+    let daemon = try await reportedPID("daemon ", in: lines)
+    #expect(await ended.waitForExit(timeout: .seconds(10)) == .exited(0))
+    #expect(getsid(escaped) == running.pid && getpgid(escaped) == escaped, "in a group of its own")
+    #expect(getsid(left) == ended.pid && getpgid(left) == left, "in a group of its own")
+    #expect(getsid(daemon) == daemon, "in a session of its own")
+    #expect([escaped, left, daemon].allSatisfy(ChildProcessTests.isLiving), "they outlive their parents")
+
+    let clock = ContinuousClock()
+    let cut = clock.now
+    keeper.cut()
+    for pid in [escaped, left, daemon] {
+      #expect(try await groupEnds(pid), "left in \(pid)'s group: \(ChildProcessTests.livingMembers(ofGroup: pid))")
+    }
+    #expect(cut.duration(to: clock.now) >= .milliseconds(350), "the escaped child got the command's grace")
+  }
+
   @Test("when the lifeline breaks, every group gets its own stop signal and grace")
   func lifelineBreakStopsEveryGroup() async throws {
     let keeper = try Keeper()

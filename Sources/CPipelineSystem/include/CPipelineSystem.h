@@ -6,8 +6,8 @@
 
 /// Starts `path` with `argv` and `envp` in working directory `cwd` (NULL: inherit), with
 /// stdin, stdout and stderr set to the given descriptors (-1 for stdin: /dev/null).
-/// The child leads a new process group (its pgid is its pid), has an empty signal mask and
-/// default dispositions for every catchable signal, so a SIGINT or SIGPIPE that the parent
+/// The child leads a new session and process group (both numbered with its pid), has an
+/// empty signal mask and default dispositions for every catchable signal, so a SIGINT or SIGPIPE that the parent
 /// ignores or handles reaches it normally. Returns 0 and sets *pid, or an errno value.
 /// `extra_fds[i]` (there are `extra_count`) becomes descriptor 3 + i in the child; pass
 /// descriptors numbered above 2 + extra_count (see pipeline_move_fd_high) so that no
@@ -107,6 +107,16 @@ int pipeline_keeper_try_read_report(int socket, pipeline_keeper_report *report);
 /// pipe2(fds, O_CLOEXEC): a pipe whose ends no concurrently spawned process inherits.
 /// Returns 0 or -1 with errno set.
 int pipeline_pipe_cloexec(int fds[2]);
+
+/// The children of process `pid` (of each of its threads), read from
+/// /proc/PID/task/TID/children: at most `capacity` pids are written to `children`. Returns how
+/// many children there are (more than `capacity` when they did not all fit), or -1 with errno
+/// set (no such process, or a kernel without that file).
+int pipeline_children_of(pid_t pid, pid_t *children, int capacity);
+
+/// The state letter (`R`, `S`, `Z`…), process group and session of process `pid`, read from
+/// /proc/PID/stat. Returns 0, or -1 with errno set (no such process).
+int pipeline_process_ids(pid_t pid, char *state, pid_t *group, pid_t *session);
 
 /// WIFEXITED and friends, which Swift cannot import as macros.
 int pipeline_wifexited(int status);

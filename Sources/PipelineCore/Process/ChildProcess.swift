@@ -44,14 +44,17 @@ public final class ChildProcess: Sendable {
     /// A stop has sent its first signal: a second stop (a cancellation, then the clean-up
     /// of what the command left) does not send it again.
     var stopSignalSent = false
+    /// The groups of the command's session that a stop has sent its first signal to, for
+    /// the same reason.
+    var leftBehindGroupsSignalled: Set<pid_t> = []
   }
   private let state = Mutex(State())
   private let inputWriter: Mutex<Int32?>
 
-  private init(pid: pid_t, inputWriter: Int32?, isKept: Bool, launch: ProcessLaunch) {
+  private init(pid: pid_t, inputWriter: Int32?, keeper: pid_t?, launch: ProcessLaunch) {
     self.pid = pid
     self.inputWriter = Mutex(inputWriter)
-    self.isKept = isKept
+    self.keeper = keeper
     stopSignal = launch.stopSignal
     killAfter = launch.killAfter
   }
@@ -83,7 +86,7 @@ public final class ChildProcess: Sendable {
     _ launch: ProcessLaunch, server: SpawnServer?, onLine: @escaping @Sendable (OutputChannel, String) -> Void
   ) throws(LaunchError) -> ChildProcess {
     let spawn = try Spawn(launch, server: server)
-    let process = ChildProcess(pid: spawn.pid, inputWriter: spawn.inputWriter, isKept: server != nil, launch: launch)
+    let process = ChildProcess(pid: spawn.pid, inputWriter: spawn.inputWriter, keeper: server?.pid, launch: launch)
     LiveProcessGroups.shared.insert(spawn.pid)
     let outFD = spawn.outputReader, errFD = spawn.errorReader
     OutputPump.shared.read(
@@ -100,7 +103,10 @@ public final class ChildProcess: Sendable {
   }
 
   /// Whether the process runs under a keeper, so that it dies with `pipeline`.
-  public let isKept: Bool
+  public var isKept: Bool { keeper != nil }
+  /// The pid of the keeper that started it: its children are where what the command left
+  /// in groups of their own turns up (see ``LeftBehindGroups``).
+  private let keeper: pid_t?
 
   /// Writes `bytes` to the process's standard input, when it was launched with
   /// `standardInput: .pipe`. Fails quietly once the process has stopped reading.
@@ -163,6 +169,8 @@ public final class ChildProcess: Sendable {
 
   /// Stops the whole group: `signal` first, then `SIGKILL` for whatever is left after
   /// `killAfter`, and returns once the leader is reaped and no process of the group is left.
+  /// Then the same for each group the command's processes made in its session (see
+  /// ``LeftBehindGroups``), each with a grace period of its own.
   ///
   /// - Returns: the leader's status.
   @discardableResult
@@ -183,11 +191,37 @@ public final class ChildProcess: Sendable {
     // A stop under way has sent it: once is what a program that catches it expects.
     if wasRunning && !(signalled && signal != .kill) { signalGroup(signal) }
     if signal != .kill, await waitForGroupExit(until: deadline) {
+      await stopLeftBehindGroups(signal: signal, killAfter: killAfter)
       return StopResult(status: await waitForExit(), wasKilledAfterGrace: false)
     }
     signalGroup(.kill)
     _ = await waitForGroupExit(until: clock.now.advanced(by: .seconds(10)))
+    await stopLeftBehindGroups(signal: .kill, killAfter: .zero)
     return StopResult(status: await waitForExit(), wasKilledAfterGrace: wasRunning && signal != .kill)
+  }
+
+  /// Stops the groups the command's processes made in its session, once its own group is
+  /// gone: `signal`, then `SIGKILL` after `killAfter`, until none is left (at most 10 seconds
+  /// past the grace). A stopped group's processes may leave children of theirs in further
+  /// groups: those turn up in the next look, and get the signal in turn.
+  private func stopLeftBehindGroups(signal: ProcessSignal, killAfter: Duration) async {
+    var groups = LeftBehindGroups.find(session: pid, keeper: keeper)
+    guard !groups.isEmpty else { return }
+    let clock = ContinuousClock()
+    let deadline = clock.now.advanced(by: killAfter)
+    let lastLook = deadline.advanced(by: .seconds(10))
+    var pause = Duration.microseconds(200)
+    while !groups.isEmpty, clock.now < lastLook {
+      let isPastGrace = signal == .kill || clock.now >= deadline
+      let toSignal = isPastGrace ? groups : state.withLock { state in
+        defer { state.leftBehindGroupsSignalled.formUnion(groups) }
+        return groups.subtracting(state.leftBehindGroupsSignalled)
+      }
+      for group in toSignal { _ = kill(-group, isPastGrace ? SIGKILL : signal.number) }
+      try? await EngineExecutor.sleep(for: pause)
+      pause = min(pause * 2, .milliseconds(10))
+      groups = LeftBehindGroups.find(session: pid, keeper: keeper)
+    }
   }
 
   /// Waits until the leader is reaped and the group is empty, or `deadline` passes.

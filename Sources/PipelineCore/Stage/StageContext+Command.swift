@@ -122,10 +122,9 @@ extension StageContext {
       Task(executorPreference: EngineExecutor.here) { await stop() }
     }
     timer?.cancel()
-    // The command is done; whatever it left running in its group goes with it.
-    if process.isGroupAlive {
-      await stop()
-    }
+    // The command is done; whatever it left running goes with it: in its group, or in groups
+    // of their own in its session (a stopped build's compilers), before the next run starts.
+    await stop()
     await process.waitForOutput()
     if timedOut.isSet, let timeout { return .timedOut(timeout) }
     if Task.isCancelled { return .cancelled }
