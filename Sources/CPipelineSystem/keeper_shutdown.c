@@ -41,19 +41,9 @@ static void find_living_groups(const pid_t *groups, size_t count, char *alive) {
     char *end;
     long pid = strtol(entry->d_name, &end, 10);
     if (*end != '\0' || pid <= 0) continue;
-    char path[64], text[512];
-    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) continue;
-    ssize_t length = read(fd, text, sizeof text - 1);
-    close(fd);
-    if (length <= 0) continue;
-    text[length] = '\0';
-    // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses.
-    char *close_paren = strrchr(text, ')');
     char state;
-    long parent, group;
-    if (close_paren == NULL || sscanf(close_paren + 1, " %c %ld %ld", &state, &parent, &group) != 3) continue;
+    pid_t group, session;
+    if (pipeline_process_ids((pid_t)pid, &state, &group, &session) != 0) continue;
     if (state == 'Z' || state == 'X') continue;
     for (size_t index = 0; index < count; index++) {
       if (alive[index] != 0 && groups[index] == group) alive[index] |= living;

@@ -66,6 +66,21 @@ int pipeline_children_of(pid_t pid, pid_t *children, int capacity) {
   return found;
 }
 
+int pipeline_parse_stat(const char *text, char *state, pid_t *group, pid_t *session) {
+  // "pid (comm) state ppid pgrp session ...": comm may hold spaces and parentheses.
+  const char *close_paren = strrchr(text, ')');
+  long parent, group_number, session_number;
+  char letter;
+  if (close_paren == NULL ||
+      sscanf(close_paren + 1, " %c %ld %ld %ld", &letter, &parent, &group_number, &session_number) != 4) {
+    return -1;
+  }
+  *state = letter;
+  *group = (pid_t)group_number;
+  *session = (pid_t)session_number;
+  return 0;
+}
+
 int pipeline_process_ids(pid_t pid, char *state, pid_t *group, pid_t *session) {
   char path[64], text[512];
   snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
@@ -77,17 +92,9 @@ int pipeline_process_ids(pid_t pid, char *state, pid_t *group, pid_t *session) {
   close(fd);
   if (length <= 0) return -1;
   text[length] = '\0';
-  // "pid (comm) state ppid pgrp session ...": comm may hold spaces and parentheses.
-  char *close_paren = strrchr(text, ')');
-  long parent, group_number, session_number;
-  char letter;
-  if (close_paren == NULL ||
-      sscanf(close_paren + 1, " %c %ld %ld %ld", &letter, &parent, &group_number, &session_number) != 4) {
+  if (pipeline_parse_stat(text, state, group, session) != 0) {
     errno = EINVAL;
     return -1;
   }
-  *state = letter;
-  *group = (pid_t)group_number;
-  *session = (pid_t)session_number;
   return 0;
 }

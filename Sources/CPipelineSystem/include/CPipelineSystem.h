@@ -118,6 +118,12 @@ int pipeline_children_of(pid_t pid, pid_t *children, int capacity);
 /// /proc/PID/stat. Returns 0, or -1 with errno set (no such process).
 int pipeline_process_ids(pid_t pid, char *state, pid_t *group, pid_t *session);
 
+/// The state letter, process group and session from the text of a /proc/PID/stat file
+/// (NUL-terminated): `pid (comm) S ppid pgrp session …`, read after the last `)`, since the
+/// command may itself hold spaces and parentheses. Returns 0, or -1 when the text is not
+/// such a line.
+int pipeline_parse_stat(const char *text, char *state, pid_t *group, pid_t *session);
+
 /// WIFEXITED and friends, which Swift cannot import as macros.
 int pipeline_wifexited(int status);
 int pipeline_wexitstatus(int status);

@@ -15,13 +15,10 @@ enum LeftBehindGroups {
   static func find(session: pid_t, keeper: pid_t?) -> Set<pid_t> {
     var groups = Set<pid_t>()
     for pid in candidates(keeper: keeper) {
-      var state: CChar = 0
-      var group: pid_t = 0
-      var member: pid_t = 0
-      guard pipeline_process_ids(pid, &state, &group, &member) == 0, member == session, group != session,
-        group > 0, state != CChar(UInt8(ascii: "Z")), state != CChar(UInt8(ascii: "X"))
+      guard let entry = ProcessTable.entry(of: pid), entry.session == session, entry.group != session,
+        entry.group > 0, entry.isLiving
       else { continue }
-      groups.insert(group)
+      groups.insert(entry.group)
     }
     return groups
   }
@@ -38,19 +35,6 @@ enum LeftBehindGroups {
         capacity = found + 16
       }
     }
-    return everyProcess()
-  }
-
-  private static func everyProcess() -> [pid_t] {
-    guard let proc = opendir("/proc") else { return [] }
-    defer { closedir(proc) }
-    var pids: [pid_t] = []
-    while let entry = readdir(proc) {
-      let name = withUnsafePointer(to: entry.pointee.d_name) {
-        $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-      }
-      if let pid = pid_t(name), pid > 0 { pids.append(pid) }
-    }
-    return pids
+    return ProcessTable.everyProcess() ?? []
   }
 }
