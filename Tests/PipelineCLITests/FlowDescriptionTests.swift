@@ -15,7 +15,7 @@ import Testing
           after: [watch]
           run: make
       """
-    let definition = try PipelineLoader(registry: .builtIn).load(text: text, file: "p.yaml", root: "/project")
+    let definition = try PipelineLoader(registry: .builtIn).load(text: text, file: "p.yaml", root: "/")
     #expect(definition.flowDescription == "watch → restart → build (after watch)")
   }
 }

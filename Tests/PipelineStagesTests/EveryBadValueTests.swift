@@ -9,7 +9,7 @@ import Testing
 @Suite struct EveryBadValueTests {
   func problems(_ stages: String) -> [String] {
     do {
-      _ = try PipelineLoader(registry: .builtIn).load(text: "stages:\n" + stages, file: "p.yaml", root: "/project")
+      _ = try PipelineLoader(registry: .builtIn).load(text: "stages:\n" + stages, file: "p.yaml", root: "/")
       return []
     } catch {
       return error.diagnostics.map { "\($0.location.map { "\($0.line):\($0.column)" } ?? "-") \($0.message)" }
@@ -30,6 +30,21 @@ import Testing
         "4:18 '.' is not a file extension", "4:23 '' is not a file extension",
         "5:16 'unchanged' must be skip or keep, got 'skp'", "6:16 expected true or false, got '1'",
       ], "\(found)")
+  }
+
+  /// A check made when the stage is made (the watch's folders exist) is not held back until
+  /// another stage's bad value is fixed.
+  @Test func aMissingWatchFolderIsReportedBesideAnotherStagesBadValue() {
+    let found = problems(
+      """
+        - stage: watch
+          paths: [no-such-folder-for-pipeline-tests]
+        - stage: debounce
+          window: soon
+      """)
+    #expect(found.count == 2, "\(found)")
+    #expect(found.first?.hasPrefix("3:12 watch path 'no-such-folder-for-pipeline-tests' is not a folder") == true, "\(found)")
+    #expect(found.last?.hasPrefix("5:13 expected a duration") == true, "\(found)")
   }
 
   @Test func aGlobInTheWatchsExcludeDirsHidesNoOtherValue() {

@@ -9,7 +9,7 @@ import Testing
   func problems(_ keys: String) -> [String] {
     let text = "stages:\n  - stage: watch\n  - stage: external\n    run: ./stage.py\n" + keys
     do {
-      _ = try PipelineLoader(registry: .builtIn).load(text: text, file: "p.yaml", root: "/project")
+      _ = try PipelineLoader(registry: .builtIn).load(text: text, file: "p.yaml", root: "/")
       return []
     } catch {
       return error.diagnostics.map(\.description)
@@ -25,7 +25,7 @@ import Testing
 
   @Test func aConfigMappingTakesValuesOfAnyKind() throws {
     let text = "stages:\n  - stage: watch\n  - stage: external\n    run: ./stage.py\n    config: { limit: 5, names: [a, b], nested: { on: true } }\n"
-    let definition = try PipelineLoader(registry: .builtIn).load(text: text, file: "p.yaml", root: "/project")
+    let definition = try PipelineLoader(registry: .builtIn).load(text: text, file: "p.yaml", root: "/")
     let configuration = try #require(definition.stages.last?.configuration as? ExternalStage.Configuration)
     #expect(configuration.config == ["limit": .number("5"), "names": .array([.string("a"), .string("b")]), "nested": .object(["on": .bool(true)])])
   }

@@ -8,7 +8,7 @@ import Testing
 @Suite struct GlobWarningTests {
   func advice(_ filterKeys: String) throws -> [String] {
     let text = "stages:\n  - stage: watch\n  - stage: filter\n\(filterKeys)"
-    let definition = try PipelineLoader(registry: .builtIn).load(text: text, file: "p.yaml", root: "/project")
+    let definition = try PipelineLoader(registry: .builtIn).load(text: text, file: "p.yaml", root: "/")
     return definition.advice().map(\.description)
   }
 

@@ -8,7 +8,7 @@ import Testing
 @Suite struct PlaceholderWarningTests {
   func advice(_ run: String) throws -> [String] {
     let text = "stages:\n  - stage: watch\n  - stage: run\n    run: \(run)\n"
-    let definition = try PipelineLoader(registry: .builtIn).load(text: text, file: "p.yaml", root: "/project")
+    let definition = try PipelineLoader(registry: .builtIn).load(text: text, file: "p.yaml", root: "/")
     return definition.advice().map(\.description)
   }
 

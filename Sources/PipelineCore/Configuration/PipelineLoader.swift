@@ -145,8 +145,13 @@ public struct PipelineLoader: Sendable {
     }
 
     if problems.isEmpty { problems += PipelineGraph.validate(stages) }
-    guard problems.isEmpty else { throw DiagnosticList(DiagnosticList.inSourceOrder(problems)) }
-    return PipelineDefinition(file: file, root: root, name: name, environment: environment, stages: stages)
+    let definition = PipelineDefinition(file: file, root: root, name: name, environment: environment, stages: stages)
+    guard problems.isEmpty else {
+      // What making the stages that did read finds (a watch folder that is not there) is said
+      // now, beside the rest, rather than once the rest is fixed.
+      throw DiagnosticList(DiagnosticList.inSourceOrder(problems + definition.stageProblems()))
+    }
+    return definition
   }
 
   private func readStages(_ items: [ConfigNode], problems: inout [Diagnostic]) -> [StageDefinition] {
