@@ -134,9 +134,11 @@ struct RunCommand: AsyncParsableCommand {
       Self.announce(choice, on: terminal, quiet: quiet)
     }
     terminal.flush()
-    withExtendedLifetime(signals) {}
     LiveProcessGroups.shared.killAll()
+    // The signal handlers stay: a second Ctrl-C while the keeper stops the daemons it adopted
+    // exits at once (the keeper goes on by itself).
     ProcessKeeper.shutDown()
+    withExtendedLifetime(signals) {}
     if status != 0 { throw ExitCode(status) }
   }
 

@@ -304,6 +304,21 @@ struct ProcessKeeperTests {
     #expect(throws: LaunchError.self) { try ChildProcess.launch(refused, server: keeper.server) { _, _ in } }
   }
 
+  @Test("a keeper that dies while pipeline lives: what its command left in a group of its own is stopped too")
+  func keeperDeathStopsWhatLeftTheGroup() async throws {
+    let keeper = try Keeper()
+    let lines = Box<[String]>([])
+    // The app's worker in a group of its own ignores the app's SIGTERM: only SIGKILL ends it.
+    let process = try launch(
+      "exec bash -c 'set -m; sh -c \"trap \\\"\\\" TERM; echo worker \\$\\$; exec sleep 30\" & wait'",
+      keeper: keeper, killAfter: .milliseconds(300), lines: lines)
+    let worker = try await reportedPID("worker ", in: lines)
+    #expect(getsid(worker) == process.pid && getpgid(worker) == worker, "in a group of its own")
+    #expect(kill(keeper.server.pid, SIGKILL) == 0)
+    #expect(await process.waitForExit(timeout: .seconds(15)) == .signaled(.kill))
+    #expect(try await groupEnds(worker), "the worker outlived its keeper: \(ChildProcessTests.livingMembers(ofGroup: worker))")
+  }
+
   @Test("a command inherits no socket or pipe but its own output: not pipeline's end of the keeper's socket")
   func noKeeperDescriptorLeaks() async throws {
     let keeper = try Keeper()

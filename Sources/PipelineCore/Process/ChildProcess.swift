@@ -201,26 +201,28 @@ public final class ChildProcess: Sendable {
   }
 
   /// Stops the groups the command's processes made in its session, once its own group is
-  /// gone: `signal`, then `SIGKILL` after `killAfter`, until none is left (at most 10 seconds
-  /// past the grace). A stopped group's processes may leave children of theirs in further
-  /// groups: those turn up in the next look, and get the signal in turn.
+  /// gone (``LeftBehindGroups/stop(_:session:keeper:signal:killAfter:claim:)``), on a thread of
+  /// its own when there are any: looking costs tens of microseconds, stopping them may take
+  /// `killAfter`.
   private func stopLeftBehindGroups(signal: ProcessSignal, killAfter: Duration) async {
-    var groups = LeftBehindGroups.find(session: pid, keeper: keeper)
+    let groups = LeftBehindGroups.find(session: pid, keeper: keeper)
     guard !groups.isEmpty else { return }
-    let clock = ContinuousClock()
-    let deadline = clock.now.advanced(by: killAfter)
-    let lastLook = deadline.advanced(by: .seconds(10))
-    var pause = Duration.microseconds(200)
-    while !groups.isEmpty, clock.now < lastLook {
-      let isPastGrace = signal == .kill || clock.now >= deadline
-      let toSignal = isPastGrace ? groups : state.withLock { state in
-        defer { state.leftBehindGroupsSignalled.formUnion(groups) }
-        return groups.subtracting(state.leftBehindGroupsSignalled)
+    await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+      startDetachedThread(named: "pipeline-stop") { [self] in
+        stopLeftBehindGroupsNow(groups, keeper: keeper, signal: signal, killAfter: killAfter)
+        done.resume()
       }
-      for group in toSignal { _ = kill(-group, isPastGrace ? SIGKILL : signal.number) }
-      try? await EngineExecutor.sleep(for: pause)
-      pause = min(pause * 2, .milliseconds(10))
-      groups = LeftBehindGroups.find(session: pid, keeper: keeper)
+    }
+  }
+
+  /// ``LeftBehindGroups/stop(_:session:keeper:signal:killAfter:claim:)`` for this command,
+  /// each group signalled once whichever stop finds it first.
+  private func stopLeftBehindGroupsNow(_ groups: Set<pid_t>, keeper: pid_t?, signal: ProcessSignal, killAfter: Duration) {
+    LeftBehindGroups.stop(groups, session: pid, keeper: keeper, signal: signal, killAfter: killAfter) { found in
+      state.withLock { state in
+        defer { state.leftBehindGroupsSignalled.formUnion(found) }
+        return found.subtracting(state.leftBehindGroupsSignalled)
+      }
     }
   }
 
@@ -378,6 +380,10 @@ public final class ChildProcess: Sendable {
           signalGroup(.kill)
           _ = waitForEmptyGroup(until: clock.now.advanced(by: .seconds(10)))
         }
+        // What the command left in groups of their own lost its subreaper with the keeper:
+        // found among every process.
+        let groups = LeftBehindGroups.find(session: pid, keeper: nil)
+        if !groups.isEmpty { stopLeftBehindGroupsNow(groups, keeper: nil, signal: stopSignal, killAfter: killAfter) }
       }
       finish(.signaled(.kill))
     }

@@ -23,6 +23,28 @@ enum LeftBehindGroups {
     return groups
   }
 
+  /// Stops `groups` (found for `session` a moment ago) and what they leave in turn: `signal` to
+  /// each group `claim` hands back (the ones no other stop signalled yet), `SIGKILL` to every
+  /// group once `killAfter` has passed, looking again every 0.2 to 10 ms until none is left, at
+  /// most 10 seconds past the grace. Blocks the calling thread.
+  static func stop(
+    _ groups: Set<pid_t>, session: pid_t, keeper: pid_t?, signal: ProcessSignal, killAfter: Duration,
+    claim: (Set<pid_t>) -> Set<pid_t>
+  ) {
+    let clock = ContinuousClock()
+    let deadline = clock.now.advanced(by: killAfter)
+    let lastLook = deadline.advanced(by: .seconds(10))
+    var groups = groups
+    var pause: UInt32 = 200
+    while !groups.isEmpty, clock.now < lastLook {
+      let isPastGrace = signal == .kill || clock.now >= deadline
+      for group in isPastGrace ? groups : claim(groups) { _ = kill(-group, isPastGrace ? SIGKILL : signal.number) }
+      usleep(pause)
+      pause = min(pause * 2, 10_000)
+      groups = find(session: session, keeper: keeper)
+    }
+  }
+
   /// The keeper's children, or every process when there is no keeper to ask.
   private static func candidates(keeper: pid_t?) -> [pid_t] {
     if let keeper {

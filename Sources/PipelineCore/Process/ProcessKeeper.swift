@@ -117,10 +117,11 @@ public enum ProcessKeeper {
   }
 
   /// Ends the keeper at the end of a run, once every group is gone: closes the socket (the
-  /// keeper then has nothing to stop and exits) and reaps it, waiting at most `limit`, so that
-  /// no exited keeper is left for PID 1 to reap after `pipeline` exits. Later commands start a
-  /// new keeper.
-  public static func shutDown(waitingUpTo limit: Duration = .seconds(1)) {
+  /// keeper then stops what the commands left behind that it adopted, daemons among them, and
+  /// exits) and reaps it, waiting at most `limit`, so that `pipeline` exits only once they are
+  /// gone too (the keeper itself gives up after 15 seconds), and no exited keeper is left for
+  /// PID 1 to reap. Later commands start a new keeper.
+  public static func shutDown(waitingUpTo limit: Duration = .seconds(16)) {
     let server = current.withLock { current -> SpawnServer? in
       defer { current = nil }
       return current
