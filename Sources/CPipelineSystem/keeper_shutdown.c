@@ -134,9 +134,15 @@ void keeper_stop_all(const struct keeper_child *children, size_t count, const si
     // count as gone. Then look for new adopted children: a stopped process's children in
     // groups of their own become the keeper's now.
     while (waitpid(-1, NULL, WNOHANG) > 0) {}
-    if (!add_adopted_groups(&list, children, count)) break;
-    pid_t *grown = realloc(groups, (list.count + 1) * sizeof(pid_t));
-    if (grown == NULL) break;
+    pid_t *grown = NULL;
+    if (add_adopted_groups(&list, children, count)) grown = realloc(groups, (list.count + 1) * sizeof(pid_t));
+    if (grown == NULL) {
+      // No memory to wait with: the strict way out, for every group not done yet.
+      for (size_t index = 0; index < list.count; index++) {
+        if (!list.groups[index].done) kill(-list.groups[index].group, SIGKILL);
+      }
+      break;
+    }
     groups = grown;
     for (size_t index = 0; index < list.count; index++) {
       groups[index] = list.groups[index].done ? 0 : list.groups[index].group;
